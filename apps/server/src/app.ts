@@ -1,0 +1,144 @@
+import {
+  type AppEnv,
+  apiKeyRoutes,
+  authenticate,
+  type Clock,
+  type Logger,
+  ProblemError,
+  sessionRoutes,
+  setupRoutes,
+  userAdminRoutes,
+} from "@hearth/core";
+import type { Database } from "@hearth/db";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { Config } from "./config.ts";
+import type { Metrics } from "./metrics.ts";
+import { limitBody, readinessGate, requireJsonBody } from "./middleware/api-guards.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { securityHeaders } from "./middleware/security-headers.ts";
+import { problemResponse } from "./problems/to-http.ts";
+import { systemRoutes } from "./system-routes.ts";
+
+export interface AppDependencies {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  /** The database once it is open and migrated; undefined while starting. */
+  database: () => Database | undefined;
+}
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set by the not-found handler, so metrics label the request "unmatched" instead of its path. */
+    isUnmatchedRoute?: boolean;
+  }
+}
+
+const API_PATHS = ["/api/*", "/v1/*"];
+
+/** Wires the middleware and every capability's routes into one Hono app. */
+export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
+  const { config } = deps;
+  const app = new OpenAPIHono<AppEnv>();
+  let document: Record<string, unknown> | undefined;
+
+  app.use("*", requestId({ limitLength: 128 }));
+  app.use(
+    "*",
+    requestContext({
+      logger: deps.logger,
+      clock: deps.clock,
+      metrics: deps.metrics,
+      trustProxy: config.server.trustProxy,
+      accounts: {
+        cookieName: config.auth.cookieName,
+        session: { idleSeconds: config.auth.sessionIdleSeconds, absoluteSeconds: config.auth.sessionAbsoluteSeconds },
+        rateLimit: config.auth.loginRateLimit,
+      },
+    }),
+  );
+  app.use("*", securityHeaders);
+  for (const path of API_PATHS) {
+    app.use(path, limitBody(config.server.bodyLimitBytes));
+    app.use(path, requireJsonBody);
+    app.use(path, readinessGate(deps.database));
+    app.use(path, authenticate);
+  }
+
+  app.route("/", setupRoutes);
+  app.route("/", sessionRoutes);
+  app.route("/", apiKeyRoutes);
+  app.route("/", userAdminRoutes);
+  app.route(
+    "/",
+    systemRoutes({
+      isReady: () => deps.database() !== undefined,
+      metrics: deps.metrics,
+      metricsToken: config.metrics.token,
+      document: () => {
+        document ??= openApiDocument(app);
+        return document;
+      },
+    }),
+  );
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: config.auth.cookieName,
+    description: "Set by POST /api/auth/login. Mutations also need the X-CSRF-Token header.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerApiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key from POST /api/api-keys.",
+  });
+
+  app.notFound((c) => {
+    c.set("isUnmatchedRoute", true);
+    return problemResponse(
+      {
+        code: "route-not-found",
+        detail: `No route matches ${c.req.method} ${new URL(c.req.url).pathname}.`,
+        method: c.req.method,
+        path: new URL(c.req.url).pathname,
+      },
+      c.var.requestId,
+    );
+  });
+
+  app.onError((error, c) => {
+    if (error instanceof ProblemError) return problemResponse(error.problem, c.var.requestId);
+    if (error instanceof HTTPException && error.status === 400) {
+      // The only 400 Hono's validator raises itself: a body that is not JSON.
+      return problemResponse(
+        { code: "malformed-json", detail: "The request body is not valid JSON." },
+        c.var.requestId,
+      );
+    }
+    c.var.logger?.error({ err: error }, "unhandled error");
+    return problemResponse(
+      {
+        code: "internal-error",
+        detail: `Something went wrong on our side. Quote request id ${c.var.requestId} when reporting it.`,
+      },
+      c.var.requestId,
+    );
+  });
+
+  return app;
+}
+
+function openApiDocument(app: OpenAPIHono<AppEnv>): Record<string, unknown> {
+  return app.getOpenAPI31Document({
+    openapi: "3.1.0",
+    info: {
+      title: "Hearth API",
+      version: "0.1.0",
+      description: "A self-hosted, private AI workspace. Errors under /api are application/problem+json (RFC 9457).",
+    },
+  }) as unknown as Record<string, unknown>;
+}

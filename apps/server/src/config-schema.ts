@@ -1,0 +1,85 @@
+import { z } from "zod";
+
+const LogLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+const seconds = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(10 * 365 * 24 * 3600)
+    .default(fallback);
+
+/** Every setting Hearth reads, with its default. Nested objects are strict: an unknown key is an error. */
+export const ConfigSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default("127.0.0.1"),
+      port: z.number().int().min(0).max(65_535).default(8080),
+      /** Read the client IP and scheme from X-Forwarded-For/-Proto (only behind your own proxy). */
+      trustProxy: z.boolean().default(false),
+      /** Largest request body accepted on /api and /v1, in bytes. */
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(1024 ** 3)
+        .default(1024 * 1024),
+    })
+    .prefault({}),
+  /** Where the embedded database, models and files live. */
+  dataDir: z.string().min(1).default("./data"),
+  /** GGUF models; defaults to <dataDir>/models. */
+  modelsDir: z.string().min(1).optional(),
+  /** postgres://… to use a PostgreSQL server instead of the embedded database. */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  log: z.strictObject({ level: LogLevel.default("info") }).prefault({}),
+  auth: z
+    .strictObject({
+      cookieName: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, "may hold letters, digits, '_' and '-'")
+        .default("hearth_session"),
+      sessionIdleSeconds: seconds(7 * 24 * 3600),
+      sessionAbsoluteSeconds: seconds(30 * 24 * 3600),
+      loginRateLimit: z
+        .strictObject({
+          perAccount: z.number().int().min(1).default(10),
+          perIp: z.number().int().min(1).default(50),
+          windowSeconds: seconds(15 * 60),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      /** When set, /metrics requires `Authorization: Bearer <token>`. */
+      token: z.string().min(16).optional(),
+    })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Settings whose values never appear in logs or error messages. */
+export const SECRET_KEYS = new Set(["databaseUrl", "metrics.token"]);
+
+/** Conventional environment names, besides the generated HEARTH_* ones. */
+export const ENV_ALIASES: Record<string, string> = {
+  PORT: "server.port",
+  HOST: "server.host",
+  DATABASE_URL: "databaseUrl",
+  LOG_LEVEL: "log.level",
+};
+
+/** Short flags, besides the generated --section.key-name ones. */
+export const FLAG_ALIASES: Record<string, string> = {
+  port: "server.port",
+  host: "server.host",
+  "data-dir": "dataDir",
+  "models-dir": "modelsDir",
+  "database-url": "databaseUrl",
+  "log-level": "log.level",
+};

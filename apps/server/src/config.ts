@@ -1,0 +1,189 @@
+/**
+ * The one place configuration is read: defaults, then the config file, then HEARTH_* environment
+ * variables, then command-line flags, validated by one schema. Everything else receives `Config`.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { z } from "zod";
+import { type Config, ConfigSchema, ENV_ALIASES, FLAG_ALIASES, SECRET_KEYS } from "./config-schema.ts";
+
+export type { Config } from "./config-schema.ts";
+
+export type LoadedConfig =
+  | { ok: true; config: Config }
+  | { ok: false; errors: string[] }
+  | { ok: "help"; text: string };
+
+export interface ConfigSources {
+  argv: readonly string[];
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+interface Leaf {
+  path: string;
+  kind: string;
+  env: string;
+  flag: string;
+}
+
+type Raw = Record<string, unknown>;
+
+export function loadConfig({ argv, env, cwd }: ConfigSources): LoadedConfig {
+  const leaves = listLeaves(ConfigSchema);
+  const errors: string[] = [];
+  const raw: Raw = {};
+  const origins = new Map<string, { value: unknown; from: string }>();
+  const set = (path: string, value: unknown, from: string) => {
+    setPath(raw, path, value);
+    origins.set(path, { value, from });
+  };
+
+  const fromEnv = readEnv(env, leaves);
+  const fromFlags = readFlags(argv, leaves, errors);
+  if (fromFlags === "help") return { ok: "help", text: usage(leaves) };
+
+  const dataDir = String(fromFlags.get("dataDir")?.value ?? fromEnv.get("dataDir")?.value ?? "./data");
+  const file = env.HEARTH_CONFIG ? resolve(cwd, env.HEARTH_CONFIG) : join(resolve(cwd, dataDir), "hearth.config.json");
+  if (env.HEARTH_CONFIG || existsSync(file)) readFile(file, errors, set);
+  for (const layer of [fromEnv, fromFlags]) {
+    for (const [path, { value, from }] of layer) set(path, coerce(value, leaves, path), from);
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((issue) => describe(issue, origins)) };
+  const config = parsed.data;
+  config.dataDir = resolve(cwd, config.dataDir);
+  config.modelsDir = resolve(cwd, config.modelsDir ?? join(config.dataDir, "models"));
+  return { ok: true, config };
+}
+
+/** The configuration as it may be logged: secrets replaced. */
+export function redactConfig(config: Config): Raw {
+  const copy = structuredClone(config) as Raw;
+  for (const path of SECRET_KEYS) if (getPath(copy, path) !== undefined) setPath(copy, path, "[redacted]");
+  return copy;
+}
+
+function readEnv(env: ConfigSources["env"], leaves: Leaf[]) {
+  const found = new Map<string, { value: unknown; from: string }>();
+  for (const [name, path] of Object.entries(ENV_ALIASES)) {
+    const value = env[name];
+    if (value !== undefined && value !== "") found.set(path, { value, from: `environment variable ${name}` });
+  }
+  for (const leaf of leaves) {
+    const value = env[leaf.env];
+    if (value !== undefined && value !== "") found.set(leaf.path, { value, from: `environment variable ${leaf.env}` });
+  }
+  return found;
+}
+
+function readFlags(argv: readonly string[], leaves: Leaf[], errors: string[]) {
+  const byFlag = new Map(leaves.map((leaf) => [leaf.flag, leaf.path]));
+  for (const [flag, path] of Object.entries(FLAG_ALIASES)) byFlag.set(flag, path);
+  const found = new Map<string, { value: unknown; from: string }>();
+  for (let index = 0; index < argv.length; index++) {
+    const argument = argv[index] as string;
+    if (argument === "--help" || argument === "-h") return "help" as const;
+    const match = /^--([^=]+)(?:=(.*))?$/s.exec(argument);
+    const path = match ? byFlag.get(match[1] as string) : undefined;
+    if (!match || path === undefined) {
+      errors.push(`Unknown command-line argument ${JSON.stringify(argument)}. Run with --help to list the settings.`);
+      continue;
+    }
+    const isBoolean = leaves.find((leaf) => leaf.path === path)?.kind === "boolean";
+    let value = match[2];
+    if (value === undefined)
+      value = isBoolean && !/^(true|false)$/.test(argv[index + 1] ?? "") ? "true" : argv[++index];
+    if (value === undefined) {
+      errors.push(`The flag --${match[1]} needs a value.`);
+      continue;
+    }
+    found.set(path, { value, from: `flag --${match[1]}` });
+  }
+  return found;
+}
+
+function readFile(file: string, errors: string[], set: (path: string, value: unknown, from: string) => void): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    errors.push(`Cannot read the config file ${file}: ${(error as Error).message}`);
+    return;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    errors.push(`The config file ${file} must hold a JSON object.`);
+    return;
+  }
+  const walk = (value: unknown, path: string) => {
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const [key, child] of Object.entries(value)) walk(child, path ? `${path}.${key}` : key);
+    } else set(path, value, `config file ${file}`);
+  };
+  walk(parsed, "");
+}
+
+/** Environment variables and flags are strings; turn them into what the setting expects. */
+function coerce(value: unknown, leaves: Leaf[], path: string): unknown {
+  const kind = leaves.find((leaf) => leaf.path === path)?.kind;
+  if (typeof value !== "string") return value;
+  if (kind === "number" && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  if (kind === "boolean" && /^(true|1|yes)$/i.test(value)) return true;
+  if (kind === "boolean" && /^(false|0|no)$/i.test(value)) return false;
+  return value;
+}
+
+function describe(issue: z.core.$ZodIssue, origins: Map<string, { value: unknown; from: string }>): string {
+  const path = issue.path.join(".");
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys.map((key) => (path ? `${path}.${key}` : key));
+    const from = origins.get(keys[0] as string)?.from ?? "configuration";
+    return `${keys.join(", ")}: unknown setting (from ${from}). Run with --help to list the settings.`;
+  }
+  const origin = origins.get(path);
+  const given =
+    origin === undefined ? "nothing" : SECRET_KEYS.has(path) ? "a value (hidden)" : JSON.stringify(origin.value);
+  return `${path} = ${given}${origin ? ` (from ${origin.from})` : ""}: ${issue.message}`;
+}
+
+function listLeaves(schema: z.ZodType, prefix: string[] = []): Leaf[] {
+  const def = (schema as unknown as { def: { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> } })
+    .def;
+  if (def.innerType) return listLeaves(def.innerType, prefix);
+  if (def.type === "object" && def.shape) {
+    return Object.entries(def.shape).flatMap(([key, child]) => listLeaves(child, [...prefix, key]));
+  }
+  const snake = prefix.map((part) => part.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase());
+  const kebab = prefix.map((part) => part.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase());
+  return [{ path: prefix.join("."), kind: def.type, env: `HEARTH_${snake.join("_")}`, flag: kebab.join(".") }];
+}
+
+function usage(leaves: Leaf[]): string {
+  const rows = leaves.map((leaf) => `  --${leaf.flag.padEnd(36)} ${leaf.env.padEnd(44)} ${leaf.kind}`);
+  return [
+    "Usage: npm start -- [--setting value]…",
+    "",
+    "Settings come from defaults, then hearth.config.json in the data dir (or the file HEARTH_CONFIG",
+    "names), then environment variables, then flags. Also: PORT, HOST, DATABASE_URL, LOG_LEVEL,",
+    "--port, --host, --data-dir, --models-dir, --database-url, --log-level.",
+    "",
+    `  ${"flag".padEnd(38)} ${"environment variable".padEnd(44)} type`,
+    ...rows,
+  ].join("\n");
+}
+
+function setPath(target: Raw, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof node[part] !== "object" || node[part] === null) node[part] = {};
+    node = node[part] as Raw;
+  }
+  node[parts.at(-1) as string] = value;
+}
+
+function getPath(target: Raw, path: string): unknown {
+  return path.split(".").reduce<unknown>((node, part) => (node as Raw | undefined)?.[part], target);
+}

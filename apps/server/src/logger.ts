@@ -1,0 +1,35 @@
+import pino from "pino";
+import type { Config } from "./config.ts";
+
+/**
+ * JSON logs on stdout. Fields that can hold a secret are censored wherever they appear, so a
+ * careless `logger.info({ body })` still cannot leak a password or a key.
+ */
+export function createLogger(level: Config["log"]["level"], destination?: pino.DestinationStream): pino.Logger {
+  return pino(
+    {
+      level,
+      base: { service: "hearth" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: [
+          "password",
+          "*.password",
+          "key",
+          "*.key",
+          "token",
+          "*.token",
+          "csrfToken",
+          "databaseUrl",
+          "*.databaseUrl",
+          "headers.authorization",
+          "headers.cookie",
+          "*.headers.authorization",
+          "*.headers.cookie",
+        ],
+        censor: "[redacted]",
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,47 @@
+import type { AppEnv } from "@hearth/core";
+import { raise } from "@hearth/core";
+import type { Database } from "@hearth/db";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+
+/** Answers 503 until the database is open and migrated; then hands it to the request. */
+export function readinessGate(getDatabase: () => Database | undefined): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const db = getDatabase();
+    if (db === undefined) {
+      raise({ code: "service-starting", detail: "Hearth is starting: the database is not ready yet. Retry shortly." });
+    }
+    c.set("db", db);
+    await next();
+  };
+}
+
+export function limitBody(limitBytes: number): MiddlewareHandler<AppEnv> {
+  return bodyLimit({
+    maxSize: limitBytes,
+    onError: () =>
+      raise({
+        code: "payload-too-large",
+        detail: `The request body is larger than the limit of ${limitBytes} bytes.`,
+        limitBytes,
+      }),
+  });
+}
+
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
+/** A request that sends a body must send JSON. */
+export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const hasBody = c.req.header("Content-Length") !== undefined || c.req.header("Transfer-Encoding") !== undefined;
+  const contentType = c.req.header("Content-Type") ?? "";
+  if (BODY_METHODS.has(c.req.method) && hasBody && c.req.header("Content-Length") !== "0") {
+    if (!/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType)) {
+      raise({
+        code: "unsupported-media-type",
+        detail: `Send the body as application/json (got ${contentType || "no Content-Type"}).`,
+        contentType,
+      });
+    }
+  }
+  await next();
+};

@@ -1,0 +1,42 @@
+/** The only place that knows how problems map onto HTTP. */
+import type { Problem, ProblemCode } from "@hearth/core";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCode; title: string }> = {
+  "validation-failed": { status: 400, title: "Invalid request" },
+  "malformed-json": { status: 400, title: "Malformed JSON" },
+  "unsupported-media-type": { status: 415, title: "Unsupported media type" },
+  "payload-too-large": { status: 413, title: "Payload too large" },
+  "route-not-found": { status: 404, title: "Not found" },
+  "rate-limited": { status: 429, title: "Too many requests" },
+  "service-starting": { status: 503, title: "Starting" },
+  "setup-already-done": { status: 409, title: "Already set up" },
+  unauthenticated: { status: 401, title: "Unauthenticated" },
+  "invalid-credentials": { status: 401, title: "Invalid credentials" },
+  "account-disabled": { status: 403, title: "Account disabled" },
+  "csrf-token-invalid": { status: 403, title: "CSRF token missing or invalid" },
+  "admin-required": { status: 403, title: "Admin required" },
+  "email-taken": { status: 409, title: "Email taken" },
+  "username-taken": { status: 409, title: "Username taken" },
+  "user-not-found": { status: 404, title: "User not found" },
+  "api-key-not-found": { status: 404, title: "API key not found" },
+  "last-admin": { status: 409, title: "Last admin" },
+  "internal-error": { status: 500, title: "Internal server error" },
+};
+
+export function statusOf(code: ProblemCode): ContentfulStatusCode {
+  return HTTP[code].status;
+}
+
+/** Renders a problem as `application/problem+json` (RFC 9457); its facts become extension members. */
+export function problemResponse(
+  problem: Problem | { code: "internal-error"; detail: string },
+  requestId?: string,
+): Response {
+  const { status, title } = HTTP[problem.code];
+  const { code, detail, ...facts } = problem;
+  const body = { type: `urn:hearth:problem:${code}`, title, status, detail, code, ...facts, requestId };
+  const headers = new Headers({ "Content-Type": "application/problem+json" });
+  if (problem.code === "rate-limited") headers.set("Retry-After", String(problem.retryAfterSeconds));
+  return new Response(JSON.stringify(body), { status, headers });
+}

@@ -1,0 +1,110 @@
+import type { AddressInfo } from "node:net";
+import { type Clock, type Logger, migrations, pruneRateLimits, pruneSessions, systemClock } from "@hearth/core";
+import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } from "@hearth/db";
+import { createAdaptorServer, type ServerType } from "@hono/node-server";
+import { createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+import { createMetrics } from "./metrics.ts";
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+  clock?: Clock;
+  /** An already open database (tests); by default the one the configuration names. */
+  database?: Database;
+}
+
+export interface RunningHearth {
+  url: string;
+  /** Resolves once the database is open and migrated (when /readyz turns 200); rejects if that fails. */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
+const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Starts Hearth: takes the data-dir lock, listens at once (so /healthz and /readyz answer), then
+ * opens and migrates the database in the background.
+ */
+export async function startHearth({
+  config,
+  logger,
+  clock = systemClock,
+  database,
+}: StartOptions): Promise<RunningHearth> {
+  const isEmbedded = database === undefined && config.databaseUrl === undefined;
+  // Taken before anything else, so a second Hearth on the same dir stops before touching it.
+  const lock: DataDirLock | undefined = isEmbedded ? await lockDataDir(config.dataDir) : undefined;
+  let db: Database | undefined;
+  let opened: Database | undefined;
+
+  const metrics = createMetrics();
+  const app = createApp({ config, logger, clock, metrics, database: () => db });
+  let server: ServerType;
+  try {
+    server = await listen(app.fetch, config.server.host, config.server.port);
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  const url = `http://${host}:${port}`;
+
+  const ready = (async () => {
+    opened =
+      database ??
+      (await openDatabase(
+        config.databaseUrl
+          ? { kind: "postgres", url: config.databaseUrl }
+          : { kind: "pglite", dataDir: config.dataDir },
+      ));
+    const applied = await migrate(opened, migrations);
+    logger.info({ applied, database: opened.kind }, applied.length > 0 ? "migrations applied" : "database up to date");
+    db = opened;
+  })();
+  // A failed start is reported through `ready`; this only keeps it from being an unhandled rejection too.
+  ready.catch(() => {});
+
+  const housekeeping = setInterval(() => {
+    if (db === undefined) return;
+    const now = clock.now();
+    Promise.all([pruneSessions(db, now), pruneRateLimits(db, new Date(now.getTime() - RATE_LIMIT_RETENTION_MS))]).catch(
+      (error: unknown) => logger.warn({ err: error }, "housekeeping failed"),
+    );
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
+
+  return {
+    url,
+    ready,
+    async close() {
+      clearInterval(housekeeping);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ("closeAllConnections" in server) server.closeAllConnections();
+      });
+      await ready.catch(() => {});
+      // A database handed in by the caller is the caller's to close.
+      if (database === undefined) await opened?.close();
+      await lock?.release();
+    },
+  };
+}
+
+function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  hostname: string,
+  port: number,
+): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = createAdaptorServer({ fetch });
+    server.once("error", reject);
+    server.listen(port, hostname, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import { type AppEnv, createRouter, jsonContent, raise } from "@hearth/core";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Metrics } from "./metrics.ts";
+
+const healthz = createRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["operations"],
+  summary: "Liveness: the process is up",
+  responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "Alive") },
+});
+
+const Readiness = z.object({ status: z.enum(["ready", "starting"]), checks: z.object({ database: z.string() }) });
+const readyz = createRoute({
+  method: "get",
+  path: "/readyz",
+  tags: ["operations"],
+  summary: "Readiness: the database is open and migrated",
+  responses: { 200: jsonContent(Readiness, "Ready"), 503: jsonContent(Readiness, "Not ready yet") },
+});
+
+const metricsRoute = createRoute({
+  method: "get",
+  path: "/metrics",
+  tags: ["operations"],
+  summary: "Prometheus metrics",
+  description: "When metrics.token is configured, requires `Authorization: Bearer <token>`.",
+  responses: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } } },
+});
+
+const openapi = createRoute({
+  method: "get",
+  path: "/openapi.json",
+  tags: ["operations"],
+  summary: "This OpenAPI 3.1 document",
+  responses: { 200: jsonContent(z.record(z.string(), z.unknown()), "OpenAPI 3.1") },
+});
+
+export interface SystemRouteOptions {
+  isReady: () => boolean;
+  metrics: Metrics;
+  metricsToken: string | undefined;
+  document: () => Record<string, unknown>;
+}
+
+export function systemRoutes(options: SystemRouteOptions): OpenAPIHono<AppEnv> {
+  return createRouter()
+    .openapi(healthz, (c) => c.json({ status: "ok" as const }, 200))
+    .openapi(readyz, (c) =>
+      options.isReady()
+        ? c.json({ status: "ready" as const, checks: { database: "migrated" } }, 200)
+        : c.json({ status: "starting" as const, checks: { database: "opening or migrating" } }, 503),
+    )
+    .openapi(metricsRoute, async (c) => {
+      if (options.metricsToken !== undefined && c.req.header("Authorization") !== `Bearer ${options.metricsToken}`) {
+        raise({ code: "unauthenticated", detail: "Send the metrics token as 'Authorization: Bearer <token>'." });
+      }
+      return c.text(await options.metrics.registry.metrics(), 200, {
+        "Content-Type": options.metrics.registry.contentType,
+      });
+    })
+    .openapi(openapi, (c) => c.json(options.document(), 200));
+}

@@ -1,0 +1,81 @@
+import type { Queryable } from "@hearth/db";
+import { fail, ok, type Result } from "../problems.ts";
+import { type AccountsProblem, accountsProblems } from "./problems.ts";
+import type { ApiKey } from "./schema.ts";
+import { generateToken, hashToken } from "./tokens.ts";
+import { type UserRow, userColumnsOf } from "./user-rows.ts";
+
+/** Recognisable in logs and secret scanners, like GitHub's `ghp_`. */
+const KEY_PREFIX = "hk_";
+const SHOWN_PREFIX_LENGTH = 10;
+/** How stale last_used_at may get before a request writes it. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+const presentApiKey = (row: ApiKeyRow): ApiKey => ({
+  id: row.id,
+  name: row.name,
+  prefix: row.prefix,
+  createdAt: row.created_at.toISOString(),
+  lastUsedAt: row.last_used_at?.toISOString() ?? null,
+});
+
+export async function createApiKey(
+  db: Queryable,
+  userId: string,
+  name: string,
+  now: Date,
+): Promise<ApiKey & { key: string }> {
+  const key = `${KEY_PREFIX}${generateToken()}`;
+  const { rows } = await db.query<ApiKeyRow>(
+    `INSERT INTO api_keys (user_id, name, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)
+     RETURNING id, name, prefix, created_at, last_used_at`,
+    [userId, name, hashToken(key), key.slice(0, SHOWN_PREFIX_LENGTH), now],
+  );
+  return { ...presentApiKey(rows[0] as ApiKeyRow), key };
+}
+
+export async function listApiKeys(db: Queryable, userId: string): Promise<ApiKey[]> {
+  const { rows } = await db.query<ApiKeyRow>(
+    "SELECT id, name, prefix, created_at, last_used_at FROM api_keys WHERE user_id = $1 ORDER BY created_at, id",
+    [userId],
+  );
+  return rows.map(presentApiKey);
+}
+
+/** Revokes one of the user's keys. Another user's key id is reported as not found. */
+export async function revokeApiKey(
+  db: Queryable,
+  userId: string,
+  apiKeyId: string,
+): Promise<Result<void, AccountsProblem>> {
+  const { rowCount } = await db.query("DELETE FROM api_keys WHERE id = $1 AND user_id = $2", [apiKeyId, userId]);
+  return rowCount === 0 ? fail(accountsProblems.apiKeyNotFound(apiKeyId)) : ok(undefined);
+}
+
+export async function authenticateApiKey(
+  db: Queryable,
+  key: string,
+  now: Date,
+): Promise<Result<{ user: UserRow; apiKeyId: string }, AccountsProblem>> {
+  const invalid = accountsProblems.unauthenticated("The API key is not valid. It may have been revoked.");
+  if (!key.startsWith(KEY_PREFIX)) return fail(invalid);
+  const { rows } = await db.query<UserRow & { api_key_id: string; last_used_at: Date | null }>(
+    `SELECT ${userColumnsOf("u")}, k.id AS api_key_id, k.last_used_at
+     FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1`,
+    [hashToken(key)],
+  );
+  const row = rows[0];
+  if (row === undefined || row.disabled_at !== null) return fail(invalid);
+  if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() >= TOUCH_INTERVAL_MS) {
+    await db.query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", [row.api_key_id, now]);
+  }
+  return ok({ user: row, apiKeyId: row.api_key_id });
+}

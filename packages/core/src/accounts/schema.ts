@@ -1,0 +1,79 @@
+import { z } from "@hono/zod-openapi";
+
+export const Role = z.enum(["admin", "user"]).openapi("Role");
+export type Role = z.infer<typeof Role>;
+
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: "must be an email address" }))
+  .transform((email) => email.toLowerCase())
+  .openapi({ example: "ada@example.com" });
+
+export const Username = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(
+    /^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u,
+    "may hold letters, digits, '_', '.' and '-', and starts with a letter or digit",
+  )
+  .openapi({ example: "ada" });
+
+// The upper bound stops a megabyte "password" from costing an argon2 run over it.
+export const Password = z.string().min(8, "must be at least 8 characters").max(1024).openapi({ format: "password" });
+
+export const User = z
+  .object({
+    id: z.uuid(),
+    username: z.string(),
+    email: z.string(),
+    role: Role,
+    disabled: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("User");
+export type User = z.infer<typeof User>;
+
+export const SetupInput = z.object({ username: Username, email: Email, password: Password }).openapi("SetupInput");
+export type SetupInput = z.infer<typeof SetupInput>;
+
+export const LoginInput = z
+  .object({ email: Email, password: z.string().min(1).max(1024).openapi({ format: "password" }) })
+  .openapi("LoginInput");
+
+export const CreateUserInput = z
+  .object({ username: Username, email: Email, password: Password, role: Role.default("user") })
+  .openapi("CreateUserInput");
+export type CreateUserInput = z.infer<typeof CreateUserInput>;
+
+export const UpdateUserInput = z
+  .object({ role: Role.optional(), disabled: z.boolean().optional() })
+  .refine((input) => input.role !== undefined || input.disabled !== undefined, {
+    message: "give at least one of role, disabled",
+  })
+  .openapi("UpdateUserInput");
+export type UpdateUserInput = z.infer<typeof UpdateUserInput>;
+
+export const ApiKey = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: "The key's first characters, to recognise it in a list." }),
+    createdAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().nullable(),
+  })
+  .openapi("ApiKey");
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const CreateApiKeyInput = z.object({ name: z.string().trim().min(1).max(100) }).openapi("CreateApiKeyInput");
+
+export const CreatedApiKey = ApiKey.extend({
+  key: z.string().openapi({ description: "The secret. Shown once: Hearth keeps only its hash." }),
+}).openapi("CreatedApiKey");
+
+export const IdParam = z.object({
+  id: z.uuid({ error: "must be a UUID" }).openapi({ param: { name: "id", in: "path" } }),
+});

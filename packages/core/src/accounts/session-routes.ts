@@ -1,0 +1,74 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { createRouter } from "../http/create-router.ts";
+import { asUser, authProblemResponses, jsonBody, jsonContent } from "../http/route-helpers.ts";
+import { unwrap } from "../problems.ts";
+import { currentPrincipal } from "./authenticate.ts";
+import { logIn } from "./login.ts";
+import { LoginInput, User } from "./schema.ts";
+import { clearSessionCookie, setSessionCookie } from "./session-cookie.ts";
+import { revokeSession } from "./sessions.ts";
+import { csrfTokenFor } from "./tokens.ts";
+import { presentUser } from "./user-rows.ts";
+
+const SignedIn = z
+  .object({
+    user: User,
+    csrfToken: z.string().nullable().openapi({
+      description: "Send as X-CSRF-Token on cookie-authenticated mutations. Null when authenticated by API key.",
+    }),
+  })
+  .openapi("SignedIn");
+
+const login = createRoute({
+  method: "post",
+  path: "/api/auth/login",
+  tags: ["accounts"],
+  summary: "Sign in with email and password",
+  description: "Sets the session cookie. Rate-limited per account and per client IP.",
+  request: { body: jsonBody(LoginInput) },
+  responses: {
+    200: jsonContent(SignedIn, "Signed in; the session cookie is set"),
+    ...authProblemResponses,
+  },
+});
+
+const me = createRoute({
+  method: "get",
+  path: "/api/auth/me",
+  tags: ["accounts"],
+  summary: "The signed-in user",
+  ...asUser,
+  responses: { 200: jsonContent(SignedIn, "The signed-in user"), ...authProblemResponses },
+});
+
+const logout = createRoute({
+  method: "post",
+  path: "/api/auth/logout",
+  tags: ["accounts"],
+  summary: "Sign out: revokes the session",
+  ...asUser,
+  responses: { 204: { description: "Signed out" }, ...authProblemResponses },
+});
+
+export const sessionRoutes = createRouter()
+  .openapi(login, async (c) => {
+    const { db, clock, accounts, principal } = c.var;
+    const client = { ip: c.var.clientIp, userAgent: c.req.header("User-Agent") };
+    const { user, session } = unwrap(await logIn(db, c.req.valid("json"), client, accounts, clock.now()));
+    // A new token at every login: a session fixed by someone else before login is never elevated.
+    if (principal?.via === "session") await revokeSession(db, principal.sessionToken);
+    setSessionCookie(c, session.token, session.expiresAt);
+    c.var.logger.info({ userId: user.id }, "signed in");
+    return c.json({ user, csrfToken: csrfTokenFor(session.token) }, 200);
+  })
+  .openapi(me, async (c) => {
+    const principal = currentPrincipal(c);
+    const csrfToken = principal.via === "session" ? principal.csrfToken : null;
+    return c.json({ user: presentUser(principal.user), csrfToken }, 200);
+  })
+  .openapi(logout, async (c) => {
+    const principal = currentPrincipal(c);
+    if (principal.via === "session") await revokeSession(c.var.db, principal.sessionToken);
+    clearSessionCookie(c);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,28 @@
+import type { Database } from "@hearth/db";
+import type { LoginPolicy } from "../accounts/login.ts";
+import type { Principal } from "../accounts/principal.ts";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../logger.ts";
+
+/** What every route handler finds on the context, set up by apps/server's middleware. */
+export interface AppVariables {
+  requestId: string;
+  logger: Logger;
+  db: Database;
+  clock: Clock;
+  accounts: AccountsSettings;
+  /** Who is asking; null when no valid credential came with the request. */
+  principal: Principal | null;
+  /** The client's address (from X-Forwarded-For only when the proxy is trusted). */
+  clientIp: string | undefined;
+  /** Whether the client reached us over HTTPS (directly, or through a trusted proxy). */
+  isSecureRequest: boolean;
+}
+
+export interface AccountsSettings extends LoginPolicy {
+  cookieName: string;
+}
+
+export interface AppEnv {
+  Variables: AppVariables;
+}

@@ -1,0 +1,27 @@
+export { apiKeyRoutes } from "./accounts/api-key-routes.ts";
+export { authenticate, CSRF_HEADER } from "./accounts/authenticate.ts";
+export type { LoginPolicy } from "./accounts/login.ts";
+export type { Principal } from "./accounts/principal.ts";
+export type { AccountsProblem } from "./accounts/problems.ts";
+export { sessionRoutes } from "./accounts/session-routes.ts";
+export type { SessionPolicy } from "./accounts/sessions.ts";
+export { pruneSessions } from "./accounts/sessions.ts";
+export { setupRoutes } from "./accounts/setup-routes.ts";
+export { userAdminRoutes } from "./accounts/user-admin-routes.ts";
+export type { Clock } from "./clock.ts";
+export { systemClock } from "./clock.ts";
+export type { AccountsSettings, AppEnv, AppVariables } from "./http/app-env.ts";
+export { createRouter } from "./http/create-router.ts";
+export { jsonContent, Problem as ProblemSchema } from "./http/route-helpers.ts";
+export type { Logger } from "./logger.ts";
+export { migrations } from "./migrations.ts";
+export type { CommonProblem, FieldIssue, Result } from "./problems.ts";
+export { ProblemError, raise } from "./problems.ts";
+export { pruneRateLimits } from "./rate-limits/service.ts";
+
+import type { AccountsProblem } from "./accounts/problems.ts";
+import type { CommonProblem } from "./problems.ts";
+
+/** Every problem any capability can report. */
+export type Problem = CommonProblem | AccountsProblem;
+export type ProblemCode = Problem["code"];

@@ -1,0 +1,8 @@
+/** The part of pino's logger that the domain uses; pino's Logger satisfies it. */
+export interface Logger {
+  debug(object: object, message?: string): void;
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}

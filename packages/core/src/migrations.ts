@@ -1,0 +1,8 @@
+import type { Migration } from "@hearth/db";
+import { accountsMigrations } from "./accounts/migrations.ts";
+import { rateLimitMigrations } from "./rate-limits/migrations.ts";
+
+/** Every capability's migrations, in the order they apply. */
+export const migrations: Migration[] = [...accountsMigrations, ...rateLimitMigrations].sort((a, b) =>
+  a.id.localeCompare(b.id),
+);

@@ -1,0 +1,28 @@
+import { z } from "@hono/zod-openapi";
+
+/** Query parameters of every keyset-paginated list. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: "Items per page (1–200)." }),
+  cursor: z.string().max(512).optional().openapi({ description: "The `nextCursor` of the previous page." }),
+});
+
+export interface Keyset {
+  createdAt: Date;
+  id: string;
+}
+
+/** Cursors are opaque to clients: the last row's (created_at, id), base64url-encoded. */
+export function encodeCursor(keyset: Keyset): string {
+  return Buffer.from(JSON.stringify([keyset.createdAt.toISOString(), keyset.id])).toString("base64url");
+}
+
+export function decodeCursor(cursor: string): Keyset | undefined {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+    if (typeof createdAt !== "string" || typeof id !== "string") return undefined;
+    const date = new Date(createdAt);
+    return Number.isNaN(date.getTime()) ? undefined : { createdAt: date, id };
+  } catch {
+    return undefined;
+  }
+}
