@@ -1,0 +1,5 @@
+export { ManualClock } from "./manual-clock.ts";
+export type { RequestOptions, TestResponse } from "./test-client.ts";
+export { TestClient } from "./test-client.ts";
+export type { TestServer } from "./test-server.ts";
+export { ADMIN, signedInAdmin, signedInUser, startTestServer } from "./test-server.ts";

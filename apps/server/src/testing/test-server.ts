@@ -1,0 +1,82 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Database } from "@hearth/db";
+import { createTestDatabase } from "@hearth/db/testing";
+import { type Config, loadConfig } from "../config.ts";
+import { createLogger } from "../logger.ts";
+import { startHearth } from "../server.ts";
+import { ManualClock } from "./manual-clock.ts";
+import { TestClient } from "./test-client.ts";
+
+export interface TestServer {
+  url: string;
+  db: Database;
+  clock: ManualClock;
+  config: Config;
+  client(): TestClient;
+  close(): Promise<void>;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/**
+ * Starts a real Hearth server on a free port, over a test database (in-memory PGlite, or a fresh
+ * database on TEST_DATABASE_URL's server), with a manual clock.
+ */
+export async function startTestServer(overrides: DeepPartial<Config> = {}): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "hearth-test-"));
+  const loaded = loadConfig({ argv: [], env: { HEARTH_DATA_DIR: dataDir, PORT: "0" }, cwd: dataDir });
+  if (loaded.ok !== true) throw new Error(`test config invalid: ${JSON.stringify(loaded)}`);
+  const config = merge(loaded.config, overrides) as Config;
+  const db = await createTestDatabase();
+  const clock = new ManualClock();
+  const hearth = await startHearth({ config, logger: createLogger("silent"), clock, database: db });
+  await hearth.ready;
+  return {
+    url: hearth.url,
+    db,
+    clock,
+    config,
+    client: () => new TestClient(hearth.url),
+    async close() {
+      await hearth.close();
+      await db.close();
+    },
+  };
+}
+
+export const ADMIN = { username: "ada", email: "ada@example.com", password: "correct horse battery" };
+
+/** Runs first-run setup and returns a client signed in as that admin. */
+export async function signedInAdmin(server: TestServer): Promise<TestClient> {
+  const client = server.client();
+  const setup = await client.post("/api/setup", ADMIN);
+  if (setup.status !== 201) throw new Error(`setup failed: ${setup.text}`);
+  const login = await client.logIn(ADMIN.email, ADMIN.password);
+  if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
+  return client;
+}
+
+/** Creates a user through the admin API and returns a client signed in as them. */
+export async function signedInUser(
+  server: TestServer,
+  admin: TestClient,
+  user: { username: string; email: string; password: string; role?: "admin" | "user" },
+): Promise<{ client: TestClient; id: string }> {
+  const created = await admin.post<{ id: string }>("/api/admin/users", user);
+  if (created.status !== 201) throw new Error(`user creation failed: ${created.text}`);
+  const client = server.client();
+  const login = await client.logIn(user.email, user.password);
+  if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
+  return { client, id: created.body.id };
+}
+
+function merge(base: unknown, override: unknown): unknown {
+  if (typeof override !== "object" || override === null || typeof base !== "object" || base === null) {
+    return override === undefined ? base : override;
+  }
+  const result: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(override)) result[key] = merge(result[key], value);
+  return result;
+}
