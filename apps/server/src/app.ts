@@ -99,37 +99,43 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
 
   app.notFound((c) => {
     c.set("isUnmatchedRoute", true);
-    return problemResponse(
-      {
-        code: "route-not-found",
-        detail: `No route matches ${c.req.method} ${new URL(c.req.url).pathname}.`,
-        method: c.req.method,
-        path: new URL(c.req.url).pathname,
-      },
-      c.var.requestId,
-    );
+    const path = new URL(c.req.url).pathname;
+    return problemResponse(c, {
+      code: "route-not-found",
+      detail: `No route matches ${c.req.method} ${path}.`,
+      method: c.req.method,
+      path,
+    });
   });
 
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return problemResponse(error.problem, c.var.requestId);
+    if (error instanceof ProblemError) return problemResponse(c, error.problem);
     if (error instanceof HTTPException && error.status === 400) {
       // The only 400 Hono's validator raises itself: a body that is not JSON.
-      return problemResponse(
-        { code: "malformed-json", detail: "The request body is not valid JSON." },
-        c.var.requestId,
-      );
+      return problemResponse(c, { code: "malformed-json", detail: "The request body is not valid JSON." });
+    }
+    if (isUnstorableText(error)) {
+      return problemResponse(c, {
+        code: "validation-failed",
+        detail: "Text in the request holds a character that cannot be stored (such as \\u0000).",
+        target: "body",
+        issues: [{ field: "", message: "must not hold NUL (\\u0000) characters" }],
+      });
     }
     c.var.logger?.error({ err: error }, "unhandled error");
-    return problemResponse(
-      {
-        code: "internal-error",
-        detail: `Something went wrong on our side. Quote request id ${c.var.requestId} when reporting it.`,
-      },
-      c.var.requestId,
-    );
+    return problemResponse(c, {
+      code: "internal-error",
+      detail: `Something went wrong on our side. Quote request id ${c.var.requestId} when reporting it.`,
+    });
   });
 
   return app;
+}
+
+/** PostgreSQL's "invalid byte sequence" and "untranslatable character": text it cannot store, such as NUL. */
+function isUnstorableText(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === "22021" || code === "22P05";
 }
 
 function openApiDocument(app: OpenAPIHono<AppEnv>): Record<string, unknown> {

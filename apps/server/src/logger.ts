@@ -26,6 +26,8 @@ export function createLogger(level: Config["log"]["level"], destination?: pino.D
           "headers.cookie",
           "*.headers.authorization",
           "*.headers.cookie",
+          // Database errors carry the statement's parameters: user content that has no place in logs.
+          "err.params",
         ],
         censor: "[redacted]",
       },

@@ -37,13 +37,11 @@ describe("first-run setup under concurrency", () => {
   it("creates exactly one admin when several setups race", async () => {
     const attempts = await Promise.all(
       Array.from({ length: 6 }, (_, index) =>
-        server
-          .client()
-          .post("/api/setup", {
-            username: `admin${index}`,
-            email: `admin${index}@example.com`,
-            password: "long enough pw",
-          }),
+        server.client().post("/api/setup", {
+          username: `admin${index}`,
+          email: `admin${index}@example.com`,
+          password: "long enough pw",
+        }),
       ),
     );
     expect(attempts.map((attempt) => attempt.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);

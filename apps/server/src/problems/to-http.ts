@@ -1,5 +1,6 @@
 /** The only place that knows how problems map onto HTTP. */
 import type { Problem, ProblemCode } from "@hearth/core";
+import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCode; title: string }> = {
@@ -28,15 +29,16 @@ export function statusOf(code: ProblemCode): ContentfulStatusCode {
   return HTTP[code].status;
 }
 
-/** Renders a problem as `application/problem+json` (RFC 9457); its facts become extension members. */
-export function problemResponse(
-  problem: Problem | { code: "internal-error"; detail: string },
-  requestId?: string,
-): Response {
+/**
+ * Renders a problem as `application/problem+json` (RFC 9457); its facts become extension members.
+ * Built on the context, so headers set earlier in the request (request id, cookies) are kept.
+ */
+export function problemResponse(c: Context, problem: Problem | { code: "internal-error"; detail: string }): Response {
   const { status, title } = HTTP[problem.code];
   const { code, detail, ...facts } = problem;
+  const requestId: string | undefined = c.get("requestId");
   const body = { type: `urn:hearth:problem:${code}`, title, status, detail, code, ...facts, requestId };
-  const headers = new Headers({ "Content-Type": "application/problem+json" });
-  if (problem.code === "rate-limited") headers.set("Retry-After", String(problem.retryAfterSeconds));
-  return new Response(JSON.stringify(body), { status, headers });
+  const headers: Record<string, string> = { "Content-Type": "application/problem+json" };
+  if (problem.code === "rate-limited") headers["Retry-After"] = String(problem.retryAfterSeconds);
+  return c.newResponse(JSON.stringify(body), status, headers);
 }

@@ -26,14 +26,22 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
  * Starts a real Hearth server on a free port, over a test database (in-memory PGlite, or a fresh
  * database on TEST_DATABASE_URL's server), with a manual clock.
  */
-export async function startTestServer(overrides: DeepPartial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: DeepPartial<Config> = {},
+  options: { logLines?: string[] } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "hearth-test-"));
   const loaded = loadConfig({ argv: [], env: { HEARTH_DATA_DIR: dataDir, PORT: "0" }, cwd: dataDir });
   if (loaded.ok !== true) throw new Error(`test config invalid: ${JSON.stringify(loaded)}`);
   const config = merge(loaded.config, overrides) as Config;
   const db = await createTestDatabase();
   const clock = new ManualClock();
-  const hearth = await startHearth({ config, logger: createLogger("silent"), clock, database: db });
+  const { logLines } = options;
+  const logger =
+    logLines === undefined
+      ? createLogger("silent")
+      : createLogger("debug", { write: (line: string) => void logLines.push(...line.trimEnd().split("\n")) });
+  const hearth = await startHearth({ config, logger, clock, database: db });
   await hearth.ready;
   return {
     url: hearth.url,

@@ -68,7 +68,15 @@ export const ApiKey = z
   .openapi("ApiKey");
 export type ApiKey = z.infer<typeof ApiKey>;
 
-export const CreateApiKeyInput = z.object({ name: z.string().trim().min(1).max(100) }).openapi("CreateApiKeyInput");
+/** A short human label: no control characters (PostgreSQL text cannot even hold NUL). */
+const Label = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^\P{Cc}*$/u, "must not hold control characters");
+
+export const CreateApiKeyInput = z.object({ name: Label }).openapi("CreateApiKeyInput");
 
 export const CreatedApiKey = ApiKey.extend({
   key: z.string().openapi({ description: "The secret. Shown once: Hearth keeps only its hash." }),
