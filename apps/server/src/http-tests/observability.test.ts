@@ -1,0 +1,97 @@
+import { systemClock } from "@hearth/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../app.ts";
+import { loadConfig } from "../config.ts";
+import { createLogger } from "../logger.ts";
+import { createMetrics } from "../metrics.ts";
+import { ADMIN, signedInAdmin, startTestServer, type TestServer } from "../testing/index.ts";
+
+describe("health, readiness, metrics and logs", () => {
+  let server: TestServer;
+  const logLines: string[] = [];
+  beforeAll(async () => {
+    server = await startTestServer({}, { logLines });
+  });
+  afterAll(() => server.close());
+
+  it("answers /healthz and /readyz once migrated", async () => {
+    const client = server.client();
+    expect((await client.get("/healthz")).body).toEqual({ status: "ok" });
+    expect((await client.get("/readyz")).body).toEqual({ status: "ready", checks: { database: "migrated" } });
+  });
+
+  it("exposes request counts and durations by route pattern, and process and event-loop metrics", async () => {
+    const admin = await signedInAdmin(server);
+    await admin.get("/api/auth/me");
+    await admin.delete("/api/api-keys/00000000-0000-4000-8000-000000000000");
+    await admin.get("/api/nothing/here/12345");
+    const metrics = await server.client().get("/metrics");
+    expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = metrics.text;
+    expect(text).toContain('hearth_http_requests_total{method="GET",route="/api/auth/me",status="200"} 1');
+    expect(text).toContain('hearth_http_requests_total{method="DELETE",route="/api/api-keys/:id",status="404"} 1');
+    expect(text).toContain('hearth_http_requests_total{method="GET",route="unmatched",status="404"} 1');
+    expect(text).not.toContain("12345");
+    expect(text).toMatch(
+      /hearth_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/api\/auth\/me"\}/,
+    );
+    expect(text).toMatch(/^hearth_process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^hearth_nodejs_eventloop_lag_p99_seconds [\d.e-]+/m);
+  });
+
+  it("logs JSON lines that carry the request id, and never a password, token or cookie", async () => {
+    const client = server.client();
+    const login = await client.post(
+      "/api/auth/login",
+      { email: ADMIN.email, password: ADMIN.password },
+      { headers: { "X-Request-Id": "trace-me-123" } },
+    );
+    expect(login.headers.get("x-request-id")).toBe("trace-me-123");
+    const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const forRequest = lines.filter((line) => line.requestId === "trace-me-123");
+    expect(forRequest.map((line) => line.msg)).toEqual(["signed in", "request"]);
+    expect(forRequest[1]).toMatchObject({
+      method: "POST",
+      route: "/api/auth/login",
+      status: 200,
+      durationMs: expect.any(Number),
+    });
+    const everything = logLines.join("\n");
+    expect(everything).not.toContain(ADMIN.password);
+    expect(everything).not.toContain(client.cookies.get("hearth_session"));
+    expect(everything).not.toContain(client.csrfToken);
+  });
+
+  it("requires the metrics token when one is configured", async () => {
+    const guarded = await startTestServer({ metrics: { token: "a-metrics-token-of-some-length" } });
+    expect((await guarded.client().get("/metrics")).status).toBe(401);
+    const allowed = await guarded
+      .client()
+      .get("/metrics", { headers: { Authorization: "Bearer a-metrics-token-of-some-length" } });
+    expect(allowed.status).toBe(200);
+    await guarded.close();
+  });
+});
+
+describe("before the database is ready", () => {
+  const loaded = loadConfig({ argv: [], env: {}, cwd: "/tmp" });
+  if (loaded.ok !== true) throw new Error("default config must load");
+  const app = createApp({
+    config: loaded.config,
+    logger: createLogger("silent"),
+    clock: systemClock,
+    metrics: createMetrics(),
+    database: () => undefined,
+  });
+
+  it("answers /readyz with 503 and /healthz with 200", async () => {
+    expect((await app.request("/readyz")).status).toBe(503);
+    expect((await app.request("/healthz")).status).toBe(200);
+  });
+
+  it("answers /api with a 503 problem that says to retry", async () => {
+    const response = await app.request("/api/setup");
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: "service-starting" });
+  });
+});

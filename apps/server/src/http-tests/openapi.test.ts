@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, type TestServer } from "../testing/index.ts";
+
+interface Operation {
+  security?: unknown[];
+  responses: Record<string, unknown>;
+}
+interface Document {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+}
+
+const PUBLIC = new Set([
+  "get /healthz",
+  "get /readyz",
+  "get /metrics",
+  "get /openapi.json",
+  "get /api/setup",
+  "post /api/setup",
+  "post /api/auth/login",
+]);
+
+describe("the OpenAPI document", () => {
+  let server: TestServer;
+  let document: Document;
+  beforeAll(async () => {
+    server = await startTestServer();
+    document = (await server.client().get<Document>("/openapi.json")).body;
+  });
+  afterAll(() => server.close());
+
+  const operations = () =>
+    Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({ method, path, operation })),
+    );
+
+  it("is OpenAPI 3.1 and lists every route of the contract", () => {
+    expect(document.openapi).toBe("3.1.0");
+    const listed = operations().map(({ method, path }) => `${method} ${path}`);
+    expect(listed.sort()).toEqual(
+      [
+        ...PUBLIC,
+        "post /api/auth/logout",
+        "get /api/auth/me",
+        "post /api/api-keys",
+        "get /api/api-keys",
+        "delete /api/api-keys/{id}",
+        "post /api/admin/users",
+        "get /api/admin/users",
+        "patch /api/admin/users/{id}",
+      ].sort(),
+    );
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["bearerApiKey", "sessionCookie"]);
+    expect(document.components.schemas).toHaveProperty("Problem");
+  });
+
+  it("marks exactly the public routes as needing no credentials, and the rest answer 401 without one", async () => {
+    for (const { method, path, operation } of operations()) {
+      const key = `${method} ${path}`;
+      if (PUBLIC.has(key)) {
+        expect(operation.security, key).toBeUndefined();
+        continue;
+      }
+      expect(operation.security, key).toEqual([{ sessionCookie: [] }, { bearerApiKey: [] }]);
+      const url = path.replace("{id}", "00000000-0000-4000-8000-000000000000");
+      const response = await server.client().request(method.toUpperCase(), url, method === "get" ? {} : { json: {} });
+      expect(response.status, key).toBe(401);
+    }
+  });
+});
