@@ -25,10 +25,6 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "internal-error": { status: 500, title: "Internal server error" },
 };
 
-export function statusOf(code: ProblemCode): ContentfulStatusCode {
-  return HTTP[code].status;
-}
-
 /**
  * Renders a problem as `application/problem+json` (RFC 9457); its facts become extension members.
  * Built on the context, so headers set earlier in the request (request id, cookies) are kept.

@@ -1,9 +1,8 @@
 import { z } from "@hono/zod-openapi";
 
-export const Role = z.enum(["admin", "user"]).openapi("Role");
-export type Role = z.infer<typeof Role>;
+const Role = z.enum(["admin", "user"]).openapi("Role");
 
-export const Email = z
+const Email = z
   .string()
   .trim()
   .max(254)
@@ -11,7 +10,7 @@ export const Email = z
   .transform((email) => email.toLowerCase())
   .openapi({ example: "ada@example.com" });
 
-export const Username = z
+const Username = z
   .string()
   .trim()
   .min(1)
@@ -23,7 +22,7 @@ export const Username = z
   .openapi({ example: "ada" });
 
 // The upper bound stops a megabyte "password" from costing an argon2 run over it.
-export const Password = z.string().min(8, "must be at least 8 characters").max(1024).openapi({ format: "password" });
+const Password = z.string().min(8, "must be at least 8 characters").max(1024).openapi({ format: "password" });
 
 export const User = z
   .object({
