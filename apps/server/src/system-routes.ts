@@ -36,6 +36,25 @@ const openapi = createRoute({
   responses: { 200: jsonContent(z.record(z.string(), z.unknown()), "OpenAPI 3.1") },
 });
 
+const home = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["operations"],
+  summary: "A status page for people who open the printed URL",
+  responses: { 200: { description: "HTML", content: { "text/html": { schema: z.string() } } } },
+});
+
+// Static markup, no script and no inline style: it passes the CSP as served.
+const HOME_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Hearth</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Hearth is running</h1>
+<p>This server speaks the Hearth API. The web app is not part of this build yet.</p>
+<ul><li><a href="/openapi.json">API description (OpenAPI 3.1)</a></li>
+<li><a href="/readyz">Readiness</a></li><li><a href="/api/setup">Setup state</a></li></ul>
+</main></body></html>
+`;
+
 export interface SystemRouteOptions {
   isReady: () => boolean;
   metrics: Metrics;
@@ -45,6 +64,7 @@ export interface SystemRouteOptions {
 
 export function systemRoutes(options: SystemRouteOptions): OpenAPIHono<AppEnv> {
   return createRouter()
+    .openapi(home, (c) => c.html(HOME_PAGE, 200))
     .openapi(healthz, (c) => c.json({ status: "ok" as const }, 200))
     .openapi(readyz, (c) =>
       options.isReady()

@@ -12,6 +12,7 @@ interface Document {
 }
 
 const PUBLIC = new Set([
+  "get /",
   "get /healthz",
   "get /readyz",
   "get /metrics",
