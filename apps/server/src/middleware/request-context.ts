@@ -33,7 +33,8 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     const route = c.get("isUnmatchedRoute") ? "unmatched" : routePath(c, -1);
     options.metrics.observeRequest(c.req.method, route, c.res.status, seconds);
     const line = { method: c.req.method, route, status: c.res.status, durationMs: Math.round(seconds * 1e4) / 10 };
-    if (c.res.status >= 500) logger.error(line, "request failed");
+    // 503 is the expected answer while starting (readiness probes): not an error worth paging for.
+    if (c.res.status >= 500 && c.res.status !== 503) logger.error(line, "request failed");
     else logger.info(line, "request");
   };
 }
