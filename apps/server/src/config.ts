@@ -45,14 +45,15 @@ export function loadConfig({ argv, env, cwd }: ConfigSources): LoadedConfig {
 
   const dataDir = String(fromFlags.get("dataDir")?.value ?? fromEnv.get("dataDir")?.value ?? "./data");
   const file = env.HEARTH_CONFIG ? resolve(cwd, env.HEARTH_CONFIG) : join(resolve(cwd, dataDir), "hearth.config.json");
-  if (env.HEARTH_CONFIG || existsSync(file)) readFile(file, errors, set);
+  if (env.HEARTH_CONFIG || existsSync(file)) readFile(file, Boolean(env.HEARTH_CONFIG), errors, set);
   for (const layer of [fromEnv, fromFlags]) {
     for (const [path, { value, from }] of layer) set(path, coerce(value, leaves, path), from);
   }
-  if (errors.length > 0) return { ok: false, errors };
 
+  // Validated even when a flag or the file is wrong, so every problem is listed at once.
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, errors: parsed.error.issues.map((issue) => describe(issue, origins)) };
+  if (!parsed.success) errors.push(...parsed.error.issues.map((issue) => describe(issue, origins)));
+  if (!parsed.success || errors.length > 0) return { ok: false, errors };
   const config = parsed.data;
   config.dataDir = resolve(cwd, config.dataDir);
   config.modelsDir = resolve(cwd, config.modelsDir ?? join(config.dataDir, "models"));
@@ -89,7 +90,9 @@ function readFlags(argv: readonly string[], leaves: Leaf[], errors: string[]) {
     const match = /^--([^=]+)(?:=(.*))?$/s.exec(argument);
     const path = match ? byFlag.get(match[1] as string) : undefined;
     if (!match || path === undefined) {
-      errors.push(`Unknown command-line argument ${JSON.stringify(argument)}. Run with --help to list the settings.`);
+      errors.push(describeUnknownArgument(argument));
+      // The value of a misspelled flag (`--databse-url postgres://…`) is neither echoed nor reported again.
+      if (argument.startsWith("-") && !argument.includes("=") && !argv[index + 1]?.startsWith("-")) index++;
       continue;
     }
     const isBoolean = leaves.find((leaf) => leaf.path === path)?.kind === "boolean";
@@ -105,12 +108,38 @@ function readFlags(argv: readonly string[], leaves: Leaf[], errors: string[]) {
   return found;
 }
 
-function readFile(file: string, errors: string[], set: (path: string, value: unknown, from: string) => void): void {
+/** A flag's value may be a secret, so only its name is repeated; a bare argument is shown as given. */
+function describeUnknownArgument(argument: string): string {
+  const shown = argument.startsWith("-") ? (argument.split("=")[0] as string) : JSON.stringify(argument);
+  return `Unknown command-line argument ${shown}. Run with --help to list the settings.`;
+}
+
+function readFile(
+  file: string,
+  isNamedByEnv: boolean,
+  errors: string[],
+  set: (path: string, value: unknown, from: string) => void,
+): void {
+  const named = isNamedByEnv ? " (named by environment variable HEARTH_CONFIG)" : "";
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const isMissing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    errors.push(
+      `Cannot read the config file ${file}${named}: ${isMissing ? "no such file" : (error as Error).message}`,
+    );
+    return;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = JSON.parse(text);
   } catch (error) {
-    errors.push(`Cannot read the config file ${file}: ${(error as Error).message}`);
+    // V8's message quotes the text around the mistake, which may be a password: give only the place.
+    const position = /at position (\d+)/.exec((error as Error).message)?.[1];
+    errors.push(
+      `The config file ${file}${named} is not valid JSON${position ? ` (${lineAndColumn(text, Number(position))})` : ""}.`,
+    );
     return;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
@@ -123,6 +152,11 @@ function readFile(file: string, errors: string[], set: (path: string, value: unk
     } else set(path, value, `config file ${file}`);
   };
   walk(parsed, "");
+}
+
+function lineAndColumn(text: string, position: number): string {
+  const before = text.slice(0, position).split("\n");
+  return `line ${before.length}, column ${(before.at(-1) as string).length + 1}`;
 }
 
 /** Environment variables and flags are strings; turn them into what the setting expects. */

@@ -1,4 +1,5 @@
-import { link, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { link, mkdir, open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -30,7 +31,12 @@ export interface DataDirLock {
 }
 
 const LOCK_FILE_NAME = "hearth.lock";
-/** Dirs locked by this process, so a second open from the same process is refused too. */
+/** How often a start retries while another process is taking over a stale lock. */
+const MAX_ATTEMPTS = 200;
+/**
+ * Dirs locked, or being locked, by this process, so a second open from the same process is
+ * refused too, and is never mistaken for a stale lock left by an earlier run with the same pid.
+ */
 const heldByThisProcess = new Set<string>();
 
 /**
@@ -41,55 +47,71 @@ const heldByThisProcess = new Set<string>();
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const dir = resolve(dataDir);
   const lockFile = join(dir, LOCK_FILE_NAME);
-  await mkdir(dir, { recursive: true });
   const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  if (heldByThisProcess.has(dir)) throw new DataDirLockedError(dir, me, lockFile);
+  heldByThisProcess.add(dir);
   const content = `${JSON.stringify(me)}\n`;
-
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (heldByThisProcess.has(dir)) throw new DataDirLockedError(dir, me, lockFile);
-    if (await createExclusively(lockFile, content)) {
-      heldByThisProcess.add(dir);
-      return { lockFile, release: () => releaseLock(dir, lockFile, content) };
+  try {
+    await mkdir(dir, { recursive: true });
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (await createExclusively(lockFile, content)) {
+        // Only the first release counts: a repeated one must not release a later lock on the same dir.
+        let released: Promise<void> | undefined;
+        return { lockFile, release: () => (released ??= releaseLock(dir, lockFile, content)) };
+      }
+      const existing = await readLock(lockFile);
+      if (existing === "missing") continue;
+      if (existing.holder !== undefined && isAlive(existing.holder)) {
+        throw new DataDirLockedError(dir, existing.holder, lockFile);
+      }
+      await takeOver(lockFile, existing.text);
     }
-    const existing = await readHolder(lockFile);
-    if (existing === "missing") continue;
-    if (existing === "unreadable") {
-      // Another process may be between creating the file and writing it: give it a moment.
-      await delay(50);
-      if ((await readHolder(lockFile)) === "unreadable") await takeOver(lockFile, undefined);
-      continue;
-    }
-    if (isAlive(existing)) throw new DataDirLockedError(dir, existing, lockFile);
-    await takeOver(lockFile, existing);
+    throw new Error(`Could not lock the data dir ${dir}: the lock file ${lockFile} keeps changing.`);
+  } catch (error) {
+    heldByThisProcess.delete(dir);
+    throw error;
   }
-  throw new Error(`Could not lock the data dir ${dir}: the lock file ${lockFile} keeps changing.`);
 }
 
-async function createExclusively(lockFile: string, content: string): Promise<boolean> {
+/**
+ * Creates `file` only if it does not exist. The content is written to a draft first and linked
+ * into place, so the file never appears empty or half written to a process reading it.
+ */
+async function createExclusively(file: string, content: string): Promise<boolean> {
+  const draft = `${file}.${process.pid}-${randomUUID()}.draft`;
+  const handle = await open(draft, "wx");
   try {
-    const handle = await open(lockFile, "wx");
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(draft, file);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw error;
+  } finally {
+    await unlink(draft).catch(() => {});
   }
 }
 
-async function readHolder(lockFile: string): Promise<LockHolder | "missing" | "unreadable"> {
+/** A lock file's text, and its holder when the text names one. */
+async function readLock(file: string): Promise<{ text: string; holder: LockHolder | undefined } | "missing"> {
+  let text: string;
   try {
-    const parsed = JSON.parse(await readFile(lockFile, "utf8")) as Partial<LockHolder>;
-    if (typeof parsed.pid !== "number" || typeof parsed.hostname !== "string") return "unreadable";
-    return { pid: parsed.pid, hostname: parsed.hostname, startedAt: String(parsed.startedAt) };
+    text = await readFile(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return "missing";
-    if (error instanceof SyntaxError) return "unreadable";
     throw error;
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<LockHolder>;
+    if (typeof parsed.pid !== "number" || typeof parsed.hostname !== "string") return { text, holder: undefined };
+    return { text, holder: { pid: parsed.pid, hostname: parsed.hostname, startedAt: String(parsed.startedAt) } };
+  } catch {
+    return { text, holder: undefined };
   }
 }
 
@@ -108,30 +130,33 @@ function isAlive(holder: LockHolder): boolean {
 }
 
 /**
- * Moves a stale lock aside. Rename is atomic, so of two processes taking over at once only one
- * moves the file; if what it moved is no longer the stale lock it read, it puts it back.
+ * Deletes the lock file if it still holds `staleText`. Reading and deleting are two steps, so
+ * takeovers take turns through a claim file: otherwise a slow process that read the stale lock
+ * could delete the lock another process has just taken in its place.
  */
-async function takeOver(lockFile: string, stale: LockHolder | undefined): Promise<void> {
-  const aside = `${lockFile}.stale-${process.pid}-${Date.now()}`;
-  try {
-    await rename(lockFile, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
+async function takeOver(lockFile: string, staleText: string): Promise<void> {
+  const claim = `${lockFile}.takeover`;
+  const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  if (!(await createExclusively(claim, `${JSON.stringify(me)}\n`))) {
+    const claimant = await readLock(claim);
+    if (claimant === "missing") return;
+    // A claim is held for a moment; one left by a process that died would block every start.
+    if (claimant.holder === undefined || !isAlive(claimant.holder)) await unlink(claim).catch(() => {});
+    else await delay(10);
+    return;
   }
-  const moved = await readHolder(aside);
-  const isTheStaleOne =
-    stale === undefined
-      ? moved === "unreadable"
-      : typeof moved === "object" && moved.pid === stale.pid && moved.startedAt === stale.startedAt;
-  if (!isTheStaleOne) await link(aside, lockFile).catch(() => {});
-  await unlink(aside).catch(() => {});
+  try {
+    const current = await readLock(lockFile);
+    if (current !== "missing" && current.text === staleText) await unlink(lockFile);
+  } finally {
+    await unlink(claim).catch(() => {});
+  }
 }
 
 async function releaseLock(dir: string, lockFile: string, content: string): Promise<void> {
-  if (!heldByThisProcess.delete(dir)) return;
   const current = await readFile(lockFile, "utf8").catch(() => undefined);
   if (current === content) await unlink(lockFile).catch(() => {});
+  heldByThisProcess.delete(dir);
 }
 
 const delay = (ms: number) => new Promise((resolveDelay) => setTimeout(resolveDelay, ms));

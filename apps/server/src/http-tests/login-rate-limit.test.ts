@@ -42,10 +42,11 @@ describe("login rate limiting", () => {
     for (let index = 0; index < 8; index++) expect((await attempt(ADMIN.email, ADMIN.password)).status).toBe(200);
   });
 
-  it("lets no more than the limit through when guesses arrive in parallel", async () => {
-    const responses = await Promise.all(Array.from({ length: 8 }, () => attempt(ADMIN.email, "wrong password")));
+  it("lets no more than the account limit through when guesses arrive in parallel", async () => {
+    // Five stays under the per-IP limit of six, so only the per-account limit of three decides.
+    const responses = await Promise.all(Array.from({ length: 5 }, () => attempt(ADMIN.email, "wrong password")));
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 401)).toHaveLength(3);
-    expect(statuses.filter((status) => status === 429)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(2);
   });
 });

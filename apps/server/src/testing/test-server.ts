@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Database } from "@hearth/db";
@@ -58,6 +58,7 @@ export async function startTestServer(
     async close() {
       await hearth.close();
       await db.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
