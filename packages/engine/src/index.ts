@@ -1,0 +1,12 @@
+export type {
+  ChatMessage,
+  ChatModelProvider,
+  ChatRequest,
+  ChatStreamPart,
+  ModelInfo,
+  StopReason,
+  TokenUsage,
+} from "./language-model.ts";
+export type { LlamaCppInfo, LlamaCppOptions } from "./llama-cpp/llama-cpp-provider.ts";
+export { LlamaCppProvider } from "./llama-cpp/llama-cpp-provider.ts";
+export { NoSuchModelError } from "./no-such-model-error.ts";

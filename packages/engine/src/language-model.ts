@@ -1,0 +1,47 @@
+/**
+ * The engine's spec: what the rest of Hearth knows of a model provider. Providers implement it;
+ * nothing here knows HTTP, SQL or a particular runtime.
+ */
+export interface ModelInfo {
+  /** Stable id used in requests: for local GGUF files, the file name without `.gguf`. */
+  id: string;
+  provider: string;
+  sizeBytes?: number;
+  /** Whether the model is in memory right now. */
+  isLoaded: boolean;
+}
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatRequest {
+  model: string;
+  /** Oldest first; the last one is the user's turn being answered. */
+  messages: readonly ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  /** Aborting stops generation; the stream then ends with `stopReason: "abort"` and the partial text. */
+  signal?: AbortSignal;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export type StopReason = "stop" | "length" | "abort";
+
+export type ChatStreamPart =
+  | { type: "delta"; text: string }
+  | { type: "finish"; stopReason: StopReason; usage: TokenUsage };
+
+export interface ChatModelProvider {
+  readonly name: string;
+  listModels(): Promise<ModelInfo[]>;
+  /** Streams a reply. Throws NoSuchModelError for an unknown model before the first part. */
+  streamChat(request: ChatRequest): AsyncIterable<ChatStreamPart>;
+  embed(model: string, texts: readonly string[]): Promise<number[][]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,130 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatStreamPart } from "../language-model.ts";
+import { NoSuchModelError } from "../no-such-model-error.ts";
+import { writeTestModel } from "../testing/write-test-model.ts";
+import { chooseThreads } from "./choose-threads.ts";
+import { LlamaCppProvider } from "./llama-cpp-provider.ts";
+
+const hello = [{ role: "user" as const, content: "hello" }];
+
+async function collect(stream: AsyncIterable<ChatStreamPart>) {
+  let text = "";
+  let deltas = 0;
+  let finish: Extract<ChatStreamPart, { type: "finish" }> | undefined;
+  for await (const part of stream) {
+    if (part.type === "delta") {
+      text += part.text;
+      deltas++;
+    } else finish = part;
+  }
+  return { text, deltas, finish };
+}
+
+describe("LlamaCppProvider on a generated model", () => {
+  let modelsDir: string;
+  let provider: LlamaCppProvider;
+  const loads: string[] = [];
+
+  beforeAll(async () => {
+    modelsDir = await mkdtemp(join(tmpdir(), "hearth-models-"));
+    await writeTestModel(join(modelsDir, "tiny.gguf"));
+    await writeTestModel(join(modelsDir, "tiny-b.gguf"), { seed: 2 });
+    await mkdir(join(modelsDir, "not-a-model.gguf"));
+    provider = await LlamaCppProvider.create({
+      modelsDir,
+      gpu: false,
+      contextSize: 512,
+      onModelLoaded: (id) => loads.push(id),
+    });
+  });
+  afterAll(async () => {
+    await provider.close();
+    await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  it("lists the GGUF files in the models dir, named after the file", async () => {
+    const models = await provider.listModels();
+    expect(models.map((model) => model.id)).toEqual(["tiny", "tiny-b"]);
+    expect(models[0]).toMatchObject({ provider: "llama.cpp", sizeBytes: expect.any(Number), isLoaded: false });
+  });
+
+  it("reports the binary in use and picks threads for it", () => {
+    const info = provider.info();
+    expect(["prebuilt", "localBuild"]).toContain(info.buildType);
+    expect(info.threads).toBe(chooseThreads(info.buildType));
+  });
+
+  it("streams a reply that runs to maxTokens and reports its usage", async () => {
+    const { text, deltas, finish } = await collect(
+      provider.streamChat({ model: "tiny", messages: hello, maxTokens: 24 }),
+    );
+    expect(finish).toMatchObject({ stopReason: "length", usage: { completionTokens: 24 } });
+    expect(finish?.usage.promptTokens).toBeGreaterThan(0);
+    expect(deltas).toBeGreaterThan(1);
+    expect(text.length).toBeGreaterThan(0);
+    expect(loads).toEqual(["tiny"]);
+  });
+
+  it("rejects an unknown model, naming the ones there are", async () => {
+    const attempt = collect(provider.streamChat({ model: "nope", messages: hello }));
+    await expect(attempt).rejects.toBeInstanceOf(NoSuchModelError);
+    await expect(attempt).rejects.toMatchObject({ modelId: "nope", available: ["tiny", "tiny-b"] });
+  });
+
+  it("stops at an abort and keeps the partial text", async () => {
+    const controller = new AbortController();
+    let text = "";
+    let finish: ChatStreamPart | undefined;
+    for await (const part of provider.streamChat({
+      model: "tiny",
+      messages: hello,
+      maxTokens: 400,
+      signal: controller.signal,
+    })) {
+      if (part.type === "delta") {
+        text += part.text;
+        if (text.length > 5) controller.abort();
+      } else finish = part;
+    }
+    expect(finish).toMatchObject({ type: "finish", stopReason: "abort" });
+    expect(text.length).toBeGreaterThan(5);
+    expect((finish as { usage: { completionTokens: number } }).usage.completionTokens).toBeLessThan(400);
+  });
+
+  it("queues concurrent requests to one model and completes them all", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 3 }, () => collect(provider.streamChat({ model: "tiny", messages: hello, maxTokens: 8 }))),
+    );
+    expect(results.map((result) => result.finish?.usage.completionTokens)).toEqual([8, 8, 8]);
+  });
+
+  it("frees the sequence when the reader stops early", async () => {
+    for await (const part of provider.streamChat({ model: "tiny", messages: hello, maxTokens: 400 })) {
+      if (part.type === "delta") break;
+    }
+    const next = await collect(provider.streamChat({ model: "tiny", messages: hello, maxTokens: 4 }));
+    expect(next.finish?.usage.completionTokens).toBe(4);
+  });
+
+  it("embeds text as vectors as wide as the model", async () => {
+    const vectors = await provider.embed("tiny", ["hello", "world"]);
+    expect(vectors).toHaveLength(2);
+    expect(vectors[0]).toHaveLength(64);
+    expect(vectors[0]).not.toEqual(vectors[1]);
+  });
+
+  it("unloads the least recently used idle model when the budget is exceeded", async () => {
+    const small = await LlamaCppProvider.create({ modelsDir, gpu: false, contextSize: 256, memoryBudgetBytes: 1 });
+    try {
+      await collect(small.streamChat({ model: "tiny", messages: hello, maxTokens: 2 }));
+      expect((await small.listModels()).map((model) => model.isLoaded)).toEqual([true, false]);
+      await collect(small.streamChat({ model: "tiny-b", messages: hello, maxTokens: 2 }));
+      expect((await small.listModels()).map((model) => model.isLoaded)).toEqual([false, true]);
+    } finally {
+      await small.close();
+    }
+  });
+});

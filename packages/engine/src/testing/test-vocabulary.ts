@@ -1,0 +1,76 @@
+/** SentencePiece token types, as llama.cpp reads `tokenizer.ggml.token_type`. */
+const tokenTypes = { normal: 1, unknown: 2, control: 3, byte: 6 } as const;
+
+export type TestVocabulary = {
+  tokens: string[];
+  scores: number[];
+  types: number[];
+  unknown: number;
+  bos: number;
+  imEnd: number;
+  /** Id of `<0x00>`; byte b is token `firstByte + b`. */
+  firstByte: number;
+};
+
+const words =
+  "the and you hello hi world is it to of in that for on with as was are be this have not what can do we they he " +
+  "she my your a I model test chat yes no ok thanks please how why when where who good time day one two three " +
+  "here there about from or but all would will just like know think make see get go say some more very well";
+
+/**
+ * Specials, the 256 byte-fallback tokens, ChatML's control tokens, then printable pieces: `▁`, each
+ * printable ASCII character, and every prefix of each `▁word`, because SentencePiece merges one
+ * adjacent pair at a time and reaches a word only through pieces that exist.
+ */
+export function buildTestVocabulary(): TestVocabulary {
+  const tokens: string[] = [];
+  const scores: number[] = [];
+  const types: number[] = [];
+  const add = (text: string, type: number, score = 0) => {
+    tokens.push(text);
+    types.push(type);
+    scores.push(score);
+    return tokens.length - 1;
+  };
+  const unknown = add("<unk>", tokenTypes.unknown);
+  const bos = add("<s>", tokenTypes.control);
+  add("</s>", tokenTypes.control);
+  const firstByte = tokens.length;
+  for (let byte = 0; byte < 256; byte++) {
+    add(`<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`, tokenTypes.byte);
+  }
+  add("<|im_start|>", tokenTypes.control);
+  const imEnd = add("<|im_end|>", tokenTypes.control);
+
+  const pieces = new Set<string>(["▁"]);
+  for (let code = 33; code < 127; code++) pieces.add(String.fromCharCode(code));
+  for (const word of words.split(" ")) {
+    const piece = `▁${word}`;
+    for (let length = 2; length <= piece.length; length++) pieces.add(piece.slice(0, length));
+  }
+  // Longer pieces score higher, so merges prefer whole words over fragments.
+  for (const piece of pieces) add(piece, tokenTypes.normal, piece.length - 10);
+  return { tokens, scores, types, unknown, bos, imEnd, firstByte };
+}
+
+/**
+ * Control tokens, which could end a reply, and byte tokens other than tab, newline and printable
+ * ASCII: replies are then valid UTF-8 without NUL, which PostgreSQL text columns reject.
+ */
+export function isNeverSampled(vocabulary: TestVocabulary, token: number): boolean {
+  const type = vocabulary.types[token];
+  if (type === tokenTypes.control || type === tokenTypes.unknown) return true;
+  if (type !== tokenTypes.byte) return false;
+  const byte = token - vocabulary.firstByte;
+  return !(byte === 0x09 || byte === 0x0a || (byte >= 0x20 && byte < 0x7f));
+}
+
+/** Tokens whose text ends a sentence: `.`, `!`, `?`, as pieces or as bytes. */
+export function isSentenceEnd(vocabulary: TestVocabulary, token: number): boolean {
+  const text = vocabulary.types[token] === tokenTypes.byte ? byteText(vocabulary, token) : vocabulary.tokens[token];
+  return text === "." || text === "!" || text === "?";
+}
+
+function byteText(vocabulary: TestVocabulary, token: number): string {
+  return String.fromCharCode(token - vocabulary.firstByte);
+}

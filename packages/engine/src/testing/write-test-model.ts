@@ -1,0 +1,191 @@
+/**
+ * @module Writes a tiny llama-architecture GGUF with random weights, so engine tests run a real model
+ * without downloading one.
+ */
+import { type GgufTensor, type GgufValue, writeGguf } from "./gguf-writer.ts";
+import { buildTestVocabulary, isNeverSampled, isSentenceEnd, type TestVocabulary } from "./test-vocabulary.ts";
+
+export type TestModelOptions = {
+  /** Transformer blocks; default 2. */
+  layers?: number;
+  /** Embedding width, a multiple of 32 (heads are 32 wide); default 64. */
+  width?: number;
+  /** `llama.context_length` in the metadata; default 2048. */
+  contextLength?: number;
+  /** Seed for the weights; the same options always write the same bytes. Default 1. */
+  seed?: number;
+  /** Matrix precision; norms stay F32. Default "f32". */
+  type?: "f32" | "f16";
+  /**
+   * Make `<|im_end|>` (end of generation) certain right after `.`, `!` or `?` and impossible
+   * elsewhere, so a reply ends at its first sentence end (a `responsePrefix` ending in "." ends it at
+   * once). Off by default: no end token is ever sampled and replies run to `maxTokens`.
+   */
+  allowEndOfGeneration?: boolean;
+};
+
+export type TestModel = {
+  path: string;
+  bytes: number;
+  vocabularySize: number;
+  width: number;
+  layers: number;
+  contextLength: number;
+};
+
+const headDimension = 32;
+/**
+ * Two residual dimensions that no layer writes to, so the final norm sees exactly what the last
+ * token's embedding put there: dimension 0 holds a constant in every token, dimension 1 marks tokens
+ * that end a sentence. A large weight on them in a token's output row decides that token's logit,
+ * far beyond any random logit, at any temperature. (node-llama-cpp ignores a token bias against
+ * end-of-generation tokens, so the weights must do it.)
+ */
+const constantFeature = 2;
+const sentenceEndFeature = 2 * constantFeature;
+const decisiveWeight = 1000;
+
+const chatMlTemplate =
+  "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
+  "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+
+/** Writes the test model to `path` (overwriting it) and describes what was written. */
+export async function writeTestModel(path: string, options: TestModelOptions = {}): Promise<TestModel> {
+  const layers = options.layers ?? 2;
+  const width = options.width ?? 64;
+  const contextLength = options.contextLength ?? 2048;
+  const seed = options.seed ?? 1;
+  const matrixType = options.type === "f16" ? "F16" : "F32";
+  assertPositiveInteger("layers", layers);
+  assertPositiveInteger("contextLength", contextLength);
+  if (!Number.isInteger(width) || width <= 0 || width % headDimension !== 0) {
+    throw new RangeError(`width must be a positive multiple of ${headDimension}, got ${width}`);
+  }
+
+  const vocabulary = buildTestVocabulary();
+  const headCount = width / headDimension;
+  const feedForwardLength = 2 * width;
+  const metadata = new Map<string, GgufValue>([
+    ["general.architecture", { type: "string", value: "llama" }],
+    ["general.name", { type: "string", value: "hearth-test-model" }],
+    ["general.alignment", { type: "uint32", value: 32 }],
+    ["llama.context_length", { type: "uint32", value: contextLength }],
+    ["llama.embedding_length", { type: "uint32", value: width }],
+    ["llama.block_count", { type: "uint32", value: layers }],
+    ["llama.feed_forward_length", { type: "uint32", value: feedForwardLength }],
+    ["llama.attention.head_count", { type: "uint32", value: headCount }],
+    ["llama.attention.head_count_kv", { type: "uint32", value: headCount }],
+    ["llama.rope.dimension_count", { type: "uint32", value: headDimension }],
+    ["llama.attention.layer_norm_rms_epsilon", { type: "float32", value: 1e-5 }],
+    ["llama.vocab_size", { type: "uint32", value: vocabulary.tokens.length }],
+    ["tokenizer.ggml.model", { type: "string", value: "llama" }],
+    ["tokenizer.ggml.tokens", { type: "string[]", value: vocabulary.tokens }],
+    ["tokenizer.ggml.scores", { type: "float32[]", value: vocabulary.scores }],
+    ["tokenizer.ggml.token_type", { type: "int32[]", value: vocabulary.types }],
+    ["tokenizer.ggml.bos_token_id", { type: "uint32", value: vocabulary.bos }],
+    ["tokenizer.ggml.eos_token_id", { type: "uint32", value: vocabulary.imEnd }],
+    ["tokenizer.ggml.unknown_token_id", { type: "uint32", value: vocabulary.unknown }],
+    ["tokenizer.ggml.padding_token_id", { type: "uint32", value: vocabulary.unknown }],
+    ["tokenizer.ggml.add_bos_token", { type: "bool", value: true }],
+    ["tokenizer.ggml.add_eos_token", { type: "bool", value: false }],
+    ["tokenizer.chat_template", { type: "string", value: chatMlTemplate }],
+  ]);
+
+  const vocabularySize = vocabulary.tokens.length;
+  const matrix = (name: string, inputs: number, outputs: number, shape?: (values: Float32Array) => void) =>
+    tensor(name, [inputs, outputs], matrixType, () => {
+      const values = randomValues(seed, name, inputs * outputs, 1 / Math.sqrt(inputs));
+      shape?.(values);
+      return values;
+    });
+  const norm = (name: string) => tensor(name, [width], "F32", () => new Float32Array(width).fill(1));
+  // Rows are outputs, `inputs` values each: zero rows 0 and 1 keep a layer off the reserved dimensions.
+  const zeroReservedRows = (inputs: number) => (values: Float32Array) => values.fill(0, 0, 2 * inputs);
+
+  const tensors: GgufTensor[] = [
+    tensor("token_embd.weight", [width, vocabularySize], matrixType, () => {
+      // Unit scale, as large as the constant, so that it doesn't drown out which token this is.
+      const values = randomValues(seed, "token_embd.weight", width * vocabularySize, 1);
+      for (let token = 0; token < vocabularySize; token++) {
+        values[token * width] = constantFeature;
+        values[token * width + 1] = isSentenceEnd(vocabulary, token) ? sentenceEndFeature : 0;
+      }
+      return values;
+    }),
+    norm("output_norm.weight"),
+    matrix("output.weight", width, vocabularySize, (values) => {
+      for (let token = 0; token < vocabularySize; token++) {
+        shapeOutputRow(values.subarray(token * width, (token + 1) * width), vocabulary, token, options);
+      }
+    }),
+  ];
+  for (let layer = 0; layer < layers; layer++) {
+    const block = `blk.${layer}`;
+    tensors.push(
+      norm(`${block}.attn_norm.weight`),
+      matrix(`${block}.attn_q.weight`, width, width),
+      matrix(`${block}.attn_k.weight`, width, width),
+      matrix(`${block}.attn_v.weight`, width, width),
+      matrix(`${block}.attn_output.weight`, width, width, zeroReservedRows(width)),
+      norm(`${block}.ffn_norm.weight`),
+      matrix(`${block}.ffn_gate.weight`, width, feedForwardLength),
+      matrix(`${block}.ffn_up.weight`, width, feedForwardLength),
+      matrix(`${block}.ffn_down.weight`, feedForwardLength, width, zeroReservedRows(feedForwardLength)),
+    );
+  }
+
+  const bytes = await writeGguf(path, { metadata, tensors, alignment: 32 });
+  return { path, bytes, vocabularySize, width, layers, contextLength };
+}
+
+/**
+ * Ordinary tokens keep their random row, blind to the reserved dimensions. A suppressed token's logit
+ * is -1000·c; `<|im_end|>`, when allowed, gets +1000·c after a sentence end and -1000·c elsewhere,
+ * where c = constantFeature / rms(final residual) > 0.
+ */
+function shapeOutputRow(row: Float32Array, vocabulary: TestVocabulary, token: number, options: TestModelOptions) {
+  row[0] = 0;
+  row[1] = 0;
+  if (options.allowEndOfGeneration && token === vocabulary.imEnd) {
+    row.fill(0);
+    row[0] = -decisiveWeight;
+    row[1] = decisiveWeight;
+  } else if (isNeverSampled(vocabulary, token)) {
+    row.fill(0);
+    row[0] = -decisiveWeight;
+  }
+}
+
+function tensor(name: string, dimensions: number[], type: "F32" | "F16", values: () => Float32Array): GgufTensor {
+  return { name, dimensions, type, values };
+}
+
+/** Uniform values with the given standard deviation, from a stream seeded by `seed` and `name`. */
+function randomValues(seed: number, name: string, count: number, standardDeviation: number): Float32Array {
+  const random = mulberry32(seed ^ hashName(name));
+  const limit = Math.sqrt(3) * standardDeviation;
+  const values = new Float32Array(count);
+  for (let index = 0; index < count; index++) values[index] = (random() * 2 - 1) * limit;
+  return values;
+}
+
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), state | 1);
+    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), mixed | 61);
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a, so each tensor has its own stream whatever order tensors are written in. */
+function hashName(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < name.length; index++) hash = Math.imul(hash ^ name.charCodeAt(index), 0x01000193);
+  return hash >>> 0;
+}
+
+function assertPositiveInteger(name: string, value: number): void {
+  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+}
