@@ -1,9 +1,11 @@
 import {
   type AppEnv,
+  type AppVariables,
   apiKeyRoutes,
   authenticate,
   type Clock,
   type Logger,
+  modelRoutes,
   ProblemError,
   sessionRoutes,
   setupRoutes,
@@ -28,6 +30,7 @@ export interface AppDependencies {
   metrics: Metrics;
   /** The database once it is open and migrated; undefined while starting. */
   database: () => Database | undefined;
+  engine: AppVariables["engine"];
 }
 
 declare module "hono" {
@@ -53,6 +56,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       clock: deps.clock,
       metrics: deps.metrics,
       trustProxy: config.server.trustProxy,
+      engine: deps.engine,
       accounts: {
         cookieName: config.auth.cookieName,
         session: { idleSeconds: config.auth.sessionIdleSeconds, absoluteSeconds: config.auth.sessionAbsoluteSeconds },
@@ -72,6 +76,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", sessionRoutes);
   app.route("/", apiKeyRoutes);
   app.route("/", userAdminRoutes);
+  app.route("/", modelRoutes);
   app.route(
     "/",
     systemRoutes({

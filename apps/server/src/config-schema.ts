@@ -53,6 +53,17 @@ export const ConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  engine: z
+    .strictObject({
+      /** CPU threads for inference; by default chosen for the llama.cpp binary and the machine. */
+      threads: z.number().int().min(1).max(512).optional(),
+      /** Tokens of context per sequence (capped at the model's own). */
+      contextSize: z.number().int().min(256).max(1_048_576).default(4096),
+      /** Loaded models are unloaded, least recently used first, to stay under this; default half the RAM. */
+      memoryBudgetMb: z.number().int().min(64).optional(),
+      gpu: z.enum(["auto", "off"]).default("auto"),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       /** When set, /metrics requires `Authorization: Bearer <token>`. */

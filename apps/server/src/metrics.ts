@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client
 export interface Metrics {
   registry: Registry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
+  observeModelLoad(modelId: string, seconds: number): void;
 }
 
 /**
@@ -26,8 +27,18 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const modelLoads = new Histogram({
+    name: "hearth_model_load_seconds",
+    help: "Time to load a model and create its context",
+    labelNames: ["model"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
   return {
     registry,
+    observeModelLoad(modelId, seconds) {
+      modelLoads.observe({ model: modelId }, seconds);
+    },
     observeRequest(method, route, status, seconds) {
       requests.inc({ method, route, status: String(status) });
       durations.observe({ method, route }, seconds);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { type Clock, type Logger, migrations, pruneRateLimits, pruneSessions, systemClock } from "@hearth/core";
 import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } from "@hearth/db";
+import { LlamaCppProvider } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
@@ -41,7 +42,26 @@ export async function startHearth({
   let opened: Database | undefined;
 
   const metrics = createMetrics();
-  const app = createApp({ config, logger, clock, metrics, database: () => db });
+  let engine: Promise<LlamaCppProvider> | undefined;
+  const getEngine = () => {
+    engine ??= LlamaCppProvider.create({
+      modelsDir: config.modelsDir as string,
+      contextSize: config.engine.contextSize,
+      gpu: config.engine.gpu === "off" ? false : "auto",
+      ...(config.engine.threads ? { threads: config.engine.threads } : {}),
+      ...(config.engine.memoryBudgetMb ? { memoryBudgetBytes: config.engine.memoryBudgetMb * 1024 * 1024 } : {}),
+      onModelLoaded: (modelId, seconds) => {
+        metrics.observeModelLoad(modelId, seconds);
+        logger.info({ modelId, seconds }, "model loaded");
+      },
+    });
+    // A failed start (a broken binary) is retried on the next use rather than cached.
+    engine.catch(() => {
+      engine = undefined;
+    });
+    return engine;
+  };
+  const app = createApp({ config, logger, clock, metrics, database: () => db, engine: getEngine });
   let server: ServerType;
   try {
     server = await listen(app.fetch, config.server.host, config.server.port);
@@ -87,6 +107,7 @@ export async function startHearth({
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
       await ready.catch(() => {});
+      await (await engine?.catch(() => undefined))?.close();
       // A database handed in by the caller is the caller's to close.
       if (database === undefined) await opened?.close();
       await lock?.release();

@@ -15,6 +15,7 @@ export { createRouter } from "./http/create-router.ts";
 export { jsonContent, Problem as ProblemSchema } from "./http/route-helpers.ts";
 export type { Logger } from "./logger.ts";
 export { migrations } from "./migrations.ts";
+export { modelRoutes } from "./models/routes.ts";
 export type { CommonProblem, FieldIssue, Result } from "./problems.ts";
 export { ProblemError, raise } from "./problems.ts";
 export { pruneRateLimits } from "./rate-limits/service.ts";

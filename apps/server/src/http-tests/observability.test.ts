@@ -82,6 +82,7 @@ describe("before the database is ready", () => {
     clock: systemClock,
     metrics: createMetrics(),
     database: () => undefined,
+    engine: () => Promise.reject(new Error("no engine before readiness")),
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {

@@ -50,6 +50,7 @@ describe("the OpenAPI document", () => {
         "post /api/admin/users",
         "get /api/admin/users",
         "patch /api/admin/users/{id}",
+        "get /api/models",
       ].sort(),
     );
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["bearerApiKey", "sessionCookie"]);

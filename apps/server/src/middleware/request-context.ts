@@ -1,4 +1,4 @@
-import type { AccountsSettings, AppEnv, Clock, Logger } from "@hearth/core";
+import type { AccountsSettings, AppEnv, AppVariables, Clock, Logger } from "@hearth/core";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
@@ -10,6 +10,7 @@ export interface RequestContextOptions {
   accounts: AccountsSettings;
   metrics: Metrics;
   trustProxy: boolean;
+  engine: AppVariables["engine"];
 }
 
 /**
@@ -23,6 +24,7 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     c.set("logger", logger);
     c.set("clock", options.clock);
     c.set("accounts", options.accounts);
+    c.set("engine", options.engine);
     c.set("principal", null);
     c.set("clientIp", clientIp(c, options.trustProxy));
     c.set("isSecureRequest", isSecure(c.req.url, options.trustProxy ? c.req.header("X-Forwarded-Proto") : undefined));

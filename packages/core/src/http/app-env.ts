@@ -1,4 +1,5 @@
 import type { Database } from "@hearth/db";
+import type { LlamaCppProvider } from "@hearth/engine";
 import type { LoginPolicy } from "../accounts/login.ts";
 import type { Principal } from "../accounts/principal.ts";
 import type { Clock } from "../clock.ts";
@@ -17,6 +18,8 @@ export interface AppVariables {
   clientIp: string | undefined;
   /** Whether the client reached us over HTTPS (directly, or through a trusted proxy). */
   isSecureRequest: boolean;
+  /** The local inference engine, started on first use (loading llama.cpp costs memory). */
+  engine: () => Promise<LlamaCppProvider>;
 }
 
 export interface AccountsSettings extends LoginPolicy {
