@@ -4,6 +4,7 @@ import {
   apiKeyRoutes,
   authenticate,
   type Clock,
+  conversationRoutes,
   type Logger,
   modelRoutes,
   ProblemError,
@@ -77,6 +78,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", apiKeyRoutes);
   app.route("/", userAdminRoutes);
   app.route("/", modelRoutes);
+  app.route("/", conversationRoutes);
   app.route(
     "/",
     systemRoutes({

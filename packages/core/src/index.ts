@@ -10,6 +10,8 @@ export { setupRoutes } from "./accounts/setup-routes.ts";
 export { userAdminRoutes } from "./accounts/user-admin-routes.ts";
 export type { Clock } from "./clock.ts";
 export { systemClock } from "./clock.ts";
+export type { ConversationsProblem } from "./conversations/problems.ts";
+export { conversationRoutes } from "./conversations/routes.ts";
 export type { AccountsSettings, AppEnv, AppVariables } from "./http/app-env.ts";
 export { createRouter } from "./http/create-router.ts";
 export { jsonContent, Problem as ProblemSchema } from "./http/route-helpers.ts";
@@ -21,8 +23,9 @@ export { ProblemError, raise } from "./problems.ts";
 export { pruneRateLimits } from "./rate-limits/service.ts";
 
 import type { AccountsProblem } from "./accounts/problems.ts";
+import type { ConversationsProblem } from "./conversations/problems.ts";
 import type { CommonProblem } from "./problems.ts";
 
 /** Every problem any capability can report. */
-export type Problem = CommonProblem | AccountsProblem;
+export type Problem = CommonProblem | AccountsProblem | ConversationsProblem;
 export type ProblemCode = Problem["code"];

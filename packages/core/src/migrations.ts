@@ -1,8 +1,9 @@
 import type { Migration } from "@hearth/db";
 import { accountsMigrations } from "./accounts/migrations.ts";
+import { conversationMigrations } from "./conversations/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
 
 /** Every capability's migrations, in the order they apply. */
-export const migrations: Migration[] = [...accountsMigrations, ...rateLimitMigrations].sort((a, b) =>
-  a.id.localeCompare(b.id),
+export const migrations: Migration[] = [...accountsMigrations, ...rateLimitMigrations, ...conversationMigrations].sort(
+  (a, b) => a.id.localeCompare(b.id),
 );

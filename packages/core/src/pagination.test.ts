@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from "./pagination.ts";
 
 describe("cursors", () => {
   it("round-trip a keyset", () => {
-    const keyset = { createdAt: new Date("2026-11-25T05:00:00.123Z"), id: "8c1f0f8e-0000-4000-8000-000000000001" };
+    const keyset = { at: new Date("2026-11-25T05:00:00.123Z"), id: "8c1f0f8e-0000-4000-8000-000000000001" };
     expect(decodeCursor(encodeCursor(keyset))).toEqual(keyset);
   });
 

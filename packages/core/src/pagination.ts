@@ -6,22 +6,23 @@ export const PageQuery = z.object({
   cursor: z.string().max(512).optional().openapi({ description: "The `nextCursor` of the previous page." }),
 });
 
+/** The position after a row in a list ordered by a timestamp, ties broken by id. */
 export interface Keyset {
-  createdAt: Date;
+  at: Date;
   id: string;
 }
 
-/** Cursors are opaque to clients: the last row's (created_at, id), base64url-encoded. */
+/** Cursors are opaque to clients: the last row's (timestamp, id), base64url-encoded. */
 export function encodeCursor(keyset: Keyset): string {
-  return Buffer.from(JSON.stringify([keyset.createdAt.toISOString(), keyset.id])).toString("base64url");
+  return Buffer.from(JSON.stringify([keyset.at.toISOString(), keyset.id])).toString("base64url");
 }
 
 export function decodeCursor(cursor: string): Keyset | undefined {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    if (typeof createdAt !== "string" || typeof id !== "string") return undefined;
-    const date = new Date(createdAt);
-    return Number.isNaN(date.getTime()) ? undefined : { createdAt: date, id };
+    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+    if (typeof at !== "string" || typeof id !== "string") return undefined;
+    const date = new Date(at);
+    return Number.isNaN(date.getTime()) ? undefined : { at: date, id };
   } catch {
     return undefined;
   }

@@ -51,6 +51,12 @@ describe("the OpenAPI document", () => {
         "get /api/admin/users",
         "patch /api/admin/users/{id}",
         "get /api/models",
+        "post /api/conversations",
+        "get /api/conversations",
+        "get /api/conversations/{id}",
+        "patch /api/conversations/{id}",
+        "delete /api/conversations/{id}",
+        "post /api/conversations/{id}/restore",
       ].sort(),
     );
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["bearerApiKey", "sessionCookie"]);

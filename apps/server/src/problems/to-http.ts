@@ -22,6 +22,7 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "user-not-found": { status: 404, title: "User not found" },
   "api-key-not-found": { status: 404, title: "API key not found" },
   "last-admin": { status: 409, title: "Last admin" },
+  "conversation-not-found": { status: 404, title: "Conversation not found" },
   "internal-error": { status: 500, title: "Internal server error" },
 };
 

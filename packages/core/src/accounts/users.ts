@@ -64,14 +64,14 @@ export async function listUsers(
     `SELECT ${USER_COLUMNS} FROM users
      WHERE $1::timestamptz IS NULL OR (created_at, id) > ($1::timestamptz, $2::uuid)
      ORDER BY created_at, id LIMIT $3`,
-    [after?.createdAt ?? null, after?.id ?? null, page.limit + 1],
+    [after?.at ?? null, after?.id ?? null, page.limit + 1],
   );
   const hasMore = rows.length > page.limit;
   const pageRows = rows.slice(0, page.limit);
   const last = pageRows.at(-1);
   return {
     data: pageRows.map(presentUser),
-    nextCursor: hasMore && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+    nextCursor: hasMore && last ? encodeCursor({ at: last.created_at, id: last.id }) : null,
   };
 }
 

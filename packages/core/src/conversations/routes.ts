@@ -1,0 +1,127 @@
+import { createRoute } from "@hono/zod-openapi";
+import { currentPrincipal } from "../accounts/authenticate.ts";
+import { IdParam } from "../accounts/schema.ts";
+import { createRouter } from "../http/create-router.ts";
+import { asUser, authProblemResponses, jsonBody, jsonContent, notFoundResponse } from "../http/route-helpers.ts";
+import { decodeCursor } from "../pagination.ts";
+import { raise, unwrap, validationFailed } from "../problems.ts";
+import {
+  Conversation,
+  ConversationListQuery,
+  ConversationPage,
+  CreateConversationInput,
+  UpdateConversationInput,
+} from "./schema.ts";
+import {
+  createConversation,
+  deleteConversation,
+  getConversation,
+  listConversations,
+  restoreConversation,
+  updateConversation,
+} from "./service.ts";
+
+const tags = ["conversations"];
+
+const create = createRoute({
+  method: "post",
+  path: "/api/conversations",
+  tags,
+  summary: "Start a conversation",
+  ...asUser,
+  request: { body: jsonBody(CreateConversationInput) },
+  responses: { 201: jsonContent(Conversation, "The new conversation"), ...authProblemResponses },
+});
+
+const list = createRoute({
+  method: "get",
+  path: "/api/conversations",
+  tags,
+  summary: "Your conversations, most recently updated first",
+  ...asUser,
+  request: { query: ConversationListQuery },
+  responses: { 200: jsonContent(ConversationPage, "A page of conversations"), ...authProblemResponses },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/api/conversations/{id}",
+  tags,
+  summary: "One of your conversations",
+  ...asUser,
+  request: { params: IdParam },
+  responses: { 200: jsonContent(Conversation, "The conversation"), ...authProblemResponses, 404: notFoundResponse },
+});
+
+const update = createRoute({
+  method: "patch",
+  path: "/api/conversations/{id}",
+  tags,
+  summary: "Rename a conversation or change its model",
+  description: "Moves the conversation to the top of the list.",
+  ...asUser,
+  request: { params: IdParam, body: jsonBody(UpdateConversationInput) },
+  responses: {
+    200: jsonContent(Conversation, "The updated conversation"),
+    ...authProblemResponses,
+    404: notFoundResponse,
+  },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/api/conversations/{id}",
+  tags,
+  summary: "Delete a conversation (it can be restored)",
+  ...asUser,
+  request: { params: IdParam },
+  responses: { 204: { description: "Deleted" }, ...authProblemResponses, 404: notFoundResponse },
+});
+
+const restore = createRoute({
+  method: "post",
+  path: "/api/conversations/{id}/restore",
+  tags,
+  summary: "Restore a deleted conversation",
+  ...asUser,
+  request: { params: IdParam },
+  responses: {
+    200: jsonContent(Conversation, "The restored conversation"),
+    ...authProblemResponses,
+    404: notFoundResponse,
+  },
+});
+
+export const conversationRoutes = createRouter()
+  .openapi(create, async (c) => {
+    const { user } = currentPrincipal(c);
+    const conversation = await createConversation(c.var.db, user.id, c.req.valid("json"), c.var.clock.now());
+    return c.json(conversation, 201);
+  })
+  .openapi(list, async (c) => {
+    const { user } = currentPrincipal(c);
+    const query = c.req.valid("query");
+    if (query.cursor !== undefined && decodeCursor(query.cursor) === undefined) {
+      raise(validationFailed("query", [{ field: "cursor", message: "is not a cursor this list returned" }]));
+    }
+    return c.json(await listConversations(c.var.db, user.id, query), 200);
+  })
+  .openapi(get, async (c) => {
+    const { user } = currentPrincipal(c);
+    return c.json(unwrap(await getConversation(c.var.db, user.id, c.req.valid("param").id)), 200);
+  })
+  .openapi(update, async (c) => {
+    const { user } = currentPrincipal(c);
+    const { id } = c.req.valid("param");
+    const change = c.req.valid("json");
+    return c.json(unwrap(await updateConversation(c.var.db, user.id, id, change, c.var.clock.now())), 200);
+  })
+  .openapi(remove, async (c) => {
+    const { user } = currentPrincipal(c);
+    unwrap(await deleteConversation(c.var.db, user.id, c.req.valid("param").id, c.var.clock.now()));
+    return c.body(null, 204);
+  })
+  .openapi(restore, async (c) => {
+    const { user } = currentPrincipal(c);
+    return c.json(unwrap(await restoreConversation(c.var.db, user.id, c.req.valid("param").id)), 200);
+  });

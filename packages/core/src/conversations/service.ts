@@ -1,0 +1,133 @@
+import type { Queryable } from "@hearth/db";
+import { decodeCursor, encodeCursor } from "../pagination.ts";
+import { fail, ok, type Result } from "../problems.ts";
+import { type ConversationsProblem, conversationsProblems } from "./problems.ts";
+import type { Conversation, ConversationPage, CreateConversationInput, UpdateConversationInput } from "./schema.ts";
+
+interface ConversationRow {
+  id: string;
+  title: string;
+  model: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = "id, title, model, created_at, updated_at";
+
+const presentConversation = (row: ConversationRow): Conversation => ({
+  id: row.id,
+  title: row.title,
+  model: row.model,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+});
+
+type ConversationResult = Result<Conversation, ConversationsProblem>;
+
+const found = (rows: ConversationRow[], conversationId: string): ConversationResult => {
+  const row = rows[0];
+  return row === undefined
+    ? fail(conversationsProblems.conversationNotFound(conversationId))
+    : ok(presentConversation(row));
+};
+
+export async function createConversation(
+  db: Queryable,
+  ownerId: string,
+  input: CreateConversationInput,
+  now: Date,
+): Promise<Conversation> {
+  const { rows } = await db.query<ConversationRow>(
+    `INSERT INTO conversations (owner_id, title, model, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
+    [ownerId, input.title, input.model ?? null, now],
+  );
+  return presentConversation(rows[0] as ConversationRow);
+}
+
+/**
+ * The owner's conversations, newest-updated first, by keyset on (updated_at, id) descending.
+ * `deleted` lists only the deleted ones instead of only the live ones. The cursor must be valid
+ * (the route checks it); an undecodable one starts from the top.
+ */
+export async function listConversations(
+  db: Queryable,
+  ownerId: string,
+  page: { limit: number; cursor?: string | undefined; deleted: boolean },
+): Promise<ConversationPage> {
+  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  const { rows } = await db.query<ConversationRow>(
+    `SELECT ${COLUMNS} FROM conversations
+     WHERE owner_id = $1 AND (deleted_at IS NOT NULL) = $2
+       AND ($3::timestamptz IS NULL OR (updated_at, id) < ($3::timestamptz, $4::uuid))
+     ORDER BY updated_at DESC, id DESC LIMIT $5`,
+    [ownerId, page.deleted, after?.at ?? null, after?.id ?? null, page.limit + 1],
+  );
+  const hasMore = rows.length > page.limit;
+  const pageRows = rows.slice(0, page.limit);
+  const last = pageRows.at(-1);
+  return {
+    data: pageRows.map(presentConversation),
+    nextCursor: hasMore && last ? encodeCursor({ at: last.updated_at, id: last.id }) : null,
+  };
+}
+
+/** One of the owner's live conversations. Another user's, or a deleted one, is not found. */
+export async function getConversation(
+  db: Queryable,
+  ownerId: string,
+  conversationId: string,
+): Promise<ConversationResult> {
+  const { rows } = await db.query<ConversationRow>(
+    `SELECT ${COLUMNS} FROM conversations WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL`,
+    [conversationId, ownerId],
+  );
+  return found(rows, conversationId);
+}
+
+/** Renames a live conversation or changes its model; either moves it to the top of the list. */
+export async function updateConversation(
+  db: Queryable,
+  ownerId: string,
+  conversationId: string,
+  change: UpdateConversationInput,
+  now: Date,
+): Promise<ConversationResult> {
+  const { rows } = await db.query<ConversationRow>(
+    `UPDATE conversations
+     SET title = COALESCE($3, title), model = CASE WHEN $4 THEN $5 ELSE model END, updated_at = $6
+     WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
+    [conversationId, ownerId, change.title ?? null, change.model !== undefined, change.model ?? null, now],
+  );
+  return found(rows, conversationId);
+}
+
+/** Soft delete: the conversation disappears from the list and from GET until restored. */
+export async function deleteConversation(
+  db: Queryable,
+  ownerId: string,
+  conversationId: string,
+  now: Date,
+): Promise<Result<void, ConversationsProblem>> {
+  const { rowCount } = await db.query(
+    "UPDATE conversations SET deleted_at = $3 WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL",
+    [conversationId, ownerId, now],
+  );
+  return rowCount === 0 ? fail(conversationsProblems.conversationNotFound(conversationId)) : ok(undefined);
+}
+
+/**
+ * Brings a deleted conversation back where it was: updated_at is left alone, so it returns to its
+ * old place in the list. Restoring a live conversation changes nothing and returns it.
+ */
+export async function restoreConversation(
+  db: Queryable,
+  ownerId: string,
+  conversationId: string,
+): Promise<ConversationResult> {
+  const { rows } = await db.query<ConversationRow>(
+    `UPDATE conversations SET deleted_at = NULL WHERE id = $1 AND owner_id = $2 RETURNING ${COLUMNS}`,
+    [conversationId, ownerId],
+  );
+  return found(rows, conversationId);
+}
