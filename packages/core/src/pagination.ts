@@ -3,7 +3,12 @@ import { z } from "@hono/zod-openapi";
 /** Query parameters of every keyset-paginated list. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: "Items per page (1–200)." }),
-  cursor: z.string().max(512).optional().openapi({ description: "The `nextCursor` of the previous page." }),
+  cursor: z
+    .string()
+    .max(512)
+    .refine((cursor) => decodeCursor(cursor) !== undefined, "is not a cursor this list returned")
+    .optional()
+    .openapi({ description: "The `nextCursor` of the previous page." }),
 });
 
 /** The position after a row in a list ordered by a timestamp, ties broken by id. */
