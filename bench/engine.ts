@@ -5,7 +5,7 @@
  * progress goes to stderr.
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -18,6 +18,7 @@ import {
   LlamaBenchUnavailableError,
   runLlamaBench,
 } from "./llama-bench.ts";
+import { describeMachine } from "./machine.ts";
 import { median } from "./report.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,7 +35,7 @@ const PROMPT_WORDS = 490;
 const VOCABULARY_WORDS =
   "the and you hello world is it to of in that for on with as was are be this have not what can do".split(" ");
 const GOAL = 0.9;
-const USAGE = `Usage: npx tsx bench/engine.ts [--json] [--threads n] [--repetitions 3]
+const USAGE = `Usage: npm run bench:engine -- [--json] [--threads n] [--repetitions 3]
 
   --json           print one JSON object instead of the table
   --threads n      CPU threads for both (default: what the engine chooses for this machine)
@@ -56,7 +57,7 @@ interface EngineRun {
 
 interface EngineFigures {
   date: string;
-  machine: { cpus: number; cpuModel: string; node: string; platform: string; loadAverage: number };
+  machine: ReturnType<typeof describeMachine>;
   model: { layers: number; width: number; type: string; bytes: number; parameters: number };
   threads: number;
   repetitions: number;
@@ -174,7 +175,7 @@ async function measureEngine(modelsDir: string, options: Options) {
 }
 
 async function measure(modelsDir: string, options: Options): Promise<EngineFigures> {
-  const loadAverage = loadavg()[0] ?? 0;
+  const machine = describeMachine();
   const source = await findLlamaCppSource(root);
   const binary = await ensureLlamaBench(BUILD_DIR, source, progress);
 
@@ -195,13 +196,7 @@ async function measure(modelsDir: string, options: Options): Promise<EngineFigur
   const generationTokensPerSecond = median(runs.map((run) => run.generationTokensPerSecond));
   return {
     date: new Date().toISOString().slice(0, 10),
-    machine: {
-      cpus: availableParallelism(),
-      cpuModel: cpus()[0]?.model.trim() ?? "unknown",
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      loadAverage,
-    },
+    machine,
     model: {
       layers: model.layers,
       width: model.width,

@@ -3,12 +3,12 @@
  * request rate of authenticated reads against an unauthenticated baseline measured in the same run.
  * Prints a table, or with --json one JSON object; progress goes to stderr.
  */
-import { availableParallelism, cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type LoadFigures, type LoadSettings, measureLoad } from "./load.ts";
+import { describeMachine } from "./machine.ts";
 import { type Figures, formatJson, formatTable, median } from "./report.ts";
 import { buildServer, readMemory, type ServerProcess, startServer } from "./server-process.ts";
 import { assertSignedIn, authHeaders, setUpAccount } from "./setup-account.ts";
@@ -63,8 +63,7 @@ async function measure(server: ServerProcess, firstStartIdleRssMb: number, optio
   await sleep(IDLE_WAIT_MS);
   const idle = await readMemory(server.pid);
 
-  // Other work on the machine skews every figure; record how busy it was when the load began.
-  const loadAverage = loadavg()[0] ?? 0;
+  const machine = describeMachine();
   const credentials = await setUpAccount(server.baseUrl);
   const targets = {
     healthz: { url: `${server.baseUrl}/healthz`, headers: {} },
@@ -94,13 +93,7 @@ async function measure(server: ServerProcess, firstStartIdleRssMb: number, optio
     );
   return {
     date: new Date().toISOString().slice(0, 10),
-    machine: {
-      cpus: availableParallelism(),
-      cpuModel: cpus()[0]?.model.trim() ?? "unknown",
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      loadAverage,
-    },
+    machine,
     settings: {
       connections: options.connections,
       durationSeconds: options.durationSeconds,

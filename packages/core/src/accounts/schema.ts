@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { plainText } from "../http/plain-text.ts";
 
 const Role = z.enum(["admin", "user"]).openapi("Role");
 
@@ -67,15 +68,7 @@ export const ApiKey = z
   .openapi("ApiKey");
 export type ApiKey = z.infer<typeof ApiKey>;
 
-/** A short human label: no control characters (PostgreSQL text cannot even hold NUL). */
-const Label = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^\P{Cc}*$/u, "must not hold control characters");
-
-export const CreateApiKeyInput = z.object({ name: Label }).openapi("CreateApiKeyInput");
+export const CreateApiKeyInput = z.object({ name: plainText(100) }).openapi("CreateApiKeyInput");
 
 export const CreatedApiKey = ApiKey.extend({
   key: z.string().openapi({ description: "The secret. Shown once: Hearth keeps only its hash." }),

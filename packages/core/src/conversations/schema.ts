@@ -1,24 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { plainText } from "../http/plain-text.ts";
 import { PageQuery } from "../pagination.ts";
 
-const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
-
-// PostgreSQL text cannot even hold NUL, and a title is shown on one line.
-const Title = z
-  .string()
-  .trim()
-  .min(1)
-  .max(200)
-  .regex(NO_CONTROL_CHARACTERS, "must not hold control characters")
-  .openapi({ example: "Trip to Lisbon" });
+const Title = plainText(200).openapi({ example: "Trip to Lisbon" });
 
 // Not checked against the installed models: a conversation may name a model that is pulled later.
-const Model = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(NO_CONTROL_CHARACTERS, "must not hold control characters")
-  .openapi({ example: "qwen2.5-7b-instruct-q4_k_m.gguf" });
+const Model = plainText(200).openapi({ example: "qwen2.5-7b-instruct-q4_k_m.gguf" });
 
 const DEFAULT_TITLE = "New conversation";
 
