@@ -6,6 +6,7 @@ import {
   type Clock,
   conversationRoutes,
   type Logger,
+  messageRoutes,
   modelRoutes,
   ProblemError,
   sessionRoutes,
@@ -32,6 +33,7 @@ export interface AppDependencies {
   /** The database once it is open and migrated; undefined while starting. */
   database: () => Database | undefined;
   engine: AppVariables["engine"];
+  chat: AppVariables["chat"];
 }
 
 declare module "hono" {
@@ -58,6 +60,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       metrics: deps.metrics,
       trustProxy: config.server.trustProxy,
       engine: deps.engine,
+      chat: deps.chat,
       accounts: {
         cookieName: config.auth.cookieName,
         session: { idleSeconds: config.auth.sessionIdleSeconds, absoluteSeconds: config.auth.sessionAbsoluteSeconds },
@@ -79,6 +82,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", userAdminRoutes);
   app.route("/", modelRoutes);
   app.route("/", conversationRoutes);
+  app.route("/", messageRoutes);
   app.route(
     "/",
     systemRoutes({

@@ -62,6 +62,29 @@ export const ConfigSchema = z.strictObject({
       /** Loaded models are unloaded, least recently used first, to stay under this; default half the RAM. */
       memoryBudgetMb: z.number().int().min(64).optional(),
       gpu: z.enum(["auto", "off"]).default("auto"),
+      /** The model of conversations that name none; by default the first installed one. */
+      defaultModel: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  chat: z
+    .strictObject({
+      /** The longest reply, in tokens (shorter when the conversation fills the context). */
+      maxReplyTokens: z.number().int().min(1).max(1_048_576).default(2048),
+      /** Token deltas are gathered this long before they are stored and streamed. */
+      coalesceMs: z.number().int().min(1).max(5000).default(50),
+      /** How long the event log keeps events for reconnecting clients (Last-Event-ID). */
+      eventRetentionSeconds: seconds(24 * 3600),
+      /** A comment line keeps idle event streams open through proxies. */
+      heartbeatSeconds: seconds(15),
+      /** What one event-stream client may leave unread before it is read from the log instead. */
+      streamBufferBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .max(256 * 1024 * 1024)
+        .default(256 * 1024),
+      /** A client that takes nothing for this long while events wait is disconnected. */
+      streamStallSeconds: seconds(30),
     })
     .prefault({}),
   metrics: z

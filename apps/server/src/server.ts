@@ -1,9 +1,20 @@
 import type { AddressInfo } from "node:net";
-import { type Clock, type Logger, migrations, pruneRateLimits, pruneSessions, systemClock } from "@hearth/core";
+import {
+  type Clock,
+  interruptUnfinishedReplies,
+  type Logger,
+  migrations,
+  pruneEvents,
+  pruneRateLimits,
+  pruneSessions,
+  type ReplyEngine,
+  systemClock,
+} from "@hearth/core";
 import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } from "@hearth/db";
 import { LlamaCppProvider } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.ts";
+import { createChatRuntime } from "./chat-runtime.ts";
 import type { Config } from "./config.ts";
 import { createMetrics } from "./metrics.ts";
 
@@ -13,6 +24,8 @@ export interface StartOptions {
   clock?: Clock;
   /** An already open database (tests); by default the one the configuration names. */
   database?: Database;
+  /** Wraps the engine that writes replies (tests inject a failure into the real engine with it). */
+  replyEngine?: (engine: LlamaCppProvider) => ReplyEngine;
 }
 
 export interface RunningHearth {
@@ -34,6 +47,7 @@ export async function startHearth({
   logger,
   clock = systemClock,
   database,
+  replyEngine,
 }: StartOptions): Promise<RunningHearth> {
   const isEmbedded = database === undefined && config.databaseUrl === undefined;
   // Taken before anything else, so a second Hearth on the same dir stops before touching it.
@@ -56,12 +70,25 @@ export async function startHearth({
       },
     });
     // A failed start (a broken binary) is retried on the next use rather than cached.
-    engine.catch(() => {
-      engine = undefined;
-    });
+    engine.then(
+      (started) => metrics.setQueueDepthSource(() => started.queueDepth()),
+      () => {
+        engine = undefined;
+      },
+    );
     return engine;
   };
-  const app = createApp({ config, logger, clock, metrics, database: () => db, engine: getEngine });
+  const chat = createChatRuntime({
+    config,
+    logger,
+    clock,
+    metrics,
+    engine: async () => {
+      const started = await getEngine();
+      return replyEngine === undefined ? started : replyEngine(started);
+    },
+  });
+  const app = createApp({ config, logger, clock, metrics, database: () => db, engine: getEngine, chat });
   let server: ServerType;
   try {
     server = await listen(app.fetch, config.server.host, config.server.port);
@@ -83,6 +110,9 @@ export async function startHearth({
       ));
     const applied = await migrate(opened, migrations);
     logger.info({ applied, database: opened.kind }, applied.length > 0 ? "migrations applied" : "database up to date");
+    // Before any request: a reply still marked as being written lost its writer with the last process.
+    const interrupted = await interruptUnfinishedReplies(opened, chat.bus, clock.now());
+    if (interrupted > 0) logger.warn({ interrupted }, "replies interrupted by the last shutdown marked as such");
     db = opened;
   })();
   // A failed start is reported through `ready`; this only keeps it from being an unhandled rejection too.
@@ -91,9 +121,11 @@ export async function startHearth({
   const housekeeping = setInterval(() => {
     if (db === undefined) return;
     const now = clock.now();
-    Promise.all([pruneSessions(db, now), pruneRateLimits(db, new Date(now.getTime() - RATE_LIMIT_RETENTION_MS))]).catch(
-      (error: unknown) => logger.warn({ err: error }, "housekeeping failed"),
-    );
+    Promise.all([
+      pruneSessions(db, now),
+      pruneRateLimits(db, new Date(now.getTime() - RATE_LIMIT_RETENTION_MS)),
+      pruneEvents(db, new Date(now.getTime() - config.chat.eventRetentionSeconds * 1000)),
+    ]).catch((error: unknown) => logger.warn({ err: error }, "housekeeping failed"));
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
 
@@ -107,6 +139,8 @@ export async function startHearth({
         if ("closeAllConnections" in server) server.closeAllConnections();
       });
       await ready.catch(() => {});
+      // Replies being written are stored as interrupted, with their text, before the database closes.
+      await chat.generations.close();
       await (await engine?.catch(() => undefined))?.close();
       // A database handed in by the caller is the caller's to close.
       if (database === undefined) await opened?.close();

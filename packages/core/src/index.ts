@@ -10,6 +10,16 @@ export { setupRoutes } from "./accounts/setup-routes.ts";
 export { userAdminRoutes } from "./accounts/user-admin-routes.ts";
 export type { Clock } from "./clock.ts";
 export { systemClock } from "./clock.ts";
+export type { ChatRuntime, EventStreamSettings } from "./conversations/chat.ts";
+export { createInProcessEventBus, type EventBus, pruneEvents } from "./conversations/events.ts";
+export {
+  type GenerationMetrics,
+  type GenerationSettings,
+  Generations,
+  interruptUnfinishedReplies,
+  type ReplyEngine,
+} from "./conversations/generations.ts";
+export { messageRoutes } from "./conversations/message-routes.ts";
 export type { ConversationsProblem } from "./conversations/problems.ts";
 export { conversationRoutes } from "./conversations/routes.ts";
 export type { AccountsSettings, AppEnv, AppVariables } from "./http/app-env.ts";

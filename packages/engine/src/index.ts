@@ -3,6 +3,7 @@ export type {
   ChatModelProvider,
   ChatRequest,
   ChatStreamPart,
+  ContextWindow,
   ModelInfo,
   StopReason,
   TokenUsage,

@@ -37,9 +37,19 @@ export type ChatStreamPart =
   | { type: "delta"; text: string }
   | { type: "finish"; stopReason: StopReason; usage: TokenUsage };
 
+/** How much of a conversation a model can read at once, in its own tokens. */
+export interface ContextWindow {
+  /** Tokens per sequence: the prompt and the reply together. */
+  contextTokens: number;
+  /** The number of tokens `text` takes, with this model's tokenizer. */
+  countTokens(text: string): number;
+}
+
 export interface ChatModelProvider {
   readonly name: string;
   listModels(): Promise<ModelInfo[]>;
+  /** Loads the model if needed. Throws NoSuchModelError for an unknown model. */
+  contextWindow(model: string): Promise<ContextWindow>;
   /** Streams a reply. Throws NoSuchModelError for an unknown model before the first part. */
   streamChat(request: ChatRequest): AsyncIterable<ChatStreamPart>;
   embed(model: string, texts: readonly string[]): Promise<number[][]>;

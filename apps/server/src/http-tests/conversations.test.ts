@@ -58,6 +58,7 @@ describe("conversations", () => {
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       title: "Trip to Lisbon",
       model: "tiny.gguf",
+      activeMessageId: null,
       createdAt: server.clock.now().toISOString(),
       updatedAt: server.clock.now().toISOString(),
     });

@@ -1,6 +1,7 @@
 import { systemClock } from "@hearth/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
+import { createChatRuntime } from "../chat-runtime.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
@@ -83,6 +84,13 @@ describe("before the database is ready", () => {
     metrics: createMetrics(),
     database: () => undefined,
     engine: () => Promise.reject(new Error("no engine before readiness")),
+    chat: createChatRuntime({
+      config: loaded.config,
+      logger: createLogger("silent"),
+      clock: systemClock,
+      metrics: createMetrics(),
+      engine: () => Promise.reject(new Error("no engine before readiness")),
+    }),
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {

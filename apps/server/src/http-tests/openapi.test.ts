@@ -57,6 +57,14 @@ describe("the OpenAPI document", () => {
         "patch /api/conversations/{id}",
         "delete /api/conversations/{id}",
         "post /api/conversations/{id}/restore",
+        "post /api/conversations/{id}/messages",
+        "get /api/conversations/{id}/messages",
+        "get /api/conversations/{id}/tree",
+        "get /api/conversations/{id}/events",
+        "patch /api/messages/{id}",
+        "post /api/messages/{id}/regenerate",
+        "post /api/messages/{id}/cancel",
+        "post /api/messages/{id}/activate",
       ].sort(),
     );
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["bearerApiKey", "sessionCookie"]);

@@ -11,6 +11,7 @@ export interface RequestContextOptions {
   metrics: Metrics;
   trustProxy: boolean;
   engine: AppVariables["engine"];
+  chat: AppVariables["chat"];
 }
 
 /**
@@ -25,6 +26,7 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     c.set("clock", options.clock);
     c.set("accounts", options.accounts);
     c.set("engine", options.engine);
+    c.set("chat", options.chat);
     c.set("principal", null);
     c.set("clientIp", clientIp(c, options.trustProxy));
     c.set("isSecureRequest", isSecure(c.req.url, options.trustProxy ? c.req.header("X-Forwarded-Proto") : undefined));

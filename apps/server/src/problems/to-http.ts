@@ -23,6 +23,13 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "api-key-not-found": { status: 404, title: "API key not found" },
   "last-admin": { status: 409, title: "Last admin" },
   "conversation-not-found": { status: 404, title: "Conversation not found" },
+  "message-not-found": { status: 404, title: "Message not found" },
+  "model-not-found": { status: 422, title: "Model not installed" },
+  "no-model": { status: 422, title: "No model installed" },
+  "engine-unavailable": { status: 503, title: "Engine unavailable" },
+  "wrong-message-role": { status: 422, title: "Not possible for this message" },
+  "reply-in-progress": { status: 409, title: "Reply in progress" },
+  "reply-finished": { status: 409, title: "Reply finished" },
   "internal-error": { status: 500, title: "Internal server error" },
 };
 

@@ -1,3 +1,5 @@
+export type { ServerSentEvent } from "./event-stream-client.ts";
+export { assembledText, EventStreamClient, endOf } from "./event-stream-client.ts";
 export { ManualClock } from "./manual-clock.ts";
 export type { RequestOptions, TestResponse } from "./test-client.ts";
 export { TestClient } from "./test-client.ts";

@@ -1,4 +1,12 @@
-export type ConversationsProblem = { code: "conversation-not-found"; detail: string; conversationId: string };
+export type ConversationsProblem =
+  | { code: "conversation-not-found"; detail: string; conversationId: string }
+  | { code: "message-not-found"; detail: string; messageId: string }
+  | { code: "model-not-found"; detail: string; model: string; installed: string[] }
+  | { code: "no-model"; detail: string }
+  | { code: "engine-unavailable"; detail: string }
+  | { code: "wrong-message-role"; detail: string; messageId: string; role: string }
+  | { code: "reply-in-progress"; detail: string; messageId: string }
+  | { code: "reply-finished"; detail: string; messageId: string; status: string };
 
 export const conversationsProblems = {
   /** Also the answer for another user's conversation: whether an id exists is not theirs to learn. */
@@ -6,5 +14,44 @@ export const conversationsProblems = {
     code: "conversation-not-found",
     detail: `You have no conversation with the id ${conversationId}.`,
     conversationId,
+  }),
+  messageNotFound: (messageId: string): ConversationsProblem => ({
+    code: "message-not-found",
+    detail: `You have no message with the id ${messageId}.`,
+    messageId,
+  }),
+  modelNotFound: (model: string, installed: string[]): ConversationsProblem => ({
+    code: "model-not-found",
+    detail:
+      installed.length === 0
+        ? `No model named ${model} is installed, and no model is: add a GGUF file to the models dir.`
+        : `No model named ${model} is installed. Installed: ${installed.join(", ")}.`,
+    model,
+    installed,
+  }),
+  noModel: (): ConversationsProblem => ({
+    code: "no-model",
+    detail: "No model is installed: add a GGUF file to the models dir (GET /api/models lists what is there).",
+  }),
+  engineUnavailable: (reason: string): ConversationsProblem => ({
+    code: "engine-unavailable",
+    detail: `The inference engine could not start: ${reason}`,
+  }),
+  wrongRole: (messageId: string, role: string, action: string): ConversationsProblem => ({
+    code: "wrong-message-role",
+    detail: `Message ${messageId} is ${role === "user" ? "yours" : "a reply"}: ${action}.`,
+    messageId,
+    role,
+  }),
+  replyInProgress: (messageId: string): ConversationsProblem => ({
+    code: "reply-in-progress",
+    detail: `Reply ${messageId} is still being written: wait for it to finish, or cancel it, before answering it.`,
+    messageId,
+  }),
+  replyFinished: (messageId: string, status: string): ConversationsProblem => ({
+    code: "reply-finished",
+    detail: `Reply ${messageId} has already finished (${status}); there is nothing to cancel.`,
+    messageId,
+    status,
   }),
 };

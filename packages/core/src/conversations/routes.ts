@@ -4,6 +4,7 @@ import { IdParam } from "../accounts/schema.ts";
 import { createRouter } from "../http/create-router.ts";
 import { asUser, authProblemResponses, jsonBody, jsonContent, notFoundResponse } from "../http/route-helpers.ts";
 import { unwrap } from "../problems.ts";
+import { appendEvents, newEvent } from "./events.ts";
 import {
   Conversation,
   ConversationListQuery,
@@ -110,7 +111,16 @@ export const conversationRoutes = createRouter()
     const { user } = currentPrincipal(c);
     const { id } = c.req.valid("param");
     const change = c.req.valid("json");
-    return c.json(unwrap(await updateConversation(c.var.db, user.id, id, change, c.var.clock.now())), 200);
+    const now = c.var.clock.now();
+    const { conversation, events } = await c.var.db.transaction(async (tx) => {
+      const updated = unwrap(await updateConversation(tx, user.id, id, change, now));
+      return {
+        conversation: updated,
+        events: await appendEvents(tx, id, [newEvent("conversation.updated", updated)], now),
+      };
+    });
+    c.var.chat.bus.publish(events);
+    return c.json(conversation, 200);
   })
   .openapi(remove, async (c) => {
     const { user } = currentPrincipal(c);

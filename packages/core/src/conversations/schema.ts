@@ -7,13 +7,15 @@ const Title = plainText(200).openapi({ example: "Trip to Lisbon" });
 // Not checked against the installed models: a conversation may name a model that is pulled later.
 const Model = plainText(200).openapi({ example: "qwen2.5-7b-instruct-q4_k_m.gguf" });
 
-const DEFAULT_TITLE = "New conversation";
+/** The title of a conversation nobody has named yet; the model replaces it after the first exchange. */
+export const DEFAULT_TITLE = "New conversation";
 
 export const Conversation = z
   .object({
     id: z.uuid(),
     title: z.string(),
     model: z.string().nullable(),
+    activeMessageId: z.uuid().nullable().openapi({ description: "The last message of the branch in view." }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -26,7 +28,7 @@ export const ConversationPage = z
 export type ConversationPage = z.infer<typeof ConversationPage>;
 
 export const CreateConversationInput = z
-  .object({ title: Title.default(DEFAULT_TITLE), model: Model.optional() })
+  .object({ title: Title.optional(), model: Model.optional() })
   .openapi("CreateConversationInput");
 export type CreateConversationInput = z.infer<typeof CreateConversationInput>;
 
@@ -45,3 +47,95 @@ export const ConversationListQuery = PageQuery.extend({
     .transform((deleted) => deleted === "true")
     .openapi({ description: "`true` lists only deleted conversations, so they can be restored." }),
 });
+
+/** A message's text: any characters a person can type (line breaks included), but no NUL. */
+const Content = z
+  .string()
+  .min(1)
+  .max(200_000)
+  .refine((content) => !content.includes("\u0000"), "must not hold NUL (\\u0000) characters")
+  .refine((content) => content.trim().length > 0, "must not be blank")
+  .openapi({ example: "What should I see in Lisbon in two days?" });
+
+export const MessageStatus = z
+  .enum(["pending", "streaming", "done", "cancelled", "interrupted", "error"])
+  .openapi("MessageStatus", {
+    description:
+      "`pending` until generation starts, `streaming` while it runs; then `done`, `cancelled` (stopped by the user, " +
+      "partial text kept), `interrupted` (the server stopped during the reply) or `error` (see `error`).",
+  });
+export type MessageStatus = z.infer<typeof MessageStatus>;
+
+export const TokenUsage = z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() });
+
+export const MessageNode = z
+  .object({
+    id: z.uuid(),
+    conversationId: z.uuid(),
+    parentId: z.uuid().nullable(),
+    role: z.enum(["user", "assistant"]),
+    content: z.string(),
+    status: MessageStatus,
+    model: z.string().nullable(),
+    error: z.string().nullable().openapi({ description: "Why a reply ended in `error` or `interrupted`." }),
+    usage: TokenUsage.nullable(),
+    contextMessages: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "How many messages of the path the reply's prompt held; older ones did not fit." }),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("MessageNode");
+export type MessageNode = z.infer<typeof MessageNode>;
+
+export const Message = MessageNode.extend({
+  siblingIds: z
+    .array(z.uuid())
+    .openapi({ description: "This message and its alternatives (edits or regenerations), oldest first." }),
+}).openapi("Message");
+export type Message = z.infer<typeof Message>;
+
+export const MessagePath = z
+  .object({
+    data: z.array(Message).openapi({ description: "The active path, oldest first." }),
+    nextCursor: z.string().nullable().openapi({ description: "Set when older messages exist: pass it for them." }),
+  })
+  .openapi("MessagePath");
+export type MessagePath = z.infer<typeof MessagePath>;
+
+export const MessageTree = z
+  .object({ data: z.array(MessageNode), nextCursor: z.string().nullable() })
+  .openapi("MessageTree");
+export type MessageTree = z.infer<typeof MessageTree>;
+
+export const MessagePathQuery = PageQuery.extend({
+  limit: z.coerce.number().int().min(1).max(500).default(100).openapi({ description: "Messages per page (1–500)." }),
+});
+
+export const MessageTreeQuery = PageQuery.extend({
+  limit: z.coerce.number().int().min(1).max(1000).default(500).openapi({ description: "Nodes per page (1–1000)." }),
+});
+
+export const SendMessageInput = z
+  .object({
+    content: Content,
+    parentId: z.uuid({ error: "must be a UUID" }).nullable().optional().openapi({
+      description: "The reply this message answers; by default the active branch's last one, null for a new root.",
+    }),
+    model: Model.optional().openapi({ description: "By default the conversation's model." }),
+  })
+  .openapi("SendMessageInput");
+export type SendMessageInput = z.infer<typeof SendMessageInput>;
+
+export const EditMessageInput = z.object({ content: Content }).openapi("EditMessageInput");
+
+export const RegenerateInput = z
+  .object({ model: Model.optional().openapi({ description: "By default the model of the reply being redone." }) })
+  .openapi("RegenerateInput");
+
+export const Exchange = z.object({ userMessage: Message, assistantMessage: Message }).openapi("Exchange");
+export type Exchange = z.infer<typeof Exchange>;
+
+export const Reply = z.object({ assistantMessage: Message }).openapi("Reply");

@@ -2,22 +2,30 @@ import type { Queryable } from "@hearth/db";
 import { decodeCursor, encodeCursor } from "../pagination.ts";
 import { fail, ok, type Result } from "../problems.ts";
 import { type ConversationsProblem, conversationsProblems } from "./problems.ts";
-import type { Conversation, ConversationPage, CreateConversationInput, UpdateConversationInput } from "./schema.ts";
+import {
+  type Conversation,
+  type ConversationPage,
+  type CreateConversationInput,
+  DEFAULT_TITLE,
+  type UpdateConversationInput,
+} from "./schema.ts";
 
 interface ConversationRow {
   id: string;
   title: string;
   model: string | null;
+  active_message_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = "id, title, model, created_at, updated_at";
+const COLUMNS = "id, title, model, active_message_id, created_at, updated_at";
 
 const presentConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
   title: row.title,
   model: row.model,
+  activeMessageId: row.active_message_id,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -38,9 +46,9 @@ export async function createConversation(
   now: Date,
 ): Promise<Conversation> {
   const { rows } = await db.query<ConversationRow>(
-    `INSERT INTO conversations (owner_id, title, model, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $4) RETURNING ${COLUMNS}`,
-    [ownerId, input.title, input.model ?? null, now],
+    `INSERT INTO conversations (owner_id, title, title_source, model, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $5) RETURNING ${COLUMNS}`,
+    [ownerId, input.title ?? DEFAULT_TITLE, input.title === undefined ? "default" : "user", input.model ?? null, now],
   );
   return presentConversation(rows[0] as ConversationRow);
 }
@@ -95,7 +103,7 @@ export async function updateConversation(
 ): Promise<ConversationResult> {
   const { rows } = await db.query<ConversationRow>(
     `UPDATE conversations
-     SET title = COALESCE($3, title), model = CASE WHEN $4 THEN $5 ELSE model END, updated_at = $6
+     SET title = COALESCE($3, title), title_source = CASE WHEN $3 IS NULL THEN title_source ELSE 'user' END, model = CASE WHEN $4 THEN $5 ELSE model END, updated_at = $6
      WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
     [conversationId, ownerId, change.title ?? null, change.model !== undefined, change.model ?? null, now],
   );

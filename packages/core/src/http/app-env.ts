@@ -3,6 +3,7 @@ import type { LlamaCppProvider } from "@hearth/engine";
 import type { LoginPolicy } from "../accounts/login.ts";
 import type { Principal } from "../accounts/principal.ts";
 import type { Clock } from "../clock.ts";
+import type { ChatRuntime } from "../conversations/chat.ts";
 import type { Logger } from "../logger.ts";
 
 /** What every route handler finds on the context, set up by apps/server's middleware. */
@@ -20,6 +21,8 @@ export interface AppVariables {
   isSecureRequest: boolean;
   /** The local inference engine, started on first use (loading llama.cpp costs memory). */
   engine: () => Promise<LlamaCppProvider>;
+  /** Replies being generated, and the bus that carries conversation events to streams. */
+  chat: ChatRuntime;
 }
 
 export interface AccountsSettings extends LoginPolicy {

@@ -32,6 +32,8 @@ export const authProblemResponses = {
 
 export const notFoundResponse = problemResponse("No such resource, or not yours.");
 export const conflictResponse = problemResponse("The request conflicts with the current state.");
+export const unprocessableResponse = problemResponse("The request names something that cannot be used (see `detail`).");
+export const unavailableResponse = problemResponse("A part of Hearth the request needs is not available.");
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

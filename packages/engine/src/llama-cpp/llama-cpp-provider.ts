@@ -14,6 +14,7 @@ import type {
   ChatModelProvider,
   ChatRequest,
   ChatStreamPart,
+  ContextWindow,
   ModelInfo,
   StopReason,
 } from "../language-model.ts";
@@ -94,6 +95,11 @@ export class LlamaCppProvider implements ChatModelProvider {
       sizeBytes: file.sizeBytes,
       isLoaded: this.#loaded.has(file.id),
     }));
+  }
+
+  async contextWindow(modelId: string): Promise<ContextWindow> {
+    const { model, context } = await this.#use(modelId);
+    return { contextTokens: context.contextSize, countTokens: (text) => model.tokenize(text).length };
   }
 
   async *streamChat(request: ChatRequest): AsyncIterable<ChatStreamPart> {

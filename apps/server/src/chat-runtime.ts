@@ -1,0 +1,40 @@
+import {
+  type ChatRuntime,
+  type Clock,
+  createInProcessEventBus,
+  Generations,
+  type Logger,
+  type ReplyEngine,
+} from "@hearth/core";
+import type { Config } from "./config.ts";
+import type { Metrics } from "./metrics.ts";
+
+/** The event bus, the reply writer and the stream settings, as configured. */
+export function createChatRuntime(deps: {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  metrics: Metrics;
+  engine: () => Promise<ReplyEngine>;
+}): ChatRuntime & { generations: Generations } {
+  const { config, metrics } = deps;
+  const bus = createInProcessEventBus();
+  return {
+    bus,
+    generations: new Generations({
+      engine: deps.engine,
+      bus,
+      clock: deps.clock,
+      logger: deps.logger,
+      settings: { maxReplyTokens: config.chat.maxReplyTokens, coalesceMs: config.chat.coalesceMs },
+      metrics,
+    }),
+    defaultModel: config.engine.defaultModel,
+    stream: {
+      heartbeatMs: config.chat.heartbeatSeconds * 1000,
+      maxBufferedBytes: config.chat.streamBufferBytes,
+      stallTimeoutMs: config.chat.streamStallSeconds * 1000,
+    },
+    streamMetrics: { opened: () => metrics.streamOpened(), closed: (reason) => metrics.streamClosed(reason) },
+  };
+}

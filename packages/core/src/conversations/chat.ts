@@ -1,0 +1,297 @@
+import type { Database, Queryable } from "@hearth/db";
+import type { Clock } from "../clock.ts";
+import { fail, ok, type Result } from "../problems.ts";
+import { appendEvents, type EventBus, newEvent } from "./events.ts";
+import { conversationUpdatedEvent, type Generations } from "./generations.ts";
+import {
+  activePath,
+  findOwnedMessage,
+  insertMessage,
+  type MessageRow,
+  newestLeafUnder,
+  presentNode,
+  UNFINISHED,
+  withSiblings,
+  withSiblingsOne,
+} from "./messages.ts";
+import { type ConversationsProblem, conversationsProblems as problems } from "./problems.ts";
+import type { Exchange, Message, MessagePath, SendMessageInput } from "./schema.ts";
+
+/** What the conversation routes need besides the request. */
+export interface ChatRuntime {
+  bus: EventBus;
+  generations: Generations;
+  /** The model a conversation uses when it names none; by default the first installed one. */
+  defaultModel?: string | undefined;
+  stream: EventStreamSettings;
+  streamMetrics?: {
+    opened: () => void;
+    closed: (reason: "client-gone" | "slow-client" | "failed") => void;
+  };
+}
+
+export interface EventStreamSettings {
+  /** A comment line is sent this often, so proxies keep an idle stream open. */
+  heartbeatMs: number;
+  /** Bytes a client may leave unread before the stream stops queueing for it. */
+  maxBufferedBytes: number;
+  /** A client that takes nothing for this long while events wait is disconnected. */
+  stallTimeoutMs: number;
+}
+
+interface Ctx {
+  db: Database;
+  clock: Clock;
+  chat: ChatRuntime;
+}
+
+interface ConversationRow {
+  id: string;
+  model: string | null;
+  active_message_id: string | null;
+}
+
+type ChatResult<T> = Result<T, ConversationsProblem>;
+
+/** Appends a question and starts its reply: `parentId` defaults to the active branch's last reply. */
+export async function sendMessage(
+  ctx: Ctx,
+  ownerId: string,
+  conversationId: string,
+  input: SendMessageInput,
+): Promise<ChatResult<Exchange>> {
+  const conversation = await ownedConversation(ctx.db, ownerId, conversationId);
+  if (conversation === undefined) return fail(problems.conversationNotFound(conversationId));
+  const model = await resolveModel(ctx.chat, input.model ?? conversation.model);
+  if (!model.ok) return model;
+  const created = await ctx.db.transaction(async (tx): Promise<ChatResult<CreatedExchange>> => {
+    const locked = await ownedConversation(tx, ownerId, conversationId, { lock: true });
+    if (locked === undefined) return fail(problems.conversationNotFound(conversationId));
+    const parentId = input.parentId === undefined ? locked.active_message_id : input.parentId;
+    if (parentId !== null) {
+      const parent = await findOwnedMessage(tx, ownerId, parentId);
+      if (parent === undefined || parent.conversation_id !== conversationId) {
+        return fail(problems.messageNotFound(parentId));
+      }
+      if (parent.role !== "assistant") {
+        return fail(problems.wrongRole(parentId, parent.role, "a message answers a reply, not another message"));
+      }
+      if (UNFINISHED.includes(parent.status)) return fail(problems.replyInProgress(parentId));
+    }
+    return ok(await createExchange(tx, ctx, conversationId, parentId, input.content, model.value));
+  });
+  if (!created.ok) return created;
+  return ok(await startExchange(ctx, created.value, model.value));
+}
+
+/** Edits a message by adding its new version as a sibling, with a fresh reply; the old branch stays. */
+export async function editMessage(
+  ctx: Ctx,
+  ownerId: string,
+  messageId: string,
+  content: string,
+): Promise<ChatResult<Exchange>> {
+  const original = await findOwnedMessage(ctx.db, ownerId, messageId);
+  if (original === undefined) return fail(problems.messageNotFound(messageId));
+  if (original.role !== "user") {
+    return fail(
+      problems.wrongRole(messageId, original.role, "only your own messages can be edited; regenerate a reply"),
+    );
+  }
+  const conversation = await ownedConversation(ctx.db, ownerId, original.conversation_id);
+  const model = await resolveModel(ctx.chat, conversation?.model ?? null);
+  if (!model.ok) return model;
+  const created = await ctx.db.transaction(async (tx) => {
+    await ownedConversation(tx, ownerId, original.conversation_id, { lock: true });
+    return createExchange(tx, ctx, original.conversation_id, original.parent_id, content, model.value);
+  });
+  return ok(await startExchange(ctx, created, model.value));
+}
+
+/** Writes another reply to the same question, as a sibling of `messageId`. */
+export async function regenerateReply(
+  ctx: Ctx,
+  ownerId: string,
+  messageId: string,
+  requestedModel: string | undefined,
+): Promise<ChatResult<Message>> {
+  const original = await findOwnedMessage(ctx.db, ownerId, messageId);
+  if (original === undefined) return fail(problems.messageNotFound(messageId));
+  if (original.role !== "assistant" || original.parent_id === null) {
+    return fail(problems.wrongRole(messageId, original.role, "only replies can be regenerated; edit the message"));
+  }
+  const conversation = await ownedConversation(ctx.db, ownerId, original.conversation_id);
+  const model = await resolveModel(ctx.chat, requestedModel ?? original.model ?? conversation?.model ?? null);
+  if (!model.ok) return model;
+  const userMessageId = original.parent_id;
+  const reply = await ctx.db.transaction(async (tx) => {
+    await ownedConversation(tx, ownerId, original.conversation_id, { lock: true });
+    const now = ctx.clock.now();
+    const row = await insertMessage(
+      tx,
+      {
+        conversationId: original.conversation_id,
+        parentId: userMessageId,
+        role: "assistant",
+        content: "",
+        status: "pending",
+        model: model.value,
+      },
+      now,
+    );
+    await setActive(tx, original.conversation_id, row.id, now);
+    const events = await appendEvents(
+      tx,
+      original.conversation_id,
+      [newEvent("message.created", presentNode(row))],
+      now,
+    );
+    return { row, events };
+  });
+  ctx.chat.bus.publish(reply.events);
+  ctx.chat.generations.start(ctx.db, {
+    conversationId: original.conversation_id,
+    messageId: reply.row.id,
+    userMessageId,
+    model: model.value,
+  });
+  return ok(await withSiblingsOne(ctx.db, reply.row));
+}
+
+/**
+ * Stops a reply and keeps what it had written, as `cancelled`. A reply this process is not writing
+ * (its writer is gone) is settled directly.
+ */
+export async function cancelReply(ctx: Ctx, ownerId: string, messageId: string): Promise<ChatResult<Message>> {
+  const message = await findOwnedMessage(ctx.db, ownerId, messageId);
+  if (message === undefined) return fail(problems.messageNotFound(messageId));
+  if (message.role !== "assistant") {
+    return fail(problems.wrongRole(messageId, message.role, "only a reply being written can be cancelled"));
+  }
+  if (UNFINISHED.includes(message.status) && !(await ctx.chat.generations.cancel(messageId))) {
+    const events = await appendEvents(
+      ctx.db,
+      message.conversation_id,
+      [newEvent("message.done", { messageId, status: "cancelled", usage: null })],
+      ctx.clock.now(),
+      {
+        sql: `settle AS (UPDATE messages SET status = 'cancelled', updated_at = $4
+              WHERE id = $5 AND status IN ('pending', 'streaming'))`,
+        params: [messageId],
+      },
+    );
+    ctx.chat.bus.publish(events);
+  }
+  const settled = (await findOwnedMessage(ctx.db, ownerId, messageId)) as MessageRow;
+  if (settled.status !== "cancelled") return fail(problems.replyFinished(messageId, settled.status));
+  return ok(await withSiblingsOne(ctx.db, settled));
+}
+
+/** Makes the branch through `messageId` the active path (following the newest replies below it). */
+export async function activateMessage(
+  ctx: Ctx,
+  ownerId: string,
+  messageId: string,
+  page: { limit: number },
+): Promise<ChatResult<MessagePath>> {
+  const message = await findOwnedMessage(ctx.db, ownerId, messageId);
+  if (message === undefined) return fail(problems.messageNotFound(messageId));
+  const leaf = await newestLeafUnder(ctx.db, messageId);
+  const events = await ctx.db.transaction(async (tx) => {
+    const row = await setActive(tx, message.conversation_id, leaf, undefined);
+    return appendEvents(tx, message.conversation_id, [conversationUpdatedEvent(row)], ctx.clock.now());
+  });
+  ctx.chat.bus.publish(events);
+  return ok(await activePath(ctx.db, { id: message.conversation_id, activeMessageId: leaf }, page));
+}
+
+type CreatedExchange = Awaited<ReturnType<typeof createExchange>>;
+
+async function createExchange(
+  tx: Queryable,
+  ctx: Ctx,
+  conversationId: string,
+  parentId: string | null,
+  content: string,
+  model: string,
+) {
+  const now = ctx.clock.now();
+  const question = await insertMessage(
+    tx,
+    { conversationId, parentId, role: "user", content, status: "done", model: null },
+    now,
+  );
+  const reply = await insertMessage(
+    tx,
+    { conversationId, parentId: question.id, role: "assistant", content: "", status: "pending", model },
+    now,
+  );
+  await setActive(tx, conversationId, reply.id, now, model);
+  const events = await appendEvents(
+    tx,
+    conversationId,
+    [newEvent("message.created", presentNode(question)), newEvent("message.created", presentNode(reply))],
+    now,
+  );
+  return { question, reply, events };
+}
+
+async function startExchange(ctx: Ctx, created: CreatedExchange, model: string): Promise<Exchange> {
+  const { question, reply, events } = created;
+  ctx.chat.bus.publish(events);
+  ctx.chat.generations.start(ctx.db, {
+    conversationId: question.conversation_id,
+    messageId: reply.id,
+    userMessageId: question.id,
+    model,
+  });
+  const [userMessage, assistantMessage] = await withSiblings(ctx.db, question.conversation_id, [question, reply]);
+  return { userMessage: userMessage as Message, assistantMessage: assistantMessage as Message };
+}
+
+/** Points the conversation at a new leaf; a new message also moves it to the top of the list. */
+async function setActive(tx: Queryable, conversationId: string, leafId: string, now: Date | undefined, model?: string) {
+  const { rows } = await tx.query<{
+    id: string;
+    title: string;
+    model: string | null;
+    active_message_id: string | null;
+    created_at: Date;
+    updated_at: Date;
+  }>(
+    `UPDATE conversations SET active_message_id = $2, updated_at = COALESCE($3, updated_at),
+       model = COALESCE(model, $4)
+     WHERE id = $1 RETURNING id, title, model, active_message_id, created_at, updated_at`,
+    [conversationId, leafId, now ?? null, model ?? null],
+  );
+  return rows[0] as NonNullable<(typeof rows)[0]>;
+}
+
+async function ownedConversation(
+  db: Queryable,
+  ownerId: string,
+  conversationId: string,
+  options: { lock?: boolean } = {},
+): Promise<ConversationRow | undefined> {
+  const { rows } = await db.query<ConversationRow>(
+    `SELECT id, model, active_message_id FROM conversations
+     WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL ${options.lock ? "FOR UPDATE" : ""}`,
+    [conversationId, ownerId],
+  );
+  return rows[0];
+}
+
+/** The model to answer with: the one asked for if installed, else the default, else the first installed. */
+async function resolveModel(chat: ChatRuntime, requested: string | null): Promise<ChatResult<string>> {
+  let installed: string[];
+  try {
+    installed = (await (await chat.generations.engine()).listModels()).map((model) => model.id);
+  } catch (error) {
+    return fail(problems.engineUnavailable(error instanceof Error ? error.message : String(error)));
+  }
+  const wanted = requested ?? chat.defaultModel;
+  if (wanted !== undefined)
+    return installed.includes(wanted) ? ok(wanted) : fail(problems.modelNotFound(wanted, installed));
+  const first = installed[0];
+  return first === undefined ? fail(problems.noModel()) : ok(first);
+}

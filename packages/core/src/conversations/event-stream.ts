@@ -1,0 +1,157 @@
+import type { Database } from "@hearth/db";
+import type { Logger } from "../logger.ts";
+import type { EventStreamSettings } from "./chat.ts";
+import { type ConversationEvent, type EventBus, eventLogBounds, readEventsAfter } from "./events.ts";
+
+/** Events read from the log per query while a client catches up. */
+const PAGE = 200;
+const RETRY_MS = 2000;
+const encoder = new TextEncoder();
+
+export interface EventStreamOptions {
+  db: Database;
+  bus: EventBus;
+  logger: Logger;
+  conversationId: string;
+  /** The last event the client has; undefined starts with what happens next. */
+  lastEventId: number | undefined;
+  settings: EventStreamSettings;
+  /** Called once when the stream opens and once when it ends, with why. */
+  onOpen?: () => void;
+  onClose?: (reason: "client-gone" | "slow-client" | "failed") => void;
+}
+
+/**
+ * One client's SSE stream of a conversation's events. The event log is the source of truth: a live
+ * event goes straight out when it is the next id and the client has room; otherwise the stream falls
+ * back to reading the log from the last id it sent. So a reconnect replays without gaps or
+ * duplicates, events that raced each other are put back in order, and memory per client stays
+ * within `maxBufferedBytes` whatever the client's speed. A client that takes nothing for
+ * `stallTimeoutMs` while events wait is disconnected; it can reconnect and resume.
+ */
+export function openEventStream(options: EventStreamOptions): ReadableStream<Uint8Array> {
+  const { db, bus, conversationId, settings } = options;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let lastSentId = 0;
+  let knownId = 0;
+  let reading = false;
+  let closed = false;
+  let started = false;
+  let unsubscribe = () => {};
+  let heartbeat: NodeJS.Timeout | undefined;
+  let stall: NodeJS.Timeout | undefined;
+
+  const enqueue = (text: string) => controller.enqueue(encoder.encode(text));
+  const send = (event: ConversationEvent) => {
+    // Set first: an enqueue can call pull() at once, which must not send this event again.
+    lastSentId = event.id;
+    enqueue(`id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`);
+  };
+  const hasRoom = () => (controller.desiredSize ?? 0) > 0;
+
+  const close = (reason: "client-gone" | "slow-client" | "failed", error?: unknown) => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    clearTimeout(stall);
+    unsubscribe();
+    if (reason !== "client-gone") {
+      // Erroring the stream makes the HTTP server drop the connection rather than wait on it.
+      controller.error(error ?? new Error(reason));
+    }
+    options.onClose?.(reason);
+  };
+
+  const waitForRoom = () => {
+    stall ??= setTimeout(() => {
+      options.logger.info({ conversationId, lastSentId, knownId }, "event stream client too slow: disconnected");
+      close("slow-client");
+    }, settings.stallTimeoutMs);
+  };
+
+  /** Sends logged events after the last one sent, while the client has room. */
+  const catchUp = async () => {
+    if (reading || closed || !started) return;
+    reading = true;
+    try {
+      while (!closed && lastSentId < knownId) {
+        if (!hasRoom()) {
+          waitForRoom();
+          return;
+        }
+        const events = await readEventsAfter(db, conversationId, lastSentId, PAGE);
+        if (closed) return;
+        for (const event of events) send(event);
+        if (events.length < PAGE) break;
+      }
+    } catch (error) {
+      options.logger.warn({ err: error, conversationId }, "event stream failed");
+      close("failed", error);
+    } finally {
+      reading = false;
+    }
+    // Events announced while the last page was read.
+    if (!closed && lastSentId < knownId && hasRoom()) void catchUp();
+  };
+
+  const onLive = (event: ConversationEvent) => {
+    if (closed) return;
+    knownId = Math.max(knownId, event.id);
+    if (started && !reading && event.id === lastSentId + 1 && hasRoom()) send(event);
+    else if (event.id > lastSentId) void catchUp();
+  };
+
+  return new ReadableStream<Uint8Array>(
+    {
+      async start(streamController) {
+        controller = streamController;
+        // Subscribed before the log is read, so nothing falls between the two.
+        unsubscribe = bus.subscribe(conversationId, onLive);
+        options.onOpen?.();
+        try {
+          const bounds = await eventLogBounds(db, conversationId);
+          knownId = Math.max(knownId, bounds.lastEventId);
+          enqueue(`retry: ${RETRY_MS}\n\n`);
+          const wanted = options.lastEventId;
+          if (wanted === undefined) {
+            lastSentId = bounds.lastEventId;
+          } else if (isLost(wanted, bounds)) {
+            // The log no longer holds what the client missed (or never did): it must reload.
+            enqueue(
+              `id: ${bounds.lastEventId}\nevent: conversation.refetch\ndata: ${JSON.stringify({
+                reason: "The events you missed are no longer kept: reload the conversation.",
+                lastEventId: bounds.lastEventId,
+              })}\n\n`,
+            );
+            lastSentId = bounds.lastEventId;
+          } else {
+            lastSentId = wanted;
+          }
+        } catch (error) {
+          close("failed", error);
+          return;
+        }
+        started = true;
+        heartbeat = setInterval(() => {
+          if (hasRoom()) enqueue(": heartbeat\n\n");
+        }, settings.heartbeatMs);
+        void catchUp();
+      },
+      pull() {
+        clearTimeout(stall);
+        stall = undefined;
+        void catchUp();
+      },
+      cancel() {
+        close("client-gone");
+      },
+    },
+    { highWaterMark: settings.maxBufferedBytes, size: (chunk) => chunk.byteLength },
+  );
+}
+
+function isLost(lastEventId: number, bounds: { lastEventId: number; firstRetainedId: number | null }): boolean {
+  if (lastEventId > bounds.lastEventId) return true;
+  if (lastEventId === bounds.lastEventId) return false;
+  return bounds.firstRetainedId === null || bounds.firstRetainedId > lastEventId + 1;
+}

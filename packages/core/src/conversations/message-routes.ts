@@ -1,0 +1,230 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { currentPrincipal } from "../accounts/authenticate.ts";
+import { IdParam } from "../accounts/schema.ts";
+import { createRouter } from "../http/create-router.ts";
+import {
+  asUser,
+  authProblemResponses,
+  conflictResponse,
+  jsonBody,
+  jsonContent,
+  notFoundResponse,
+  unavailableResponse,
+  unprocessableResponse,
+} from "../http/route-helpers.ts";
+import { raise, unwrap, validationFailed } from "../problems.ts";
+import { activateMessage, cancelReply, editMessage, regenerateReply, sendMessage } from "./chat.ts";
+import { openEventStream } from "./event-stream.ts";
+import { activePath, messageTree } from "./messages.ts";
+import {
+  EditMessageInput,
+  Exchange,
+  MessagePath,
+  MessagePathQuery,
+  MessageTree,
+  MessageTreeQuery,
+  RegenerateInput,
+  Reply,
+  SendMessageInput,
+} from "./schema.ts";
+import { getConversation } from "./service.ts";
+
+const tags = ["messages"];
+
+const send = createRoute({
+  method: "post",
+  path: "/api/conversations/{id}/messages",
+  tags,
+  summary: "Send a message; its reply is written in the background",
+  description:
+    "Answers 202 at once with the stored message and its `pending` reply. Follow the reply on " +
+    "`GET /api/conversations/{id}/events`, or poll the messages.",
+  ...asUser,
+  request: { params: IdParam, body: jsonBody(SendMessageInput) },
+  responses: {
+    202: jsonContent(Exchange, "The message and its reply, as stored"),
+    ...authProblemResponses,
+    404: notFoundResponse,
+    409: conflictResponse,
+    422: unprocessableResponse,
+    503: unavailableResponse,
+  },
+});
+
+const path = createRoute({
+  method: "get",
+  path: "/api/conversations/{id}/messages",
+  tags,
+  summary: "The active branch, oldest first, the last page first",
+  description: "Each message lists its siblings (edits, regenerations) to switch branches with.",
+  ...asUser,
+  request: { params: IdParam, query: MessagePathQuery },
+  responses: { 200: jsonContent(MessagePath, "Messages"), ...authProblemResponses, 404: notFoundResponse },
+});
+
+const tree = createRoute({
+  method: "get",
+  path: "/api/conversations/{id}/tree",
+  tags,
+  summary: "Every message of every branch, in the order they were written",
+  ...asUser,
+  request: { params: IdParam, query: MessageTreeQuery },
+  responses: { 200: jsonContent(MessageTree, "Messages"), ...authProblemResponses, 404: notFoundResponse },
+});
+
+const events = createRoute({
+  method: "get",
+  path: "/api/conversations/{id}/events",
+  tags,
+  summary: "Server-sent events of a conversation, resumable with Last-Event-ID",
+  description:
+    "Events: `message.created`, `message.delta` `{messageId, delta}`, `message.done` `{messageId, status, usage}`, " +
+    "`message.error` `{messageId, status, error}`, `conversation.updated`, and `conversation.refetch` when the " +
+    "events after Last-Event-ID are no longer kept. Ids are decimal and increase per conversation. " +
+    "`Last-Event-ID: 0` replays every event still kept; without it the stream starts with the next event. " +
+    "A comment line is sent every 15 s.",
+  ...asUser,
+  request: {
+    params: IdParam,
+    headers: z.object({
+      "last-event-id": z.string().optional().openapi({ description: "The id of the last event you received." }),
+    }),
+    query: z.object({
+      lastEventId: z
+        .string()
+        .optional()
+        .openapi({ description: "Same as Last-Event-ID, for clients that cannot set it." }),
+    }),
+  },
+  responses: {
+    200: { description: "An event stream", content: { "text/event-stream": { schema: z.string() } } },
+    ...authProblemResponses,
+    404: notFoundResponse,
+  },
+});
+
+const edit = createRoute({
+  method: "patch",
+  path: "/api/messages/{id}",
+  tags,
+  summary: "Edit one of your messages: the new version becomes a sibling branch with a new reply",
+  ...asUser,
+  request: { params: IdParam, body: jsonBody(EditMessageInput) },
+  responses: {
+    202: jsonContent(Exchange, "The new version and its reply"),
+    ...authProblemResponses,
+    404: notFoundResponse,
+    422: unprocessableResponse,
+  },
+});
+
+const regenerate = createRoute({
+  method: "post",
+  path: "/api/messages/{id}/regenerate",
+  tags,
+  summary: "Write another reply to the same message, as a sibling branch",
+  ...asUser,
+  request: {
+    params: IdParam,
+    body: { required: false, content: { "application/json": { schema: RegenerateInput } } },
+  },
+  responses: {
+    202: jsonContent(Reply, "The new reply"),
+    ...authProblemResponses,
+    404: notFoundResponse,
+    422: unprocessableResponse,
+  },
+});
+
+const cancel = createRoute({
+  method: "post",
+  path: "/api/messages/{id}/cancel",
+  tags,
+  summary: "Stop a reply; the text written so far is kept",
+  ...asUser,
+  request: { params: IdParam },
+  responses: {
+    200: jsonContent(Reply, "The reply, `cancelled`"),
+    ...authProblemResponses,
+    404: notFoundResponse,
+    409: conflictResponse,
+    422: unprocessableResponse,
+  },
+});
+
+const activate = createRoute({
+  method: "post",
+  path: "/api/messages/{id}/activate",
+  tags,
+  summary: "Switch to the branch through this message (down its newest replies)",
+  ...asUser,
+  request: { params: IdParam },
+  responses: { 200: jsonContent(MessagePath, "The new active path"), ...authProblemResponses, 404: notFoundResponse },
+});
+
+const EVENT_STREAM_HEADERS = {
+  "Content-Type": "text/event-stream; charset=utf-8",
+  // no-transform: proxies must not compress or buffer the stream; X-Accel-Buffering: nginx's switch.
+  "Cache-Control": "no-cache, no-transform",
+  "X-Accel-Buffering": "no",
+};
+
+export const messageRoutes = createRouter()
+  .openapi(send, async (c) => {
+    const { user } = currentPrincipal(c);
+    const exchange = unwrap(await sendMessage(c.var, user.id, c.req.valid("param").id, c.req.valid("json")));
+    return c.json(exchange, 202);
+  })
+  .openapi(path, async (c) => {
+    const { user } = currentPrincipal(c);
+    const conversation = unwrap(await getConversation(c.var.db, user.id, c.req.valid("param").id));
+    return c.json(await activePath(c.var.db, conversation, c.req.valid("query")), 200);
+  })
+  .openapi(tree, async (c) => {
+    const { user } = currentPrincipal(c);
+    const conversation = unwrap(await getConversation(c.var.db, user.id, c.req.valid("param").id));
+    return c.json(await messageTree(c.var.db, conversation.id, c.req.valid("query")), 200);
+  })
+  .openapi(events, async (c) => {
+    const { user } = currentPrincipal(c);
+    const lastEventId = parseLastEventId(c.req.valid("header")["last-event-id"] ?? c.req.valid("query").lastEventId);
+    const conversation = unwrap(await getConversation(c.var.db, user.id, c.req.valid("param").id));
+    const { chat, logger } = c.var;
+    const stream = openEventStream({
+      db: c.var.db,
+      bus: chat.bus,
+      logger,
+      conversationId: conversation.id,
+      lastEventId,
+      settings: chat.stream,
+      ...(chat.streamMetrics ? { onOpen: chat.streamMetrics.opened, onClose: chat.streamMetrics.closed } : {}),
+    });
+    return c.body(stream, 200, EVENT_STREAM_HEADERS);
+  })
+  .openapi(edit, async (c) => {
+    const { user } = currentPrincipal(c);
+    const exchange = unwrap(await editMessage(c.var, user.id, c.req.valid("param").id, c.req.valid("json").content));
+    return c.json(exchange, 202);
+  })
+  .openapi(regenerate, async (c) => {
+    const { user } = currentPrincipal(c);
+    const model = (c.req.valid("json") as z.infer<typeof RegenerateInput> | undefined)?.model;
+    const reply = unwrap(await regenerateReply(c.var, user.id, c.req.valid("param").id, model));
+    return c.json({ assistantMessage: reply }, 202);
+  })
+  .openapi(cancel, async (c) => {
+    const { user } = currentPrincipal(c);
+    return c.json({ assistantMessage: unwrap(await cancelReply(c.var, user.id, c.req.valid("param").id)) }, 200);
+  })
+  .openapi(activate, async (c) => {
+    const { user } = currentPrincipal(c);
+    return c.json(unwrap(await activateMessage(c.var, user.id, c.req.valid("param").id, { limit: 100 })), 200);
+  });
+
+function parseLastEventId(value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (!/^\d{1,15}$/.test(value.trim())) {
+    raise(validationFailed("header", [{ field: "Last-Event-ID", message: "must be an event id (a decimal integer)" }]));
+  }
+  return Number(value.trim());
+}
