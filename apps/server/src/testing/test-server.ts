@@ -5,7 +5,7 @@ import type { Database } from "@hearth/db";
 import { createTestDatabase } from "@hearth/db/testing";
 import { type Config, loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { startHearth } from "../server.ts";
+import { type StartOptions, startHearth } from "../server.ts";
 import { ManualClock } from "./manual-clock.ts";
 import { TestClient } from "./test-client.ts";
 
@@ -28,7 +28,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
  */
 export async function startTestServer(
   overrides: DeepPartial<Config> = {},
-  options: { logLines?: string[] } = {},
+  options: { logLines?: string[]; replyEngine?: StartOptions["replyEngine"] } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "hearth-test-"));
   const loaded = loadConfig({ argv: [], env: { HEARTH_DATA_DIR: dataDir, PORT: "0" }, cwd: dataDir });
@@ -41,7 +41,13 @@ export async function startTestServer(
     logLines === undefined
       ? createLogger("silent")
       : createLogger("debug", { write: (line: string) => void logLines.push(...line.trimEnd().split("\n")) });
-  const hearth = await startHearth({ config, logger, clock, database: db });
+  const hearth = await startHearth({
+    config,
+    logger,
+    clock,
+    database: db,
+    ...(options.replyEngine ? { replyEngine: options.replyEngine } : {}),
+  });
   await hearth.ready;
   return {
     url: hearth.url,

@@ -19,6 +19,11 @@ export interface EventStreamOptions {
   /** Called once when the stream opens and once when it ends, with why. */
   onOpen?: () => void;
   onClose?: (reason: "client-gone" | "slow-client" | "failed") => void;
+  /**
+   * Drops the connection. Erroring the stream is not enough for a client that reads nothing: the
+   * HTTP server waits for the socket to drain before it reads the stream again, so it never sees it.
+   */
+  dropConnection?: () => void;
 }
 
 /**
@@ -56,8 +61,8 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
     clearTimeout(stall);
     unsubscribe();
     if (reason !== "client-gone") {
-      // Erroring the stream makes the HTTP server drop the connection rather than wait on it.
-      controller.error(error ?? new Error(reason));
+      if (options.dropConnection) options.dropConnection();
+      else controller.error(error ?? new Error(reason));
     }
     options.onClose?.(reason);
   };

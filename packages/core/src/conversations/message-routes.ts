@@ -197,6 +197,8 @@ export const messageRoutes = createRouter()
       conversationId: conversation.id,
       lastEventId,
       settings: chat.stream,
+      // @hono/node-server passes Node's response as c.env.outgoing.
+      dropConnection: () => (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing?.destroy(),
       ...(chat.streamMetrics ? { onOpen: chat.streamMetrics.opened, onClose: chat.streamMetrics.closed } : {}),
     });
     return c.body(stream, 200, EVENT_STREAM_HEADERS);

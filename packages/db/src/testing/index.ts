@@ -13,20 +13,32 @@ export function testDatabaseUrl(): string | undefined {
 }
 
 export async function createTestDatabase(): Promise<Database> {
-  const serverUrl = testDatabaseUrl();
-  if (serverUrl === undefined) return openDatabase({ kind: "pglite-memory" });
-
-  const name = `hearth_test_${randomBytes(6).toString("hex")}`;
-  await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ kind: "postgres", url: url.toString(), maxConnections: 5 });
+  const scratch = await createTestDatabaseUrl();
+  if (scratch === undefined) return openDatabase({ kind: "pglite-memory" });
+  const db = await openDatabase({ kind: "postgres", url: scratch.url, maxConnections: 5 });
   return {
     ...db,
     async close() {
       await db.close();
-      await withAdminClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await scratch.drop();
     },
+  };
+}
+
+/**
+ * A fresh database on TEST_DATABASE_URL's server, for a Hearth process of its own to use; undefined
+ * when tests run on PGlite (such a process then uses its data dir).
+ */
+export async function createTestDatabaseUrl(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const serverUrl = testDatabaseUrl();
+  if (serverUrl === undefined) return undefined;
+  const name = `hearth_test_${randomBytes(6).toString("hex")}`;
+  await withAdminClient(serverUrl, (client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => withAdminClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
   };
 }
 

@@ -1,0 +1,145 @@
+/**
+ * kill -9 in the middle of a reply: everything the API acknowledged survives, and the reply that was
+ * being written is `interrupted` at the next start, with the text it had, never `streaming` forever.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createTestDatabaseUrl } from "@hearth/db/testing";
+import { writeTestModel } from "@hearth/engine/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assembledText, EventStreamClient, endOf } from "./testing/event-stream-client.ts";
+import { TestClient } from "./testing/test-client.ts";
+import { ADMIN } from "./testing/test-server.ts";
+
+const REPO_ROOT = resolve(import.meta.dirname, "../../..");
+
+interface Message {
+  id: string;
+  role: string;
+  content: string;
+  status: string;
+  error: string | null;
+}
+
+describe("a crash during a reply", () => {
+  let dataDir: string;
+  let modelsDir: string;
+  let database: Awaited<ReturnType<typeof createTestDatabaseUrl>>;
+  const children: ChildProcessWithoutNullStreams[] = [];
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "hearth-crash-"));
+    modelsDir = await mkdtemp(join(tmpdir(), "hearth-crash-models-"));
+    await writeTestModel(join(modelsDir, "tiny-chat.gguf"));
+    database = await createTestDatabaseUrl();
+  });
+  afterAll(async () => {
+    for (const child of children) child.kill("SIGKILL");
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  async function startHearth(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
+    const port = await freePort();
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !/^(HEARTH_|PORT$|HOST$|DATABASE_URL$|LOG_LEVEL$)/.test(name)),
+    );
+    const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
+      cwd: REPO_ROOT,
+      env: {
+        ...inherited,
+        HEARTH_DATA_DIR: dataDir,
+        HEARTH_MODELS_DIR: modelsDir,
+        HEARTH_ENGINE_GPU: "off",
+        HEARTH_ENGINE_CONTEXT_SIZE: "2048",
+        // Long enough that the kill lands mid-reply.
+        HEARTH_CHAT_MAX_REPLY_TOKENS: "1800",
+        PORT: String(port),
+        LOG_LEVEL: "warn",
+        ...(database ? { DATABASE_URL: database.url } : {}),
+      },
+    });
+    children.push(child);
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.resume();
+    const url = `http://127.0.0.1:${port}`;
+    for (let attempt = 0; attempt < 600; attempt++) {
+      if (child.exitCode !== null) throw new Error(`hearth exited with ${child.exitCode}: ${stderr}`);
+      const ready = await fetch(`${url}/readyz`).catch(() => undefined);
+      if (ready?.status === 200) return { child, url };
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`hearth did not get ready: ${stderr}`);
+  }
+
+  it("keeps what was acknowledged and marks the reply interrupted at the next start", async () => {
+    const first = await startHearth();
+    const ada = new TestClient(first.url);
+    expect((await ada.post("/api/setup", ADMIN)).status).toBe(201);
+    expect((await ada.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
+    const conversationId = (await ada.post<{ id: string }>("/api/conversations", { title: "Before the crash" })).body
+      .id;
+    const stream = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const sent = await ada.post<{ userMessage: Message; assistantMessage: Message }>(
+      `/api/conversations/${conversationId}/messages`,
+      { content: "Write a very long answer" },
+    );
+    expect(sent.status).toBe(202);
+    const replyId = sent.body.assistantMessage.id;
+    await stream.waitFor((events) => assembledText(events, replyId).length > 20);
+
+    first.child.kill("SIGKILL");
+    await once(first.child, "exit");
+    await stream.close();
+    expect(endOf(stream.events, replyId)).toBeUndefined();
+    const seen = assembledText(stream.events, replyId);
+
+    const second = await startHearth();
+    const after = new TestClient(second.url);
+    expect((await after.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
+    const path = await after.get<{ data: Message[] }>(`/api/conversations/${conversationId}/messages`);
+    expect(path.status).toBe(200);
+    const [question, reply] = path.body.data;
+    expect(question).toMatchObject({ id: sent.body.userMessage.id, content: "Write a very long answer" });
+    expect(reply).toMatchObject({ id: replyId, status: "interrupted", error: expect.stringMatching(/stopped/) });
+    // Every delta a client saw was stored before it was sent; the store may hold a little more.
+    expect(reply?.content.startsWith(seen)).toBe(true);
+
+    // The stream resumes from where the client was and finishes the story: the rest, then the end.
+    const resumed = await EventStreamClient.open(
+      after,
+      `/api/conversations/${conversationId}/events`,
+      stream.lastEventId,
+    );
+    await resumed.waitFor((events) => endOf(events, replyId) !== undefined);
+    await resumed.close();
+    expect(endOf(resumed.events, replyId)).toMatchObject({ status: "interrupted" });
+    expect(assembledText([...stream.events, ...resumed.events], replyId)).toBe(reply?.content);
+
+    // And the conversation goes on.
+    const next = await after.post<{ assistantMessage: Message }>(`/api/conversations/${conversationId}/messages`, {
+      content: "Are you back?",
+    });
+    expect(next.status).toBe(202);
+    second.child.kill("SIGTERM");
+    await once(second.child, "exit");
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, "close");
+  return port;
+}
