@@ -1,0 +1,104 @@
+import type { Database } from "@hearth/db";
+import { migrate } from "@hearth/db";
+import { createTestDatabase } from "@hearth/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Logger } from "../logger.ts";
+import { migrations } from "../migrations.ts";
+import { openEventStream } from "./event-stream.ts";
+import { appendEvents, type ConversationEvent, createInProcessEventBus, type EventBus, newEvent } from "./events.ts";
+import { createConversation } from "./service.ts";
+
+const silent: Logger = { child: () => silent, debug() {}, info() {}, warn() {}, error() {} };
+
+const settings = { heartbeatMs: 60_000, maxBufferedBytes: 1024 * 1024, stallTimeoutMs: 60_000 };
+
+/** Reads `count` events off a stream, parsed from its SSE text. */
+async function readEvents(stream: ReadableStream<Uint8Array>, count: number): Promise<{ id: number; data: string }[]> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  const events: { id: number; data: string }[] = [];
+  while (events.length < count) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+    const blocks = text.split("\n\n");
+    text = blocks.pop() ?? "";
+    for (const block of blocks) {
+      const id = /^id: (\d+)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (id !== undefined && data !== undefined) events.push({ id: Number(id), data });
+    }
+  }
+  await reader.cancel();
+  return events;
+}
+
+describe("the event log and its streams", () => {
+  let db: Database;
+  let ownerId: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await migrate(db, migrations);
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO users (username, email, password_hash, role, created_at, updated_at)
+       VALUES ('ada', 'ada@example.com', 'x', 'admin', now(), now()) RETURNING id`,
+    );
+    ownerId = (rows[0] as { id: string }).id;
+  });
+  afterAll(() => db.close());
+
+  const conversation = async () => (await createConversation(db, ownerId, {}, new Date())).id;
+
+  it("numbers events 1, 2, 3… per conversation, even when many writers append at once", async () => {
+    const [a, b] = [await conversation(), await conversation()];
+    const writes = Array.from({ length: 40 }, (_, index) =>
+      appendEvents(db, index % 2 === 0 ? a : b, [newEvent("message.delta", { index })], new Date()),
+    );
+    const written = (await Promise.all(writes)).flat();
+    for (const conversationId of [a, b]) {
+      const ids = written.filter((event) => event.conversationId === conversationId).map((event) => event.id);
+      expect(ids.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    }
+  });
+
+  it("puts events that were announced out of order back in order, reading the gap from the log", async () => {
+    const conversationId = await conversation();
+    // A bus that delivers each batch late and in reverse, like two writers racing to publish.
+    const inner = createInProcessEventBus();
+    const held: ConversationEvent[] = [];
+    const racing: EventBus = { publish: (events) => held.push(...events), subscribe: inner.subscribe };
+    const stream = openEventStream({
+      db,
+      bus: racing,
+      logger: silent,
+      conversationId,
+      lastEventId: undefined,
+      settings,
+    });
+    const reading = readEvents(stream, 6);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let index = 0; index < 6; index++) {
+      racing.publish(await appendEvents(db, conversationId, [newEvent("message.delta", { index })], new Date()));
+    }
+    inner.publish(held.reverse());
+    const events = await reading;
+    expect(events.map((event) => event.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(events.map((event) => JSON.parse(event.data).index)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("replays from the log and then goes on live without a gap or a duplicate", async () => {
+    const conversationId = await conversation();
+    const bus = createInProcessEventBus();
+    for (let index = 0; index < 450; index++) {
+      await appendEvents(db, conversationId, [newEvent("message.delta", { index })], new Date());
+    }
+    const stream = openEventStream({ db, bus, logger: silent, conversationId, lastEventId: 10, settings });
+    const reading = readEvents(stream, 450 - 10 + 5);
+    for (let index = 450; index < 455; index++) {
+      bus.publish(await appendEvents(db, conversationId, [newEvent("message.delta", { index })], new Date()));
+    }
+    const events = await reading;
+    expect(events.map((event) => event.id)).toEqual(Array.from({ length: 445 }, (_, index) => index + 11));
+  });
+});
