@@ -282,6 +282,46 @@ describe("messages: the real engine writes replies into branching conversations"
     expect(older.body.data.map((message) => message.id)).toEqual(all.slice(0, 2));
   });
 
+  it("takes concurrent sends: siblings under one parent, a 409 for a busy branch, replies queued for the model", async () => {
+    const conversationId = await newConversation();
+    const first = await send(conversationId, "Start");
+    await settled(ada, conversationId, first.assistantMessage.id);
+
+    const parentId = first.assistantMessage.id;
+    const siblings = await Promise.all(
+      ["one", "two", "three"].map((content) =>
+        ada.post<Exchange>(`/api/conversations/${conversationId}/messages`, { content, parentId }),
+      ),
+    );
+    expect(siblings.map((response) => response.status)).toEqual([202, 202, 202]);
+    const questionIds = siblings.map((response) => response.body.userMessage.id);
+    for (const response of siblings) {
+      expect((await settled(ada, conversationId, response.body.assistantMessage.id)).status).toBe("done");
+    }
+
+    // Without a parent, both go to the active branch: one gets in, the other waits its turn (409).
+    const others = await Promise.all(
+      [1, 2].map((turn) => ada.post<Exchange>(`/api/conversations/${conversationId}/messages`, { content: `${turn}` })),
+    );
+    expect(others.map((response) => response.status).sort()).toEqual([202, 409]);
+
+    const elsewhere = await Promise.all([newConversation(), newConversation()]);
+    const parallel = await Promise.all(elsewhere.map((id) => send(id, "In parallel")));
+    const replies = [
+      ...others
+        .filter((response) => response.status === 202)
+        .map((response) => [conversationId, response.body.assistantMessage.id] as const),
+      ...parallel.map((exchange, index) => [elsewhere[index] as string, exchange.assistantMessage.id] as const),
+    ];
+    for (const [id, replyId] of replies) {
+      expect((await settled(ada, id, replyId)).status).toBe("done");
+    }
+    const tree = await ada.get<{ data: Message[] }>(`/api/conversations/${conversationId}/tree`);
+    const children = tree.body.data.filter((message) => message.parentId === parentId).map((message) => message.id);
+    expect(children).toEqual(expect.arrayContaining(questionIds));
+    expect(children).toHaveLength(3);
+  });
+
   describe("bad input", () => {
     it("names a missing or invalid field", async () => {
       const conversationId = await newConversation();
