@@ -62,6 +62,11 @@ export const ConfigSchema = z.strictObject({
       /** Loaded models are unloaded, least recently used first, to stay under this; default half the RAM. */
       memoryBudgetMb: z.number().int().min(64).optional(),
       gpu: z.enum(["auto", "off"]).default("auto"),
+      /**
+       * `background`: where cmake, g++ and git are present and no local llama.cpp build exists, compile
+       * one in the background (lowest priority) and switch to it when idle. `off`: only `npm run build-llama`.
+       */
+      localBuild: z.enum(["background", "off"]).default("background"),
       /** The model of conversations that name none; by default the first installed one. */
       defaultModel: z.string().min(1).optional(),
     })

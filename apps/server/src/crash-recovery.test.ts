@@ -56,6 +56,7 @@ describe("a crash during a reply", () => {
         HEARTH_DATA_DIR: dataDir,
         HEARTH_MODELS_DIR: modelsDir,
         HEARTH_ENGINE_GPU: "off",
+        HEARTH_ENGINE_LOCAL_BUILD: "off",
         HEARTH_ENGINE_CONTEXT_SIZE: "2048",
         // Long enough that the kill lands mid-reply.
         HEARTH_CHAT_MAX_REPLY_TOKENS: "1800",

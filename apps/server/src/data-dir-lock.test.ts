@@ -42,7 +42,13 @@ async function startHearth(): Promise<HearthProcess> {
   );
   const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
     cwd: REPO_ROOT,
-    env: { ...inherited, HEARTH_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" },
+    env: {
+      ...inherited,
+      HEARTH_DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      HEARTH_ENGINE_LOCAL_BUILD: "off",
+    },
   });
   let stderr = "";
   child.stderr.on("data", (chunk: Buffer) => {

@@ -11,11 +11,12 @@ import {
   systemClock,
 } from "@hearth/core";
 import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } from "@hearth/db";
-import { LlamaCppProvider } from "@hearth/engine";
+import type { LlamaCppProvider } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { createChatRuntime } from "./chat-runtime.ts";
 import type { Config } from "./config.ts";
+import { EngineHolder } from "./engine-holder.ts";
 import { createMetrics } from "./metrics.ts";
 
 export interface StartOptions {
@@ -56,39 +57,23 @@ export async function startHearth({
   let opened: Database | undefined;
 
   const metrics = createMetrics();
-  let engine: Promise<LlamaCppProvider> | undefined;
-  const getEngine = () => {
-    engine ??= LlamaCppProvider.create({
-      modelsDir: config.modelsDir as string,
-      contextSize: config.engine.contextSize,
-      gpu: config.engine.gpu === "off" ? false : "auto",
-      ...(config.engine.threads ? { threads: config.engine.threads } : {}),
-      ...(config.engine.memoryBudgetMb ? { memoryBudgetBytes: config.engine.memoryBudgetMb * 1024 * 1024 } : {}),
-      onModelLoaded: (modelId, seconds) => {
-        metrics.observeModelLoad(modelId, seconds);
-        logger.info({ modelId, seconds }, "model loaded");
-      },
-    });
-    // A failed start (a broken binary) is retried on the next use rather than cached.
-    engine.then(
-      (started) => metrics.setQueueDepthSource(() => started.queueDepth()),
-      () => {
-        engine = undefined;
-      },
-    );
-    return engine;
-  };
+  const engine = new EngineHolder({
+    config,
+    logger,
+    metrics,
+    isIdle: () => chat.generations.activeCount === 0,
+  });
   const chat = createChatRuntime({
     config,
     logger,
     clock,
     metrics,
     engine: async () => {
-      const started = await getEngine();
+      const started = await engine.get();
       return replyEngine === undefined ? started : replyEngine(started);
     },
   });
-  const app = createApp({ config, logger, clock, metrics, database: () => db, engine: getEngine, chat });
+  const app = createApp({ config, logger, clock, metrics, database: () => db, engine, chat });
   let server: ServerType;
   try {
     server = await listen(app.fetch, config.server.host, config.server.port);
@@ -97,6 +82,9 @@ export async function startHearth({
     throw error;
   }
   const { port } = server.address() as AddressInfo;
+  engine
+    .prepare()
+    .catch((error: unknown) => logger.warn({ err: error }, "checking for a local llama.cpp build failed"));
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   const url = `http://${host}:${port}`;
 
@@ -141,7 +129,7 @@ export async function startHearth({
       await ready.catch(() => {});
       // Replies being written are stored as interrupted, with their text, before the database closes.
       await chat.generations.close();
-      await (await engine?.catch(() => undefined))?.close();
+      await engine.close();
       // A database handed in by the caller is the caller's to close.
       if (database === undefined) await opened?.close();
       await lock?.release();

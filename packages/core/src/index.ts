@@ -22,7 +22,7 @@ export {
 export { messageRoutes } from "./conversations/message-routes.ts";
 export type { ConversationsProblem } from "./conversations/problems.ts";
 export { conversationRoutes } from "./conversations/routes.ts";
-export type { AccountsSettings, AppEnv, AppVariables } from "./http/app-env.ts";
+export type { AccountsSettings, AppEnv, AppVariables, EngineAccess } from "./http/app-env.ts";
 export { createRouter } from "./http/create-router.ts";
 export { jsonContent, Problem as ProblemSchema } from "./http/route-helpers.ts";
 export type { Logger } from "./logger.ts";

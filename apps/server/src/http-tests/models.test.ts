@@ -24,7 +24,12 @@ describe("GET /api/models", () => {
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
       data: [{ id: "tiny-chat", provider: "llama.cpp", sizeBytes: expect.any(Number), isLoaded: false }],
-      engine: { buildType: expect.stringMatching(/^(prebuilt|localBuild)$/), gpu: false, threads: expect.any(Number) },
+      engine: {
+        buildType: expect.stringMatching(/^(prebuilt|localBuild)$/),
+        gpu: false,
+        threads: expect.any(Number),
+        localBuild: { state: expect.stringMatching(/^(ready|none)$/), detail: expect.any(String) },
+      },
     });
   });
 

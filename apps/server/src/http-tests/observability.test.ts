@@ -83,7 +83,10 @@ describe("before the database is ready", () => {
     clock: systemClock,
     metrics: createMetrics(),
     database: () => undefined,
-    engine: () => Promise.reject(new Error("no engine before readiness")),
+    engine: {
+      get: () => Promise.reject(new Error("no engine before readiness")),
+      localBuild: () => ({ state: "none", detail: "not started" }),
+    },
     chat: createChatRuntime({
       config: loaded.config,
       logger: createLogger("silent"),

@@ -31,7 +31,11 @@ export async function startTestServer(
   options: { logLines?: string[]; replyEngine?: StartOptions["replyEngine"] } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "hearth-test-"));
-  const loaded = loadConfig({ argv: [], env: { HEARTH_DATA_DIR: dataDir, PORT: "0" }, cwd: dataDir });
+  const loaded = loadConfig({
+    argv: [],
+    env: { HEARTH_DATA_DIR: dataDir, PORT: "0", HEARTH_ENGINE_LOCAL_BUILD: "off" },
+    cwd: dataDir,
+  });
   if (loaded.ok !== true) throw new Error(`test config invalid: ${JSON.stringify(loaded)}`);
   const config = merge(loaded.config, overrides) as Config;
   const db = await createTestDatabase();

@@ -1,5 +1,5 @@
 import type { Database } from "@hearth/db";
-import type { LlamaCppProvider } from "@hearth/engine";
+import type { LlamaCppProvider, LocalBuildStatus } from "@hearth/engine";
 import type { LoginPolicy } from "../accounts/login.ts";
 import type { Principal } from "../accounts/principal.ts";
 import type { Clock } from "../clock.ts";
@@ -20,9 +20,15 @@ export interface AppVariables {
   /** Whether the client reached us over HTTPS (directly, or through a trusted proxy). */
   isSecureRequest: boolean;
   /** The local inference engine, started on first use (loading llama.cpp costs memory). */
-  engine: () => Promise<LlamaCppProvider>;
+  engine: EngineAccess;
   /** Replies being generated, and the bus that carries conversation events to streams. */
   chat: ChatRuntime;
+}
+
+export interface EngineAccess {
+  get(): Promise<LlamaCppProvider>;
+  /** Whether llama.cpp compiled on this machine is in use, being compiled, or why not. */
+  localBuild(): LocalBuildStatus;
 }
 
 export interface AccountsSettings extends LoginPolicy {

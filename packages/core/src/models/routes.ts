@@ -13,6 +13,9 @@ const list = createRoute({
 });
 
 export const modelRoutes = createRouter().openapi(list, async (c) => {
-  const engine = await c.var.engine();
-  return c.json({ data: await engine.listModels(), engine: engine.info() }, 200);
+  const engine = await c.var.engine.get();
+  return c.json(
+    { data: await engine.listModels(), engine: { ...engine.info(), localBuild: c.var.engine.localBuild() } },
+    200,
+  );
 });

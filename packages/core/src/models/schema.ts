@@ -17,6 +17,9 @@ const EngineInfo = z
     }),
     gpu: z.union([z.string(), z.literal(false)]),
     threads: z.number().int(),
+    localBuild: z
+      .object({ state: z.enum(["ready", "building", "none", "failed"]), detail: z.string() })
+      .openapi({ description: "Whether a build of llama.cpp for this machine is in use, being compiled, or why not." }),
   })
   .openapi("EngineInfo");
 
