@@ -19,7 +19,7 @@ export interface MessageRow {
   updated_at: Date;
 }
 
-export const MESSAGE_COLUMNS =
+const MESSAGE_COLUMNS =
   "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, created_at, updated_at";
 
 export const UNFINISHED: readonly MessageStatus[] = ["pending", "streaming"];

@@ -66,7 +66,7 @@ export const MessageStatus = z
   });
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
-export const TokenUsage = z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() });
+const TokenUsage = z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() });
 
 export const MessageNode = z
   .object({
