@@ -134,13 +134,13 @@ export class Generations {
       await writer.finish({ status: "error", error: readableReason(error), usage, contextMessages });
       return;
     }
-    await this.#titleIfFirstExchange(db, job).catch((error: unknown) =>
+    await this.#titleIfFirstExchange(db, job, signal).catch((error: unknown) =>
       this.deps.logger.warn({ err: error, conversationId: job.conversationId }, "titling failed"),
     );
   }
 
   /** After the first reply, the model names a conversation nobody has named. */
-  async #titleIfFirstExchange(db: Database, job: GenerationJob): Promise<void> {
+  async #titleIfFirstExchange(db: Database, job: GenerationJob, signal: AbortSignal): Promise<void> {
     const { rows } = await db.query<{ content: string; parent_id: string | null; title_source: string }>(
       `SELECT u.content, u.parent_id, c.title_source FROM messages u JOIN conversations c ON c.id = u.conversation_id
        WHERE u.id = $1`,
@@ -156,6 +156,7 @@ export class Generations {
       model: job.model,
       maxTokens: TITLE_MAX_TOKENS,
       temperature: 0.2,
+      signal,
       messages: [
         {
           role: "user",
@@ -169,7 +170,7 @@ export class Generations {
       else this.deps.metrics?.tokensGenerated(job.model, part.usage.completionTokens);
     }
     const title = cleanTitle(text);
-    if (title === undefined) return;
+    if (title === undefined || signal.aborted) return;
     await db.transaction(async (tx) => {
       const { rows: updated } = await tx.query<ConversationRowForEvent>(
         `UPDATE conversations SET title = $2, title_source = 'model'
