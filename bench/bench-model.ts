@@ -8,11 +8,11 @@ import { type TestModel, writeTestModel } from "@hearth/engine/testing";
 /**
  * 512 wide × 8 layers, F16: 43 MB, ≈ 21 M parameters. A token costs ≈ 6 ms on 2 cores (≈ 150 tok/s),
  * far above the binding's and the HTTP path's per-token overhead, so ratios show Hearth's cost over
- * real work; a 256-token reply takes ≈ 2 s and 500 short replies ≈ 2–3 min, so the run stays short.
- * F16, as most GGUFs people run are not F32.
+ * real work; a 256-token reply takes ≈ 2 s and 500 short replies ≈ 3 min, so the run stays short.
+ * F16 like `bench:engine`'s 768×12 model, so the two engine comparisons differ only in size.
  */
-export const BENCH_MODEL = { layers: 8, width: 512, type: "f16", contextLength: 1024 } as const;
-export const BENCH_MODEL_ID = "bench-512x8-f16";
+const BENCH_MODEL = { layers: 8, width: 512, type: "f16", contextLength: 1024 } as const;
+const BENCH_MODEL_ID = "bench-512x8-f16";
 /** Tokens of context per sequence, for the engine called directly and for the server. */
 export const CONTEXT_SIZE = 1024;
 

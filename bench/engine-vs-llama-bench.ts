@@ -130,7 +130,13 @@ async function measureEngine(
   await measureRequest(provider, model.id, promptOf(PROMPT_WORDS, 0), 8, progress);
   const runs: EngineRun[] = [];
   for (let repetition = 1; repetition <= settings.repetitions; repetition++) {
-    const run = await measureRequest(provider, model.id, promptOf(PROMPT_WORDS, repetition), GENERATED_TOKENS, progress);
+    const run = await measureRequest(
+      provider,
+      model.id,
+      promptOf(PROMPT_WORDS, repetition),
+      GENERATED_TOKENS,
+      progress,
+    );
     progress(
       `  run ${repetition}/${settings.repetitions}: ${run.promptTokens} prompt tokens at ` +
         `${run.promptTokensPerSecond.toFixed(1)} tok/s, ${run.completionTokens} generated at ` +

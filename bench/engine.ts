@@ -86,6 +86,7 @@ function formatTable(figures: Figures): string {
     `Same GGUF and threads for both; goal: engine / llama-bench ≥ ${ENGINE_GOAL}`,
     "",
     formatRows(engineRows(figures)),
+    "",
   ].join("\n");
 }
 
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  let figures: EngineFigures;
+  let figures: Figures;
   try {
     figures = await measure(modelsDir, options);
   } finally {

@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { undoOnInterrupt } from "./cleanup.ts";
 
 export interface ServerProcess {
   baseUrl: string;
@@ -14,6 +15,8 @@ export interface ServerProcess {
   stop(options?: { keepDataDir?: boolean }): Promise<void>;
 }
 
+/** How long a just-started server idles before its memory is read: startup garbage is collected by then. */
+export const IDLE_WAIT_MS = 3_000;
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 10_000;
 
@@ -24,18 +27,48 @@ export async function buildServer(root: string): Promise<void> {
   if (code !== 0) throw new Error(`node scripts/build.mjs exited with ${code}`);
 }
 
-/** Starts the built server on `existingDataDir`, or on a fresh data dir. */
-export async function startServer(root: string, existingDataDir?: string): Promise<ServerProcess> {
-  const dataDir = existingDataDir ?? (await mkdtemp(join(tmpdir(), "hearth-bench-")));
+export interface StartSettings {
+  /** An existing data dir; by default a fresh one. */
+  dataDir?: string;
+  /** Environment variables for the server (settings such as HEARTH_CHAT_MAX_REPLY_TOKENS, DATABASE_URL). */
+  env?: Record<string, string>;
+}
+
+/**
+ * Starts the built server. It runs on embedded PGlite unless `env` names a database: a DATABASE_URL
+ * in the bench's own environment is not passed on (it is the PostgreSQL figure's, not every server's).
+ */
+export async function startServer(root: string, settings: StartSettings = {}): Promise<ServerProcess> {
+  const dataDir = settings.dataDir ?? (await mkdtemp(join(tmpdir(), "hearth-bench-")));
   const port = await findFreePort();
+  const inherited = { ...process.env };
+  delete inherited.DATABASE_URL;
+  delete inherited.HEARTH_DATABASE_URL;
   const child = spawn(process.execPath, [join(root, "apps/server/dist/main.js")], {
     cwd: root,
-    env: { ...process.env, HEARTH_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: "warn" },
+    env: {
+      ...inherited,
+      HEARTH_DATA_DIR: dataDir,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      // A background llama.cpp compile would take the cores the figures are measured on.
+      HEARTH_ENGINE_LOCAL_BUILD: "off",
+      ...settings.env,
+    },
     stdio: ["ignore", 2, 2],
   });
   // A spawn error leaves nothing to stop; resolve so cleanup still removes the data dir.
   const exited = waitForExit(child).catch(() => null);
+  let isStopping = false;
+  // A server that dies mid-run shows up as a failed request; this says what happened to it.
+  child.once("exit", (code, signal) => {
+    if (!isStopping)
+      process.stderr.write(`[bench] the server (pid ${child.pid}) exited: ${signal ?? `code ${code}`}\n`);
+  });
+  const forget = undoOnInterrupt(() => stop());
   const stop = async ({ keepDataDir = false } = {}) => {
+    isStopping = true;
+    forget();
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
@@ -101,7 +134,7 @@ function waitForExit(child: ChildProcess): Promise<number | null> {
 }
 
 /** Asks the OS for a free port. Another process could take it before the server binds; unlikely here. */
-function findFreePort(): Promise<number> {
+export function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
