@@ -41,8 +41,10 @@ export type ChatStreamPart =
 export interface ContextWindow {
   /** Tokens per sequence: the prompt and the reply together. */
   contextTokens: number;
-  /** The number of tokens `text` takes, with this model's tokenizer. */
-  countTokens(text: string): number;
+  /** Tokens one message adds to a prompt, its chat template included. */
+  countMessageTokens(message: ChatMessage): number;
+  /** Tokens of the whole prompt for `messages`: as templated for the model, with the reply's opening. */
+  countPromptTokens(messages: readonly ChatMessage[]): number;
 }
 
 export interface ChatModelProvider {

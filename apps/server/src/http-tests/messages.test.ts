@@ -254,7 +254,11 @@ describe("messages: the real engine writes replies into branching conversations"
     // 24 messages on the path; a 512-token context holds only the newest few.
     expect(reply.contextMessages).toBeGreaterThanOrEqual(1);
     expect(reply.contextMessages).toBeLessThan(24);
-    expect(reply.usage?.promptTokens).toBeLessThanOrEqual(512 - MAX_REPLY_TOKENS);
+    // Prompt and reply fit the context as counted by the model's own template: nothing was shifted out.
+    const usage = reply.usage as { promptTokens: number; completionTokens: number };
+    expect(usage.completionTokens).toBe(MAX_REPLY_TOKENS);
+    expect(usage.promptTokens + usage.completionTokens).toBeLessThanOrEqual(512);
+    expect(usage.promptTokens).toBeGreaterThan(512 / 2);
 
     const tooLong = await send(conversationId, "x".repeat(5000));
     const failed = await settled(ada, conversationId, tooLong.assistantMessage.id);

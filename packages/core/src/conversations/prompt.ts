@@ -2,10 +2,8 @@ import type { Queryable } from "@hearth/db";
 import type { ChatMessage, ContextWindow } from "@hearth/engine";
 import { ancestors } from "./messages.ts";
 
-/** Tokens a chat template adds around each message (role markers, separators), estimated high. */
-const TOKENS_PER_MESSAGE = 8;
-/** Kept free besides the reply: the template's own tokens and the reply's opening. */
-const RESERVE_TOKENS = 16;
+/** Kept free besides the reply, for a template that counts a little differently at the edges. */
+const RESERVE_TOKENS = 8;
 /** Ancestors read per round trip while filling the context. */
 const PAGE = 32;
 
@@ -16,7 +14,9 @@ export type Prompt =
 /**
  * The prompt for a reply to `userMessageId`: the active path from that message upwards, newest
  * turns first, as far back as the context holds after room for the reply. Reads the path a page at a
- * time, so a 100,000-message conversation costs what its last few pages cost.
+ * time, so a 100,000-message conversation costs what its last few pages cost. Messages are chosen by
+ * their templated size, then the whole prompt is counted as the model will see it, so prompt and reply
+ * always fit and llama.cpp never has to shift the context mid-reply.
  */
 export async function buildPrompt(
   db: Queryable,
@@ -28,7 +28,7 @@ export async function buildPrompt(
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
   const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
   const newestFirst: ChatMessage[] = [];
-  let used = 0;
+  let used = window.countPromptTokens([]);
   let startId: string | null = userMessageId;
   let full = false;
   while (startId !== null && !full) {
@@ -37,18 +37,27 @@ export async function buildPrompt(
     for (const row of rows.slice(0, PAGE)) {
       // An empty reply (failed before its first token) says nothing to the model.
       if (row.content.length === 0) continue;
-      const cost = window.countTokens(row.content) + TOKENS_PER_MESSAGE;
+      const message: ChatMessage = { role: row.role, content: row.content };
+      const cost = window.countMessageTokens(message);
       if (used + cost > budget) {
         full = true;
         break;
       }
       used += cost;
-      newestFirst.push({ role: row.role, content: row.content });
+      newestFirst.push(message);
     }
     startId = rows.length > PAGE ? (rows[PAGE]?.id ?? null) : null;
   }
-  if (newestFirst.length === 0) {
-    const tokens = await countOne(db, conversationId, userMessageId, window);
+  const messages = newestFirst.reverse();
+  // Templates join messages in ways a per-message count cannot see: drop the oldest until it fits.
+  let promptTokens = window.countPromptTokens(messages);
+  while (messages.length > 1 && promptTokens > budget) {
+    messages.shift();
+    promptTokens = window.countPromptTokens(messages);
+  }
+  if (messages.length === 0 || promptTokens > budget) {
+    const [row] = await ancestors(db, conversationId, userMessageId, 1);
+    const tokens = row === undefined ? 0 : window.countMessageTokens({ role: row.role, content: row.content });
     return {
       ok: false,
       reason:
@@ -56,11 +65,6 @@ export async function buildPrompt(
         `(a ${window.contextTokens}-token context, less room for the reply). Shorten it or use a model with a larger context.`,
     };
   }
-  const maxTokens = Math.max(1, Math.min(maxReplyTokens, window.contextTokens - used - RESERVE_TOKENS));
-  return { ok: true, messages: newestFirst.reverse(), maxTokens, contextMessages: newestFirst.length };
-}
-
-async function countOne(db: Queryable, conversationId: string, messageId: string, window: ContextWindow) {
-  const [row] = await ancestors(db, conversationId, messageId, 1);
-  return row === undefined ? 0 : window.countTokens(row.content);
+  const maxTokens = Math.max(1, Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS));
+  return { ok: true, messages, maxTokens, contextMessages: messages.length };
 }

@@ -68,6 +68,24 @@ describe("LlamaCppProvider on a generated model", () => {
     expect(loads).toEqual(["tiny"]);
   });
 
+  it("counts a prompt in tokens as the model evaluates it, template included", async () => {
+    const window = await provider.contextWindow("tiny");
+    expect(window.contextTokens).toBe(512);
+    const messages = [
+      { role: "user" as const, content: "What is a hearth?" },
+      { role: "assistant" as const, content: "The floor of a fireplace." },
+      { role: "user" as const, content: "And a hearthstone?" },
+    ];
+    const { finish } = await collect(provider.streamChat({ model: "tiny", messages, maxTokens: 4 }));
+    // node-llama-cpp's meter books the prompt's last token with the first generated one.
+    const evaluated = finish?.usage.promptTokens as number;
+    expect(window.countPromptTokens(messages) - evaluated).toBeGreaterThanOrEqual(0);
+    expect(window.countPromptTokens(messages) - evaluated).toBeLessThanOrEqual(1);
+    const each = messages.map((message) => window.countMessageTokens(message));
+    expect(each.every((tokens) => tokens > 0)).toBe(true);
+    expect(window.countPromptTokens([]) + each.reduce((a, b) => a + b, 0)).toBe(window.countPromptTokens(messages));
+  });
+
   it("rejects an unknown model, naming the ones there are", async () => {
     const attempt = collect(provider.streamChat({ model: "nope", messages: hello }));
     await expect(attempt).rejects.toBeInstanceOf(NoSuchModelError);

@@ -8,6 +8,7 @@ import {
   type LlamaEmbeddingContext,
   LlamaLogLevel,
   type LlamaModel,
+  resolveChatWrapper,
 } from "node-llama-cpp";
 import type {
   ChatMessage,
@@ -99,7 +100,16 @@ export class LlamaCppProvider implements ChatModelProvider {
 
   async contextWindow(modelId: string): Promise<ContextWindow> {
     const { model, context } = await this.#use(modelId);
-    return { contextTokens: context.contextSize, countTokens: (text) => model.tokenize(text).length };
+    // The wrapper LlamaChat resolves for this model, so the count is of exactly what is evaluated.
+    const wrapper = resolveChatWrapper(model);
+    const countPromptTokens = (messages: readonly ChatMessage[]) =>
+      wrapper.generateContextState({ chatHistory: toHistory(messages) }).contextText.tokenize(model.tokenizer).length;
+    const emptyPrompt = countPromptTokens([]);
+    return {
+      contextTokens: context.contextSize,
+      countPromptTokens,
+      countMessageTokens: (message) => countPromptTokens([message]) - emptyPrompt,
+    };
   }
 
   async *streamChat(request: ChatRequest): AsyncIterable<ChatStreamPart> {
