@@ -1,7 +1,8 @@
 /**
  * @module `npm run make-test-model -- <out.gguf> [options]`: writes the tiny random test model.
  */
-import { resolve } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type TestModelOptions, writeTestModel } from "./write-test-model.ts";
 
@@ -48,6 +49,8 @@ if (values.type !== undefined) options.type = values.type;
 
 try {
   const started = performance.now();
+  // `data/models/tiny.gguf` on a fresh clone: the folder does not exist before the first start.
+  await mkdir(dirname(resolve(outputPath)), { recursive: true });
   const model = await writeTestModel(resolve(outputPath), options);
   const milliseconds = Math.round(performance.now() - started);
   console.log(`${model.path}: ${model.bytes} bytes (${model.layers} layers × ${model.width} wide, ${milliseconds} ms)`);
