@@ -22,19 +22,20 @@ import { describeMachine } from "./machine.ts";
 import { formatJson, formatRows } from "./report.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const MODEL = { layers: 12, width: 768, type: "f16", contextLength: 1024 } as const;
-const MODEL_ID = "bench-768x12-f16";
-const USAGE = `Usage: npm run bench:engine -- [--json] [--threads n] [--repetitions 3]
+const USAGE = `Usage: npm run bench:engine -- [--json] [--threads n] [--repetitions 3] [--width 768] [--layers 12]
 
   --json           print one JSON object instead of the table
   --threads n      CPU threads for both (default: what the engine chooses for this machine)
   --repetitions n  requests / llama-bench repetitions (engine figures are medians)
+  --width, --layers  the F16 test model's size (default 768 × 12, 143 MB; 1536 × 8 is 381 MB)
 `;
 
 interface Options {
   isJson: boolean;
   threads: number | undefined;
   repetitions: number;
+  width: number;
+  layers: number;
 }
 
 type Figures = EngineFigures & { date: string; machine: ReturnType<typeof describeMachine> };
@@ -46,6 +47,8 @@ function readOptions(argv: string[]): Options | "help" {
       json: { type: "boolean", default: false },
       threads: { type: "string" },
       repetitions: { type: "string", default: "3" },
+      width: { type: "string", default: "768" },
+      layers: { type: "string", default: "12" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -59,6 +62,8 @@ function readOptions(argv: string[]): Options | "help" {
     isJson: values.json,
     threads: values.threads === undefined ? undefined : number("threads", values.threads),
     repetitions: number("repetitions", values.repetitions),
+    width: number("width", values.width),
+    layers: number("layers", values.layers),
   };
 }
 
@@ -66,12 +71,14 @@ const progress = (message: string) => process.stderr.write(`[bench:engine] ${mes
 
 async function measure(modelsDir: string, options: Options): Promise<Figures> {
   const machine = describeMachine();
-  progress(`writing a ${MODEL.width}×${MODEL.layers} ${MODEL.type.toUpperCase()} test model to ${modelsDir}`);
-  const model = await writeTestModel(join(modelsDir, `${MODEL_ID}.gguf`), MODEL);
+  const spec = { layers: options.layers, width: options.width, type: "f16", contextLength: 1024 } as const;
+  const modelId = `bench-${spec.width}x${spec.layers}-f16`;
+  progress(`writing a ${spec.width}×${spec.layers} F16 test model to ${modelsDir}`);
+  const model = await writeTestModel(join(modelsDir, `${modelId}.gguf`), spec);
   const figures = await measureEngineAgainstLlamaBench(
     root,
     llamaBenchBuildDir(root),
-    { ...model, id: MODEL_ID, modelsDir, type: MODEL.type },
+    { ...model, id: modelId, modelsDir, type: spec.type },
     { threads: options.threads, repetitions: options.repetitions, requireLocalBuild: false },
     progress,
   );
