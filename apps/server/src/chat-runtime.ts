@@ -30,6 +30,7 @@ export function createChatRuntime(deps: {
       metrics,
     }),
     defaultModel: config.engine.defaultModel,
+    maxRepliesInProgress: config.chat.maxRepliesInProgress,
     stream: {
       heartbeatMs: config.chat.heartbeatSeconds * 1000,
       maxBufferedBytes: config.chat.streamBufferBytes,

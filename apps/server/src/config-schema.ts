@@ -73,6 +73,8 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   chat: z
     .strictObject({
+      /** Replies one user may have waiting or being written at once; more get 429. */
+      maxRepliesInProgress: z.number().int().min(1).max(1000).default(4),
       /** The longest reply, in tokens (shorter when the conversation fills the context). */
       maxReplyTokens: z.number().int().min(1).max(1_048_576).default(2048),
       /** Token deltas are gathered this long before they are stored and streamed. */

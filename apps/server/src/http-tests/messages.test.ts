@@ -200,13 +200,13 @@ describe("messages: the real engine writes replies into branching conversations"
     await settled(ada, conversationId, followUp.assistantMessage.id);
   });
 
-  it("cancels a reply and keeps its partial text", async () => {
+  it("cancels a reply and keeps its partial text; one user's replies in progress are limited", async () => {
     await server.close();
     // Long replies, so the cancel lands mid-reply.
     server = await startTestServer({
       modelsDir,
       engine: { gpu: "off", contextSize: 2048 },
-      chat: { maxReplyTokens: 600 },
+      chat: { maxReplyTokens: 600, maxRepliesInProgress: 1 },
     });
     ada = await signedInAdmin(server);
     const conversationId = await newConversation();
@@ -214,6 +214,10 @@ describe("messages: the real engine writes replies into branching conversations"
     const exchange = await send(conversationId, "Tell me a long story");
     const replyId = exchange.assistantMessage.id;
     await events.waitFor((received) => assembledText(received, replyId).length > 0);
+    const elsewhere = await newConversation();
+    const refused = await ada.post(`/api/conversations/${elsewhere}/messages`, { content: "Me too" });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toMatchObject({ code: "too-many-replies", limit: 1 });
     const cancelled = await ada.post<{ assistantMessage: Message }>(`/api/messages/${replyId}/cancel`);
     expect(cancelled.status, cancelled.text).toBe(200);
     const reply = cancelled.body.assistantMessage;

@@ -30,6 +30,7 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "wrong-message-role": { status: 422, title: "Not possible for this message" },
   "reply-in-progress": { status: 409, title: "Reply in progress" },
   "reply-finished": { status: 409, title: "Reply finished" },
+  "too-many-replies": { status: 429, title: "Too many replies in progress" },
   "internal-error": { status: 500, title: "Internal server error" },
 };
 

@@ -23,6 +23,8 @@ export interface ChatRuntime {
   generations: Generations;
   /** The model a conversation uses when it names none; by default the first installed one. */
   defaultModel?: string | undefined;
+  /** Replies one user may have pending or streaming at once, so nobody can fill the model's queue. */
+  maxRepliesInProgress: number;
   stream: EventStreamSettings;
   streamMetrics?: {
     opened: () => void;
@@ -78,6 +80,8 @@ export async function sendMessage(
       }
       if (UNFINISHED.includes(parent.status)) return fail(problems.replyInProgress(parentId));
     }
+    const busy = await checkRepliesInProgress(tx, ctx, ownerId);
+    if (!busy.ok) return busy;
     return ok(await createExchange(tx, ctx, conversationId, parentId, input.content, model.value));
   });
   if (!created.ok) return created;
@@ -101,11 +105,14 @@ export async function editMessage(
   const conversation = await ownedConversation(ctx.db, ownerId, original.conversation_id);
   const model = await resolveModel(ctx.chat, conversation?.model ?? null);
   if (!model.ok) return model;
-  const created = await ctx.db.transaction(async (tx) => {
+  const created = await ctx.db.transaction(async (tx): Promise<ChatResult<CreatedExchange>> => {
     await ownedConversation(tx, ownerId, original.conversation_id, { lock: true });
-    return createExchange(tx, ctx, original.conversation_id, original.parent_id, content, model.value);
+    const busy = await checkRepliesInProgress(tx, ctx, ownerId);
+    if (!busy.ok) return busy;
+    return ok(await createExchange(tx, ctx, original.conversation_id, original.parent_id, content, model.value));
   });
-  return ok(await startExchange(ctx, created, model.value));
+  if (!created.ok) return created;
+  return ok(await startExchange(ctx, created.value, model.value));
 }
 
 /** Writes another reply to the same question, as a sibling of `messageId`. */
@@ -124,8 +131,10 @@ export async function regenerateReply(
   const model = await resolveModel(ctx.chat, requestedModel ?? original.model ?? conversation?.model ?? null);
   if (!model.ok) return model;
   const userMessageId = original.parent_id;
-  const reply = await ctx.db.transaction(async (tx) => {
+  const created = await ctx.db.transaction(async (tx) => {
     await ownedConversation(tx, ownerId, original.conversation_id, { lock: true });
+    const busy = await checkRepliesInProgress(tx, ctx, ownerId);
+    if (!busy.ok) return busy;
     const now = ctx.clock.now();
     const row = await insertMessage(
       tx,
@@ -146,8 +155,10 @@ export async function regenerateReply(
       [newEvent("message.created", presentNode(row))],
       now,
     );
-    return { row, events };
+    return ok({ row, events });
   });
+  if (!created.ok) return created;
+  const reply = created.value;
   ctx.chat.bus.publish(reply.events);
   ctx.chat.generations.start(ctx.db, {
     conversationId: original.conversation_id,
@@ -279,6 +290,21 @@ async function ownedConversation(
     [conversationId, ownerId],
   );
   return rows[0];
+}
+
+/**
+ * Refuses a new reply while the owner has `maxRepliesInProgress` pending or streaming. The owner's
+ * row is locked first, so concurrent sends from one user are counted one after another.
+ */
+async function checkRepliesInProgress(tx: Queryable, ctx: Ctx, ownerId: string): Promise<ChatResult<void>> {
+  await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [ownerId]);
+  const { rows } = await tx.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM messages m JOIN conversations c ON c.id = m.conversation_id
+     WHERE m.status IN ('pending', 'streaming') AND c.owner_id = $1`,
+    [ownerId],
+  );
+  const limit = ctx.chat.maxRepliesInProgress;
+  return (rows[0]?.count ?? 0) >= limit ? fail(problems.tooManyReplies(limit)) : ok(undefined);
 }
 
 /** The model to answer with: the one asked for if installed, else the default, else the first installed. */

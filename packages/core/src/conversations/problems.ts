@@ -6,7 +6,8 @@ export type ConversationsProblem =
   | { code: "engine-unavailable"; detail: string }
   | { code: "wrong-message-role"; detail: string; messageId: string; role: string }
   | { code: "reply-in-progress"; detail: string; messageId: string }
-  | { code: "reply-finished"; detail: string; messageId: string; status: string };
+  | { code: "reply-finished"; detail: string; messageId: string; status: string }
+  | { code: "too-many-replies"; detail: string; limit: number };
 
 export const conversationsProblems = {
   /** Also the answer for another user's conversation: whether an id exists is not theirs to learn. */
@@ -47,6 +48,11 @@ export const conversationsProblems = {
     code: "reply-in-progress",
     detail: `Reply ${messageId} is still being written: wait for it to finish, or cancel it, before answering it.`,
     messageId,
+  }),
+  tooManyReplies: (limit: number): ConversationsProblem => ({
+    code: "too-many-replies",
+    detail: `You have ${limit} replies being written already: wait for one to finish, or cancel one.`,
+    limit,
   }),
   replyFinished: (messageId: string, status: string): ConversationsProblem => ({
     code: "reply-finished",
