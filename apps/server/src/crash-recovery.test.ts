@@ -2,20 +2,17 @@
  * kill -9 in the middle of a reply: everything the API acknowledged survives, and the reply that was
  * being written is `interrupted` at the next start, with the text it had, never `streaming` forever.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createTestDatabaseUrl } from "@hearth/db/testing";
 import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assembledText, EventStreamClient, endOf } from "./testing/event-stream-client.ts";
+import { type HearthProcess, spawnHearth, waitUntilRunning } from "./testing/hearth-process.ts";
 import { TestClient } from "./testing/test-client.ts";
 import { ADMIN } from "./testing/test-server.ts";
-
-const REPO_ROOT = resolve(import.meta.dirname, "../../..");
 
 interface Message {
   id: string;
@@ -29,7 +26,7 @@ describe("a crash during a reply", () => {
   let dataDir: string;
   let modelsDir: string;
   let database: Awaited<ReturnType<typeof createTestDatabaseUrl>>;
-  const children: ChildProcessWithoutNullStreams[] = [];
+  const children: HearthProcess[] = [];
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "hearth-crash-"));
@@ -38,47 +35,25 @@ describe("a crash during a reply", () => {
     database = await createTestDatabaseUrl();
   });
   afterAll(async () => {
-    for (const child of children) child.kill("SIGKILL");
+    for (const { child } of children) child.kill("SIGKILL");
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
     await rm(modelsDir, { recursive: true, force: true });
   });
 
-  async function startHearth(): Promise<{ child: ChildProcessWithoutNullStreams; url: string }> {
-    const port = await freePort();
-    const inherited = Object.fromEntries(
-      Object.entries(process.env).filter(([name]) => !/^(HEARTH_|PORT$|HOST$|DATABASE_URL$|LOG_LEVEL$)/.test(name)),
-    );
-    const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
-      cwd: REPO_ROOT,
-      env: {
-        ...inherited,
-        HEARTH_DATA_DIR: dataDir,
-        HEARTH_MODELS_DIR: modelsDir,
-        HEARTH_ENGINE_GPU: "off",
-        HEARTH_ENGINE_LOCAL_BUILD: "off",
-        HEARTH_ENGINE_CONTEXT_SIZE: "2048",
-        // Long enough that the kill lands mid-reply.
-        HEARTH_CHAT_MAX_REPLY_TOKENS: "1800",
-        PORT: String(port),
-        LOG_LEVEL: "warn",
-        ...(database ? { DATABASE_URL: database.url } : {}),
-      },
+  async function startHearth(): Promise<HearthProcess> {
+    const hearth = await spawnHearth({
+      HEARTH_DATA_DIR: dataDir,
+      HEARTH_MODELS_DIR: modelsDir,
+      HEARTH_ENGINE_GPU: "off",
+      HEARTH_ENGINE_CONTEXT_SIZE: "2048",
+      // Long enough that the kill lands mid-reply.
+      HEARTH_CHAT_MAX_REPLY_TOKENS: "1800",
+      ...(database ? { DATABASE_URL: database.url } : {}),
     });
-    children.push(child);
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdout.resume();
-    const url = `http://127.0.0.1:${port}`;
-    for (let attempt = 0; attempt < 600; attempt++) {
-      if (child.exitCode !== null) throw new Error(`hearth exited with ${child.exitCode}: ${stderr}`);
-      const ready = await fetch(`${url}/readyz`).catch(() => undefined);
-      if (ready?.status === 200) return { child, url };
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`hearth did not get ready: ${stderr}`);
+    children.push(hearth);
+    await waitUntilRunning(hearth);
+    return hearth;
   }
 
   it("keeps what was acknowledged and marks the reply interrupted at the next start", async () => {
@@ -134,13 +109,3 @@ describe("a crash during a reply", () => {
     await once(second.child, "exit");
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
-}

@@ -2,78 +2,26 @@
  * The data-dir lock end to end: real `hearth` processes started the way users start them, since
  * what is proven is what happens between processes.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type HearthProcess, spawnHearth, waitUntilRunning } from "./testing/hearth-process.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const ADMIN = { username: "ada", email: "ada@example.com", password: "correct horse battery" };
-
-interface HearthProcess {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  stderr(): string;
-  /** Resolves with the exit status once the process has exited and been reaped. */
-  exited: Promise<number | null>;
-}
 
 const started: HearthProcess[] = [];
 let dataDir: string;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, "close");
-  return port;
-}
-
 async function startHearth(): Promise<HearthProcess> {
-  const port = await freePort();
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(HEARTH_|PORT$|HOST$|DATABASE_URL$|LOG_LEVEL$)/.test(name)),
-  );
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
-    cwd: REPO_ROOT,
-    env: {
-      ...inherited,
-      HEARTH_DATA_DIR: dataDir,
-      PORT: String(port),
-      LOG_LEVEL: "warn",
-      HEARTH_ENGINE_LOCAL_BUILD: "off",
-    },
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  // JSON logs go to stdout; read them so the pipe never fills.
-  child.stdout.resume();
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const hearth = { child, url: `http://127.0.0.1:${port}`, stderr: () => stderr, exited };
+  const hearth = await spawnHearth({ HEARTH_DATA_DIR: dataDir });
   started.push(hearth);
   return hearth;
 }
 
-/** Waits for the line main.ts prints once the database is open and migrated. */
-async function waitUntilRunning(hearth: HearthProcess): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (!hearth.stderr().includes("Hearth is running")) return;
-      hearth.child.stderr.off("data", check);
-      resolve();
-    };
-    hearth.child.stderr.on("data", check);
-    hearth.exited.then((code) => reject(new Error(`hearth exited with ${code}: ${hearth.stderr()}`)));
-    check();
-  });
+async function waitUntilReady(hearth: HearthProcess): Promise<void> {
+  await waitUntilRunning(hearth);
   expect((await fetch(`${hearth.url}/readyz`)).status).toBe(200);
 }
 
@@ -89,7 +37,7 @@ describe("the data-dir lock between hearth processes", () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "hearth-data-dir-lock-"));
     first = await startHearth();
-    await waitUntilRunning(first);
+    await waitUntilReady(first);
     const setup = await fetch(`${first.url}/api/setup`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -128,7 +76,7 @@ describe("the data-dir lock between hearth processes", () => {
     expect(lockFile.pid).toBe(first.child.pid);
 
     const next = await startHearth();
-    await waitUntilRunning(next);
+    await waitUntilReady(next);
 
     expect(await isSetUp(next)).toBe(true);
     const taken = JSON.parse(await readFile(join(dataDir, "hearth.lock"), "utf8")) as { pid: number };

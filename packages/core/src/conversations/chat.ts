@@ -2,7 +2,7 @@ import type { Database, Queryable } from "@hearth/db";
 import type { Clock } from "../clock.ts";
 import { fail, ok, type Result } from "../problems.ts";
 import { appendEvents, type EventBus, newEvent } from "./events.ts";
-import { conversationUpdatedEvent, type Generations } from "./generations.ts";
+import type { Generations } from "./generations.ts";
 import {
   activePath,
   findOwnedMessage,
@@ -16,6 +16,7 @@ import {
 } from "./messages.ts";
 import { type ConversationsProblem, conversationsProblems as problems } from "./problems.ts";
 import type { Exchange, Message, MessagePath, SendMessageInput } from "./schema.ts";
+import { COLUMNS as CONVERSATION_COLUMNS, type ConversationRow, conversationUpdatedEvent } from "./service.ts";
 
 /** What the conversation routes need besides the request. */
 export interface ChatRuntime {
@@ -47,7 +48,7 @@ interface Ctx {
   chat: ChatRuntime;
 }
 
-interface ConversationRow {
+interface ConversationHead {
   id: string;
   model: string | null;
   active_message_id: string | null;
@@ -262,20 +263,13 @@ async function startExchange(ctx: Ctx, created: CreatedExchange, model: string):
 
 /** Points the conversation at a new leaf; a new message also moves it to the top of the list. */
 async function setActive(tx: Queryable, conversationId: string, leafId: string, now: Date | undefined, model?: string) {
-  const { rows } = await tx.query<{
-    id: string;
-    title: string;
-    model: string | null;
-    active_message_id: string | null;
-    created_at: Date;
-    updated_at: Date;
-  }>(
+  const { rows } = await tx.query<ConversationRow>(
     `UPDATE conversations SET active_message_id = $2, updated_at = COALESCE($3, updated_at),
        model = COALESCE(model, $4)
-     WHERE id = $1 RETURNING id, title, model, active_message_id, created_at, updated_at`,
+     WHERE id = $1 RETURNING ${CONVERSATION_COLUMNS}`,
     [conversationId, leafId, now ?? null, model ?? null],
   );
-  return rows[0] as NonNullable<(typeof rows)[0]>;
+  return rows[0] as ConversationRow;
 }
 
 async function ownedConversation(
@@ -283,8 +277,8 @@ async function ownedConversation(
   ownerId: string,
   conversationId: string,
   options: { lock?: boolean } = {},
-): Promise<ConversationRow | undefined> {
-  const { rows } = await db.query<ConversationRow>(
+): Promise<ConversationHead | undefined> {
+  const { rows } = await db.query<ConversationHead>(
     `SELECT id, model, active_message_id FROM conversations
      WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL ${options.lock ? "FOR UPDATE" : ""}`,
     [conversationId, ownerId],

@@ -2,10 +2,11 @@ import type { Database } from "@hearth/db";
 import type { ChatRequest, ChatStreamPart, ContextWindow, ModelInfo, TokenUsage } from "@hearth/engine";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
-import { appendEvents, type EventBus, type NewEvent, newEvent } from "./events.ts";
+import { appendEvents, type EventBus, newEvent } from "./events.ts";
 import { findMessage } from "./messages.ts";
 import { buildPrompt } from "./prompt.ts";
-import { type Conversation, DEFAULT_TITLE, type MessageStatus } from "./schema.ts";
+import { DEFAULT_TITLE, type MessageStatus } from "./schema.ts";
+import { COLUMNS as CONVERSATION_COLUMNS, type ConversationRow, conversationUpdatedEvent } from "./service.ts";
 
 /** What generation needs of the engine (the llama.cpp provider, or one wrapping it). */
 export interface ReplyEngine {
@@ -172,10 +173,9 @@ export class Generations {
     const title = cleanTitle(text);
     if (title === undefined || signal.aborted) return;
     await db.transaction(async (tx) => {
-      const { rows: updated } = await tx.query<ConversationRowForEvent>(
+      const { rows: updated } = await tx.query<ConversationRow>(
         `UPDATE conversations SET title = $2, title_source = 'model'
-         WHERE id = $1 AND title_source = 'default' AND deleted_at IS NULL
-         RETURNING id, title, model, active_message_id, created_at, updated_at`,
+         WHERE id = $1 AND title_source = 'default' AND deleted_at IS NULL RETURNING ${CONVERSATION_COLUMNS}`,
         [job.conversationId, title],
       );
       const row = updated[0];
@@ -184,27 +184,6 @@ export class Generations {
       this.deps.bus.publish(events);
     });
   }
-}
-
-interface ConversationRowForEvent {
-  id: string;
-  title: string;
-  model: string | null;
-  active_message_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export function conversationUpdatedEvent(row: ConversationRowForEvent): NewEvent {
-  const conversation: Conversation = {
-    id: row.id,
-    title: row.title,
-    model: row.model,
-    activeMessageId: row.active_message_id,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-  };
-  return newEvent("conversation.updated", conversation);
 }
 
 /**

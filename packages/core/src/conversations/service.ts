@@ -1,6 +1,7 @@
 import type { Queryable } from "@hearth/db";
 import { decodeCursor, encodeCursor } from "../pagination.ts";
 import { fail, ok, type Result } from "../problems.ts";
+import { type NewEvent, newEvent } from "./events.ts";
 import { type ConversationsProblem, conversationsProblems } from "./problems.ts";
 import {
   type Conversation,
@@ -10,7 +11,7 @@ import {
   type UpdateConversationInput,
 } from "./schema.ts";
 
-interface ConversationRow {
+export interface ConversationRow {
   id: string;
   title: string;
   model: string | null;
@@ -19,7 +20,7 @@ interface ConversationRow {
   updated_at: Date;
 }
 
-const COLUMNS = "id, title, model, active_message_id, created_at, updated_at";
+export const COLUMNS = "id, title, model, active_message_id, created_at, updated_at";
 
 const presentConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
@@ -29,6 +30,10 @@ const presentConversation = (row: ConversationRow): Conversation => ({
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
+
+/** The event that tells streams a conversation changed (title, model, active branch). */
+export const conversationUpdatedEvent = (row: ConversationRow): NewEvent =>
+  newEvent("conversation.updated", presentConversation(row));
 
 type ConversationResult = Result<Conversation, ConversationsProblem>;
 
