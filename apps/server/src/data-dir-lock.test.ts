@@ -2,7 +2,6 @@
  * The data-dir lock end to end: real `hearth` processes started the way users start them, since
  * what is proven is what happens between processes.
  */
-import { once } from "node:events";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
