@@ -78,7 +78,8 @@ export async function startLocalBuild(
   const child: ChildProcess = spawn(
     process.execPath,
     [join(packageRoot(), "dist", "cli", "cli.js"), "source", "download", "--gpu", "false"],
-    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } },
+    // A process group of its own, so stopping the build stops cmake and the compilers under it too.
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" }, detached: true },
   );
   if (child.pid !== undefined) {
     // The build outlives this process if it is killed; the lock names the build itself.
@@ -101,7 +102,12 @@ export async function startLocalBuild(
   return {
     done,
     stop: () => {
-      child.kill("SIGTERM");
+      if (child.pid === undefined || child.exitCode !== null) return;
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        child.kill("SIGTERM");
+      }
     },
   };
 }
