@@ -33,6 +33,8 @@ export interface RunningHearth {
   url: string;
   /** Resolves once the database is open and migrated (when /readyz turns 200); rejects if that fails. */
   ready: Promise<void>;
+  /** Resolves once no reply is being written (tests wait for it before emptying the database). */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export async function startHearth({
   return {
     url,
     ready,
+    idle: () => chat.generations.idle(),
     async close() {
       clearInterval(housekeeping);
       await new Promise<void>((resolve) => {

@@ -60,6 +60,8 @@ export async function startTestServer(
     config,
     client: () => new TestClient(hearth.url),
     async reset() {
+      // A reply still being written (or titled) holds row locks that TRUNCATE would deadlock with.
+      await hearth.idle();
       const { rows } = await db.query<{ name: string }>(
         "SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'hearth_migrations'",
       );

@@ -94,6 +94,11 @@ export class Generations {
     return true;
   }
 
+  /** Resolves once no reply (nor its titling) is being written. */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running.values()].map((running) => running.finished));
+  }
+
   /** Stops every reply, storing each as `interrupted` with the text it had. */
   async close(): Promise<void> {
     const all = [...this.#running.values()];
