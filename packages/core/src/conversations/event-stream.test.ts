@@ -87,6 +87,40 @@ describe("the event log and its streams", () => {
     expect(events.map((event) => JSON.parse(event.data).index)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it("sends a new client what is committed after it subscribed, even while it reads where the log ends", async () => {
+    const conversationId = await conversation();
+    const bus = createInProcessEventBus();
+    await appendEvents(db, conversationId, [newEvent("message.delta", { index: 0 })], new Date());
+    // The first query (the log's end) waits until an event has been committed and announced.
+    let announced!: () => void;
+    const afterAnnouncement = new Promise<void>((resolve) => {
+      announced = resolve;
+    });
+    let held = false;
+    const slowFirstRead: Database = {
+      ...db,
+      query: async (sql, params) => {
+        if (!held) {
+          held = true;
+          await afterAnnouncement;
+        }
+        return db.query(sql, params);
+      },
+    };
+    const stream = openEventStream({
+      db: slowFirstRead,
+      bus,
+      logger: silent,
+      conversationId,
+      lastEventId: undefined,
+      settings,
+    });
+    const reading = readEvents(stream, 1);
+    bus.publish(await appendEvents(db, conversationId, [newEvent("message.delta", { index: 1 })], new Date()));
+    announced();
+    expect((await reading).map((event) => event.id)).toEqual([2]);
+  });
+
   it("replays from the log and then goes on live without a gap or a duplicate", async () => {
     const conversationId = await conversation();
     const bus = createInProcessEventBus();

@@ -39,6 +39,8 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let lastSentId = 0;
   let knownId = 0;
+  /** The first event heard live, before the log's end was read: "what happens next" starts there. */
+  let firstHeardId: number | undefined;
   let reading = false;
   let closed = false;
   let started = false;
@@ -102,6 +104,7 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
   const onLive = (event: ConversationEvent) => {
     if (closed) return;
     knownId = Math.max(knownId, event.id);
+    if (!started) firstHeardId = Math.min(firstHeardId ?? event.id, event.id);
     if (started && !reading && event.id === lastSentId + 1 && hasRoom()) send(event);
     else if (event.id > lastSentId) void catchUp();
   };
@@ -119,7 +122,8 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
           enqueue(`retry: ${RETRY_MS}\n\n`);
           const wanted = options.lastEventId;
           if (wanted === undefined) {
-            lastSentId = bounds.lastEventId;
+            // Events committed after the subscription but before the log's end was read are the client's too.
+            lastSentId = Math.min(bounds.lastEventId, (firstHeardId ?? Number.POSITIVE_INFINITY) - 1);
           } else if (isLost(wanted, bounds)) {
             // The log no longer holds what the client missed (or never did): it must reload.
             enqueue(
