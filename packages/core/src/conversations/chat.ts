@@ -1,7 +1,7 @@
 import type { Database, Queryable } from "@hearth/db";
 import type { Clock } from "../clock.ts";
 import { fail, ok, type Result } from "../problems.ts";
-import { appendEvents, type EventBus, newEvent } from "./events.ts";
+import { appendEvents, type ConversationEvent, type EventBus, newEvent } from "./events.ts";
 import type { Generations } from "./generations.ts";
 import {
   activePath,
@@ -67,10 +67,10 @@ export async function sendMessage(
   if (conversation === undefined) return fail(problems.conversationNotFound(conversationId));
   const model = await resolveModel(ctx.chat, input.model ?? conversation.model);
   if (!model.ok) return model;
-  const created = await ctx.db.transaction(async (tx): Promise<ChatResult<CreatedExchange>> => {
-    const locked = await ownedConversation(tx, ownerId, conversationId, { lock: true });
-    if (locked === undefined) return fail(problems.conversationNotFound(conversationId));
-    const parentId = input.parentId === undefined ? locked.active_message_id : input.parentId;
+  const turn = await ctx.db.transaction(async (tx): Promise<ChatResult<Turn>> => {
+    const locked = await lockForReply(tx, ctx, ownerId, conversationId);
+    if (!locked.ok) return locked;
+    const parentId = input.parentId === undefined ? locked.value.active_message_id : input.parentId;
     if (parentId !== null) {
       const parent = await findOwnedMessage(tx, ownerId, parentId);
       if (parent === undefined || parent.conversation_id !== conversationId) {
@@ -81,12 +81,10 @@ export async function sendMessage(
       }
       if (UNFINISHED.includes(parent.status)) return fail(problems.replyInProgress(parentId));
     }
-    const busy = await checkRepliesInProgress(tx, ctx, ownerId);
-    if (!busy.ok) return busy;
-    return ok(await createExchange(tx, ctx, conversationId, parentId, input.content, model.value));
+    return ok(await writeTurn(tx, ctx, conversationId, model.value, { parentId, content: input.content }));
   });
-  if (!created.ok) return created;
-  return ok(await startExchange(ctx, created.value, model.value));
+  if (!turn.ok) return turn;
+  return ok(await startExchange(ctx, turn.value, model.value));
 }
 
 /** Edits a message by adding its new version as a sibling, with a fresh reply; the old branch stays. */
@@ -106,14 +104,14 @@ export async function editMessage(
   const conversation = await ownedConversation(ctx.db, ownerId, original.conversation_id);
   const model = await resolveModel(ctx.chat, conversation?.model ?? null);
   if (!model.ok) return model;
-  const created = await ctx.db.transaction(async (tx): Promise<ChatResult<CreatedExchange>> => {
-    await ownedConversation(tx, ownerId, original.conversation_id, { lock: true });
-    const busy = await checkRepliesInProgress(tx, ctx, ownerId);
-    if (!busy.ok) return busy;
-    return ok(await createExchange(tx, ctx, original.conversation_id, original.parent_id, content, model.value));
+  const turn = await ctx.db.transaction(async (tx): Promise<ChatResult<Turn>> => {
+    const locked = await lockForReply(tx, ctx, ownerId, original.conversation_id);
+    if (!locked.ok) return locked;
+    const question = { parentId: original.parent_id, content };
+    return ok(await writeTurn(tx, ctx, original.conversation_id, model.value, question));
   });
-  if (!created.ok) return created;
-  return ok(await startExchange(ctx, created.value, model.value));
+  if (!turn.ok) return turn;
+  return ok(await startExchange(ctx, turn.value, model.value));
 }
 
 /** Writes another reply to the same question, as a sibling of `messageId`. */
@@ -125,49 +123,21 @@ export async function regenerateReply(
 ): Promise<ChatResult<Message>> {
   const original = await findOwnedMessage(ctx.db, ownerId, messageId);
   if (original === undefined) return fail(problems.messageNotFound(messageId));
-  if (original.role !== "assistant" || original.parent_id === null) {
+  const questionId = original.parent_id;
+  if (original.role !== "assistant" || questionId === null) {
     return fail(problems.wrongRole(messageId, original.role, "only replies can be regenerated; edit the message"));
   }
   const conversation = await ownedConversation(ctx.db, ownerId, original.conversation_id);
   const model = await resolveModel(ctx.chat, requestedModel ?? original.model ?? conversation?.model ?? null);
   if (!model.ok) return model;
-  const userMessageId = original.parent_id;
-  const created = await ctx.db.transaction(async (tx) => {
-    await ownedConversation(tx, ownerId, original.conversation_id, { lock: true });
-    const busy = await checkRepliesInProgress(tx, ctx, ownerId);
-    if (!busy.ok) return busy;
-    const now = ctx.clock.now();
-    const row = await insertMessage(
-      tx,
-      {
-        conversationId: original.conversation_id,
-        parentId: userMessageId,
-        role: "assistant",
-        content: "",
-        status: "pending",
-        model: model.value,
-      },
-      now,
-    );
-    await setActive(tx, original.conversation_id, row.id, now);
-    const events = await appendEvents(
-      tx,
-      original.conversation_id,
-      [newEvent("message.created", presentNode(row))],
-      now,
-    );
-    return ok({ row, events });
+  const turn = await ctx.db.transaction(async (tx): Promise<ChatResult<Turn>> => {
+    const locked = await lockForReply(tx, ctx, ownerId, original.conversation_id);
+    if (!locked.ok) return locked;
+    return ok(await writeTurn(tx, ctx, original.conversation_id, model.value, { id: questionId }));
   });
-  if (!created.ok) return created;
-  const reply = created.value;
-  ctx.chat.bus.publish(reply.events);
-  ctx.chat.generations.start(ctx.db, {
-    conversationId: original.conversation_id,
-    messageId: reply.row.id,
-    userMessageId,
-    model: model.value,
-  });
-  return ok(await withSiblingsOne(ctx.db, reply.row));
+  if (!turn.ok) return turn;
+  startTurn(ctx, turn.value, model.value);
+  return ok(await withSiblingsOne(ctx.db, turn.value.reply));
 }
 
 /**
@@ -217,47 +187,79 @@ export async function activateMessage(
   return ok(await activePath(ctx.db, { id: message.conversation_id, activeMessageId: leaf }, page));
 }
 
-type CreatedExchange = Awaited<ReturnType<typeof createExchange>>;
+/** A reply just written `pending`, the question it answers, and the events that announce them. */
+interface Turn {
+  questionId: string;
+  /** Set when the question was written with the reply (a send or an edit), not for a regeneration. */
+  question: MessageRow | undefined;
+  reply: MessageRow;
+  events: ConversationEvent[];
+}
 
-async function createExchange(
+/**
+ * Locks the conversation (so its branches change one writer at a time) and refuses a reply while
+ * the owner has too many in progress.
+ */
+async function lockForReply(
+  tx: Queryable,
+  ctx: Ctx,
+  ownerId: string,
+  conversationId: string,
+): Promise<ChatResult<ConversationHead>> {
+  const conversation = await ownedConversation(tx, ownerId, conversationId, { lock: true });
+  if (conversation === undefined) return fail(problems.conversationNotFound(conversationId));
+  const busy = await checkRepliesInProgress(tx, ctx, ownerId);
+  return busy.ok ? ok(conversation) : busy;
+}
+
+/**
+ * Writes a pending reply to a question, which is either new (`parentId`, `content`) or already
+ * stored (`id`), makes the reply the active leaf and logs the messages' creation.
+ */
+async function writeTurn(
   tx: Queryable,
   ctx: Ctx,
   conversationId: string,
-  parentId: string | null,
-  content: string,
   model: string,
-) {
+  question: { id: string } | { parentId: string | null; content: string },
+): Promise<Turn> {
   const now = ctx.clock.now();
-  const question = await insertMessage(
-    tx,
-    { conversationId, parentId, role: "user", content, status: "done", model: null },
-    now,
-  );
+  let asked: MessageRow | undefined;
+  if (!("id" in question)) {
+    const { parentId, content } = question;
+    asked = await insertMessage(
+      tx,
+      { conversationId, parentId, role: "user", content, status: "done", model: null },
+      now,
+    );
+  }
+  const questionId = "id" in question ? question.id : (asked as MessageRow).id;
   const reply = await insertMessage(
     tx,
-    { conversationId, parentId: question.id, role: "assistant", content: "", status: "pending", model },
+    { conversationId, parentId: questionId, role: "assistant", content: "", status: "pending", model },
     now,
   );
   await setActive(tx, conversationId, reply.id, now, model);
-  const events = await appendEvents(
-    tx,
-    conversationId,
-    [newEvent("message.created", presentNode(question)), newEvent("message.created", presentNode(reply))],
-    now,
-  );
-  return { question, reply, events };
+  const created = [...(asked ? [asked] : []), reply].map((row) => newEvent("message.created", presentNode(row)));
+  const events = await appendEvents(tx, conversationId, created, now);
+  return { questionId, question: asked, reply, events };
 }
 
-async function startExchange(ctx: Ctx, created: CreatedExchange, model: string): Promise<Exchange> {
-  const { question, reply, events } = created;
-  ctx.chat.bus.publish(events);
+/** Announces a committed turn and starts writing its reply. */
+function startTurn(ctx: Ctx, turn: Turn, model: string): void {
+  ctx.chat.bus.publish(turn.events);
   ctx.chat.generations.start(ctx.db, {
-    conversationId: question.conversation_id,
-    messageId: reply.id,
-    userMessageId: question.id,
+    conversationId: turn.reply.conversation_id,
+    messageId: turn.reply.id,
+    userMessageId: turn.questionId,
     model,
   });
-  const [userMessage, assistantMessage] = await withSiblings(ctx.db, question.conversation_id, [question, reply]);
+}
+
+async function startExchange(ctx: Ctx, turn: Turn, model: string): Promise<Exchange> {
+  startTurn(ctx, turn, model);
+  const rows = [turn.question as MessageRow, turn.reply];
+  const [userMessage, assistantMessage] = await withSiblings(ctx.db, turn.reply.conversation_id, rows);
   return { userMessage: userMessage as Message, assistantMessage: assistantMessage as Message };
 }
 
