@@ -9,18 +9,11 @@ import { join } from "node:path";
 import { createTestDatabaseUrl } from "@hearth/db/testing";
 import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MessageBody as Message } from "./testing/conversations.ts";
 import { assembledText, EventStreamClient, endOf } from "./testing/event-stream-client.ts";
 import { type HearthProcess, spawnHearth, waitUntilRunning } from "./testing/hearth-process.ts";
 import { TestClient } from "./testing/test-client.ts";
 import { ADMIN } from "./testing/test-server.ts";
-
-interface Message {
-  id: string;
-  role: string;
-  content: string;
-  status: string;
-  error: string | null;
-}
 
 describe("a crash during a reply", () => {
   let dataDir: string;

@@ -8,25 +8,18 @@ import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   assembledText,
+  createConversation,
   EventStreamClient,
   endOf,
   type ServerSentEvent,
+  sendMessage,
+  settledReply,
   signedInAdmin,
   startTestServer,
+  storedMessage,
   type TestClient,
   type TestServer,
 } from "../testing/index.ts";
-
-interface Message {
-  id: string;
-  content: string;
-  status: string;
-  error: string | null;
-}
-interface Exchange {
-  userMessage: Message;
-  assistantMessage: Message;
-}
 
 let modelsDir: string;
 beforeAll(async () => {
@@ -37,20 +30,9 @@ afterAll(() => rm(modelsDir, { recursive: true, force: true }));
 
 const ids = (events: readonly ServerSentEvent[]) => events.map((event) => Number(event.id));
 
-async function storedMessage(client: TestClient, conversationId: string, messageId: string): Promise<Message> {
-  const tree = await client.get<{ data: Message[] }>(`/api/conversations/${conversationId}/tree?limit=1000`);
-  return tree.body.data.find((message) => message.id === messageId) as Message;
-}
-
-async function newConversation(client: TestClient): Promise<string> {
-  return (await client.post<{ id: string }>("/api/conversations", { title: "Streaming" })).body.id;
-}
-
-async function send(client: TestClient, conversationId: string, content: string): Promise<Exchange> {
-  const response = await client.post<Exchange>(`/api/conversations/${conversationId}/messages`, { content });
-  expect(response.status, response.text).toBe(202);
-  return response.body;
-}
+const newConversation = (client: TestClient) => createConversation(client, { title: "Streaming" });
+const send = (client: TestClient, conversationId: string, content: string) =>
+  sendMessage(client, conversationId, content);
 
 describe("the event stream", () => {
   let server: TestServer;
@@ -140,7 +122,7 @@ describe("the event stream", () => {
     // too long for the model's context, so its reply ends at once in a readable error.
     for (let index = 0; index < 24; index++) {
       const exchange = await send(ada, conversationId, `${index} ${"lorem ipsum ".repeat(16_000)}`);
-      await waitUntilSettled(ada, conversationId, exchange.assistantMessage.id);
+      await settledReply(ada, conversationId, exchange.assistantMessage.id);
     }
     const slow = await rawEventStream(server.url, ada, `/api/conversations/${conversationId}/events`, "0");
     const fast = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
@@ -219,15 +201,6 @@ describe("a model error in the middle of a reply", () => {
     expect(endOf(stream.events, next.assistantMessage.id)).toMatchObject({ status: "done" });
   });
 });
-
-async function waitUntilSettled(client: TestClient, conversationId: string, messageId: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const message = await storedMessage(client, conversationId, messageId);
-    if (!["pending", "streaming"].includes(message.status)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`reply ${messageId} never settled`);
-}
 
 /** An SSE request on a bare socket that never reads the response: a client that cannot keep up. */
 async function rawEventStream(

@@ -5,32 +5,19 @@ import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   assembledText,
+  createConversation,
   EventStreamClient,
+  type ExchangeBody as Exchange,
   endOf,
+  type MessageBody as Message,
+  sendMessage,
+  settledReply,
   signedInAdmin,
   signedInUser,
   startTestServer,
   type TestClient,
   type TestServer,
 } from "../testing/index.ts";
-
-interface Message {
-  id: string;
-  conversationId: string;
-  parentId: string | null;
-  role: "user" | "assistant";
-  content: string;
-  status: string;
-  model: string | null;
-  error: string | null;
-  usage: { promptTokens: number; completionTokens: number } | null;
-  contextMessages: number | null;
-  siblingIds: string[];
-}
-interface Exchange {
-  userMessage: Message;
-  assistantMessage: Message;
-}
 
 const MAX_REPLY_TOKENS = 24;
 
@@ -56,24 +43,10 @@ describe("messages: the real engine writes replies into branching conversations"
     ada = await signedInAdmin(server);
   });
 
-  const newConversation = async (client = ada) => (await client.post<{ id: string }>("/api/conversations", {})).body.id;
-
-  /** Waits until a reply has left pending/streaming, by polling like a client without SSE would. */
-  const settled = async (client: TestClient, conversationId: string, messageId: string): Promise<Message> => {
-    for (let attempt = 0; attempt < 400; attempt++) {
-      const tree = await client.get<{ data: Message[] }>(`/api/conversations/${conversationId}/tree?limit=1000`);
-      const message = tree.body.data.find((candidate) => candidate.id === messageId);
-      if (message && !["pending", "streaming"].includes(message.status)) return message;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error(`reply ${messageId} never finished`);
-  };
-
-  const send = async (conversationId: string, content: string, extra: Record<string, unknown> = {}) => {
-    const response = await ada.post<Exchange>(`/api/conversations/${conversationId}/messages`, { content, ...extra });
-    expect(response.status, response.text).toBe(202);
-    return response.body;
-  };
+  const newConversation = (client = ada) => createConversation(client);
+  const settled = settledReply;
+  const send = (conversationId: string, content: string, extra: Record<string, unknown> = {}) =>
+    sendMessage(ada, conversationId, content, extra);
 
   it("answers 202 with the stored message and a pending reply, which streams to done with usage", async () => {
     const conversationId = await newConversation();

@@ -1,3 +1,5 @@
+export type { ExchangeBody, MessageBody } from "./conversations.ts";
+export { createConversation, sendMessage, settledReply, storedMessage } from "./conversations.ts";
 export type { ServerSentEvent } from "./event-stream-client.ts";
 export { assembledText, EventStreamClient, endOf } from "./event-stream-client.ts";
 export { ManualClock } from "./manual-clock.ts";
