@@ -1,12 +1,10 @@
 import type { Database } from "@hearth/db";
-import { migrate } from "@hearth/db";
-import { createTestDatabase } from "@hearth/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../logger.ts";
-import { migrations } from "../migrations.ts";
 import { openEventStream } from "./event-stream.ts";
 import { appendEvents, type ConversationEvent, createInProcessEventBus, type EventBus, newEvent } from "./events.ts";
 import { createConversation } from "./service.ts";
+import { databaseWithOwner } from "./test-owner.ts";
 
 const silent: Logger = { child: () => silent, debug() {}, info() {}, warn() {}, error() {} };
 
@@ -38,13 +36,7 @@ describe("the event log and its streams", () => {
   let db: Database;
   let ownerId: string;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await migrate(db, migrations);
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO users (username, email, password_hash, role, created_at, updated_at)
-       VALUES ('ada', 'ada@example.com', 'x', 'admin', now(), now()) RETURNING id`,
-    );
-    ownerId = (rows[0] as { id: string }).id;
+    ({ db, ownerId } = await databaseWithOwner());
   });
   afterAll(() => db.close());
 

@@ -1,21 +1,13 @@
 import type { Database } from "@hearth/db";
-import { migrate } from "@hearth/db";
-import { createTestDatabase } from "@hearth/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrations } from "../migrations.ts";
 import { createConversation, deleteConversation, listConversations, restoreConversation } from "./service.ts";
+import { databaseWithOwner } from "./test-owner.ts";
 
 describe("conversation service", () => {
   let db: Database;
   let ownerId: string;
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await migrate(db, migrations);
-    const { rows } = await db.query<{ id: string }>(
-      `INSERT INTO users (username, email, password_hash, role, created_at, updated_at)
-       VALUES ('ada', 'ada@example.com', 'x', 'admin', now(), now()) RETURNING id`,
-    );
-    ownerId = (rows[0] as { id: string }).id;
+    ({ db, ownerId } = await databaseWithOwner());
   });
   afterAll(() => db.close());
 
