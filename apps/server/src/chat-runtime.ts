@@ -16,7 +16,7 @@ export function createChatRuntime(deps: {
   clock: Clock;
   metrics: Metrics;
   engine: () => Promise<ReplyEngine>;
-}): ChatRuntime & { generations: Generations } {
+}): ChatRuntime {
   const { config, metrics } = deps;
   const bus = createInProcessEventBus();
   return {
