@@ -11,7 +11,7 @@ await build({
   outfile: join(root, "apps/server/dist/main.js"),
   bundle: true,
   platform: "node",
-  target: "node20",
+  target: "node22",
   format: "esm",
   sourcemap: true,
   logLevel: "warning",

@@ -1,7 +1,10 @@
-// `npm start`: install what is missing, build, then run the server with the given flags.
+// `npm start`: under a supported Node (fetching Node 24 where the machine's is older), install what is missing, build, then run the server with the given flags.
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { useSupportedNode } from "./supported-node.mjs";
+
+await useSupportedNode();
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const run = (args) => {

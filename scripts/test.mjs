@@ -1,0 +1,21 @@
+// `npm test`: under a supported Node (fetching Node 24 where the machine's is older), install what is
+// missing, then lint, type-check and run Vitest with the arguments given after `--`.
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { useSupportedNode } from "./supported-node.mjs";
+
+await useSupportedNode();
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const steps = [
+  [process.execPath, [join(root, "scripts/ensure-deps.mjs")]],
+  [bin("biome"), ["check", "."]],
+  [bin("knip"), []],
+  [bin("tsc"), ["-p", "tsconfig.json"]],
+  [bin("vitest"), ["run", ...process.argv.slice(2)]],
+];
+for (const [file, args] of steps) {
+  const result = spawnSync(file, args, { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
