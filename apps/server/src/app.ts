@@ -61,6 +61,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       trustProxy: config.server.trustProxy,
       engine: deps.engine,
       chat: deps.chat,
+      limits: config.limits,
       accounts: {
         cookieName: config.auth.cookieName,
         session: { idleSeconds: config.auth.sessionIdleSeconds, absoluteSeconds: config.auth.sessionAbsoluteSeconds },

@@ -94,6 +94,26 @@ export const ConfigSchema = z.strictObject({
       streamStallSeconds: seconds(30),
     })
     .prefault({}),
+  /** What one user may hold or do; an admin can raise or lower each for one user (PUT /api/admin/users/{id}/limits). */
+  limits: z
+    .strictObject({
+      /** Event streams one user may have open at once. */
+      eventStreams: z.number().int().min(1).max(100_000).default(20),
+      /** API keys one user may hold (revoked keys do not count). */
+      apiKeys: z.number().int().min(1).max(100_000).default(25),
+      /** Conversations one user may create per minute. */
+      conversationsPerMinute: z.number().int().min(1).max(1_000_000).default(30),
+      /** Messages one user may send, edit or regenerate per minute. */
+      messagesPerMinute: z.number().int().min(1).max(1_000_000).default(30),
+      /** Bytes of message text one user may store (a quota; deleted-but-restorable conversations count). */
+      storageBytes: z
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER)
+        .default(1024 ** 3),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       /** When set, /metrics requires `Authorization: Bearer <token>`. */

@@ -26,6 +26,7 @@ export type { AccountsSettings, AppEnv, AppVariables, EngineAccess } from "./htt
 export { createRouter } from "./http/create-router.ts";
 export { jsonContent, Problem as ProblemSchema } from "./http/route-helpers.ts";
 export type { Logger } from "./logger.ts";
+export { type LimitName, limitsFor, type UserLimits } from "./limits/user-limits.ts";
 export { migrations } from "./migrations.ts";
 export { modelRoutes } from "./models/routes.ts";
 export type { CommonProblem, FieldIssue, Result } from "./problems.ts";

@@ -1,9 +1,10 @@
 import type { Migration } from "@hearth/db";
 import { accountsMigrations } from "./accounts/migrations.ts";
 import { conversationMigrations } from "./conversations/migrations.ts";
+import { limitMigrations } from "./limits/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
 
 /** Every capability's migrations, in the order they apply. */
-export const migrations: Migration[] = [...accountsMigrations, ...rateLimitMigrations, ...conversationMigrations].sort(
+export const migrations: Migration[] = [...accountsMigrations, ...rateLimitMigrations, ...conversationMigrations, ...limitMigrations].sort(
   (a, b) => a.id.localeCompare(b.id),
 );

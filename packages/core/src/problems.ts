@@ -1,3 +1,5 @@
+import type { UserLimits } from "./limits/user-limits.ts";
+
 /**
  * Expected failures are values: each has a literal `code`, a human `detail` and the facts a caller
  * needs to act on it. Only apps/server knows how a code maps onto HTTP.
@@ -15,7 +17,10 @@ export type CommonProblem =
   | { code: "payload-too-large"; detail: string; limitBytes: number }
   | { code: "route-not-found"; detail: string; method: string; path: string }
   | { code: "rate-limited"; detail: string; retryAfterSeconds: number }
-  | { code: "service-starting"; detail: string };
+  | { code: "service-starting"; detail: string }
+  /** A per-user cap was reached (see limits/user-limits.ts); `value` is the user's limit. */
+  | { code: "limit-exceeded"; detail: string; limit: keyof UserLimits; value: number; retryAfterSeconds?: number }
+  | { code: "storage-quota-exceeded"; detail: string; limit: "storageBytes"; value: number; usedBytes: number };
 
 export type Result<T, P = CommonProblem> = { ok: true; value: T } | { ok: false; problem: P };
 

@@ -12,6 +12,7 @@ export interface RequestContextOptions {
   trustProxy: boolean;
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
+  limits: AppVariables["limits"];
 }
 
 /**
@@ -27,6 +28,7 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     c.set("accounts", options.accounts);
     c.set("engine", options.engine);
     c.set("chat", options.chat);
+    c.set("limits", options.limits);
     c.set("principal", null);
     c.set("clientIp", clientIp(c, options.trustProxy));
     c.set("isSecureRequest", isSecure(c.req.url, options.trustProxy ? c.req.header("X-Forwarded-Proto") : undefined));

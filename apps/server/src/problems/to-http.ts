@@ -11,6 +11,8 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "route-not-found": { status: 404, title: "Not found" },
   "rate-limited": { status: 429, title: "Too many requests" },
   "service-starting": { status: 503, title: "Starting" },
+  "limit-exceeded": { status: 429, title: "Limit reached" },
+  "storage-quota-exceeded": { status: 413, title: "Storage quota exceeded" },
   "setup-already-done": { status: 409, title: "Already set up" },
   unauthenticated: { status: 401, title: "Unauthenticated" },
   "invalid-credentials": { status: 401, title: "Invalid credentials" },
@@ -45,5 +47,8 @@ export function problemResponse(c: Context, problem: Problem | { code: "internal
   const body = { type: `urn:hearth:problem:${code}`, title, status, detail, code, ...facts, requestId };
   const headers: Record<string, string> = { "Content-Type": "application/problem+json" };
   if (problem.code === "rate-limited") headers["Retry-After"] = String(problem.retryAfterSeconds);
+  if (problem.code === "limit-exceeded" && problem.retryAfterSeconds !== undefined) {
+    headers["Retry-After"] = String(problem.retryAfterSeconds);
+  }
   return c.newResponse(JSON.stringify(body), status, headers);
 }

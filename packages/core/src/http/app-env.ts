@@ -4,6 +4,7 @@ import type { LoginPolicy } from "../accounts/login.ts";
 import type { Principal } from "../accounts/principal.ts";
 import type { Clock } from "../clock.ts";
 import type { ChatRuntime } from "../conversations/chat.ts";
+import type { UserLimits } from "../limits/user-limits.ts";
 import type { Logger } from "../logger.ts";
 
 /** What every route handler finds on the context, set up by apps/server's middleware. */
@@ -23,6 +24,8 @@ export interface AppVariables {
   engine: EngineAccess;
   /** Replies being generated, and the bus that carries conversation events to streams. */
   chat: ChatRuntime;
+  /** The configured per-user limits; `limitsFor` applies an admin's overrides for one user. */
+  limits: UserLimits;
 }
 
 export interface EngineAccess {
