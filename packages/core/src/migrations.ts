@@ -5,6 +5,9 @@ import { limitMigrations } from "./limits/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
 
 /** Every capability's migrations, in the order they apply. */
-export const migrations: Migration[] = [...accountsMigrations, ...rateLimitMigrations, ...conversationMigrations, ...limitMigrations].sort(
-  (a, b) => a.id.localeCompare(b.id),
-);
+export const migrations: Migration[] = [
+  ...accountsMigrations,
+  ...rateLimitMigrations,
+  ...conversationMigrations,
+  ...limitMigrations,
+].sort((a, b) => a.id.localeCompare(b.id));
