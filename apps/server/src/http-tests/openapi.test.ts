@@ -71,6 +71,24 @@ describe("the OpenAPI document", () => {
     expect(document.components.schemas).toHaveProperty("Problem");
   });
 
+  it("publishes every pattern as a bare ECMAScript regex that compiles with the u flag (issue #4)", () => {
+    const patterns: string[] = [];
+    const collect = (node: unknown): void => {
+      if (typeof node !== "object" || node === null) return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "pattern" && typeof value === "string") patterns.push(value);
+        else collect(value);
+      }
+    };
+    collect(document);
+    expect(patterns.length).toBeGreaterThan(0);
+    expect(patterns).toContain("^\\P{Cc}*$");
+    for (const pattern of patterns) {
+      expect(pattern, "no JS slashes or flags").not.toMatch(/\/[dgimsuvy]*$/);
+      expect(() => new RegExp(pattern, "u"), pattern).not.toThrow();
+    }
+  });
+
   it("marks exactly the public routes as needing no credentials, and the rest answer 401 without one", async () => {
     for (const { method, path, operation } of operations()) {
       const key = `${method} ${path}`;

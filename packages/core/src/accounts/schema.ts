@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { plainText } from "../http/plain-text.ts";
+import { openApiPattern, plainText } from "../http/plain-text.ts";
 
 const Role = z.enum(["admin", "user"]).openapi("Role");
 
@@ -11,16 +11,14 @@ const Email = z
   .transform((email) => email.toLowerCase())
   .openapi({ example: "ada@example.com" });
 
+const USERNAME = /^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u;
 const Username = z
   .string()
   .trim()
   .min(1)
   .max(64)
-  .regex(
-    /^[\p{L}\p{N}][\p{L}\p{N}_.-]*$/u,
-    "may hold letters, digits, '_', '.' and '-', and starts with a letter or digit",
-  )
-  .openapi({ example: "ada" });
+  .regex(USERNAME, "may hold letters, digits, '_', '.' and '-', and starts with a letter or digit")
+  .openapi({ example: "ada", pattern: openApiPattern(USERNAME) });
 
 // The upper bound stops a megabyte "password" from costing an argon2 run over it.
 const Password = z.string().min(8, "must be at least 8 characters").max(1024).openapi({ format: "password" });
