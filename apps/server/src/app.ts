@@ -5,6 +5,7 @@ import {
   authenticate,
   type Clock,
   conversationRoutes,
+  limitRoutes,
   type Logger,
   messageRoutes,
   modelRoutes,
@@ -81,6 +82,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", sessionRoutes);
   app.route("/", apiKeyRoutes);
   app.route("/", userAdminRoutes);
+  app.route("/", limitRoutes);
   app.route("/", modelRoutes);
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);

@@ -25,6 +25,7 @@ export { conversationRoutes } from "./conversations/routes.ts";
 export type { AccountsSettings, AppEnv, AppVariables, EngineAccess } from "./http/app-env.ts";
 export { createRouter } from "./http/create-router.ts";
 export { jsonContent, Problem as ProblemSchema } from "./http/route-helpers.ts";
+export { limitRoutes } from "./limits/routes.ts";
 export { type LimitName, limitsFor, type UserLimits } from "./limits/user-limits.ts";
 export type { Logger } from "./logger.ts";
 export { migrations } from "./migrations.ts";

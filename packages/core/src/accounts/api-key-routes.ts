@@ -1,6 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../http/create-router.ts";
-import { asUser, authProblemResponses, jsonBody, jsonContent, notFoundResponse } from "../http/route-helpers.ts";
+import {
+  asUser,
+  authProblemResponses,
+  jsonBody,
+  jsonContent,
+  limitResponse,
+  notFoundResponse,
+} from "../http/route-helpers.ts";
+import { limitsFor } from "../limits/user-limits.ts";
 import { unwrap } from "../problems.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
 import { currentPrincipal } from "./authenticate.ts";
@@ -13,7 +21,11 @@ const create = createRoute({
   summary: "Create an API key (its secret is shown once)",
   ...asUser,
   request: { body: jsonBody(CreateApiKeyInput) },
-  responses: { 201: jsonContent(CreatedApiKey, "The new key, with its secret"), ...authProblemResponses },
+  responses: {
+    201: jsonContent(CreatedApiKey, "The new key, with its secret"),
+    ...authProblemResponses,
+    429: limitResponse,
+  },
 });
 
 const list = createRoute({
@@ -38,7 +50,8 @@ const revoke = createRoute({
 export const apiKeyRoutes = createRouter()
   .openapi(create, async (c) => {
     const { user } = currentPrincipal(c);
-    const apiKey = await createApiKey(c.var.db, user.id, c.req.valid("json").name, c.var.clock.now());
+    const { apiKeys } = await limitsFor(c.var.db, user.id, c.var.limits);
+    const apiKey = unwrap(await createApiKey(c.var.db, user.id, c.req.valid("json").name, c.var.clock.now(), apiKeys));
     c.var.logger.info({ userId: user.id, apiKeyId: apiKey.id }, "api key created");
     return c.json(apiKey, 201);
   })

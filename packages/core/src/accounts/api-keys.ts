@@ -1,4 +1,5 @@
-import type { Queryable } from "@hearth/db";
+import type { Database, Queryable } from "@hearth/db";
+import { type LimitProblem, limitProblems } from "../limits/problems.ts";
 import { fail, ok, type Result } from "../problems.ts";
 import { type AccountsProblem, accountsProblems } from "./problems.ts";
 import type { ApiKey } from "./schema.ts";
@@ -27,19 +28,39 @@ const presentApiKey = (row: ApiKeyRow): ApiKey => ({
   lastUsedAt: row.last_used_at?.toISOString() ?? null,
 });
 
+/**
+ * Creates a key unless the user already holds `maxKeys`. The user's row is locked while counting, so
+ * concurrent creations are counted one after another and cannot overshoot the limit.
+ */
 export async function createApiKey(
-  db: Queryable,
+  db: Database,
   userId: string,
   name: string,
   now: Date,
-): Promise<ApiKey & { key: string }> {
+  maxKeys: number,
+): Promise<Result<ApiKey & { key: string }, LimitProblem>> {
   const key = `${KEY_PREFIX}${generateToken()}`;
-  const { rows } = await db.query<ApiKeyRow>(
-    `INSERT INTO api_keys (user_id, name, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)
-     RETURNING id, name, prefix, created_at, last_used_at`,
-    [userId, name, hashToken(key), key.slice(0, SHOWN_PREFIX_LENGTH), now],
-  );
-  return { ...presentApiKey(rows[0] as ApiKeyRow), key };
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [userId]);
+    if ((await countApiKeys(tx, userId)) >= maxKeys) {
+      const whatToDo = "Revoke a key you no longer use (DELETE /api/api-keys/{id}), or ask an admin to raise the limit.";
+      return fail(limitProblems.limitExceeded("apiKeys", maxKeys, whatToDo));
+    }
+    const { rows } = await tx.query<ApiKeyRow>(
+      `INSERT INTO api_keys (user_id, name, key_hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)
+       RETURNING id, name, prefix, created_at, last_used_at`,
+      [userId, name, hashToken(key), key.slice(0, SHOWN_PREFIX_LENGTH), now],
+    );
+    return ok({ ...presentApiKey(rows[0] as ApiKeyRow), key });
+  });
+}
+
+/** The user's keys; a revoked key is deleted, so every one counts. */
+export async function countApiKeys(db: Queryable, userId: string): Promise<number> {
+  const { rows } = await db.query<{ count: number }>("SELECT count(*)::int AS count FROM api_keys WHERE user_id = $1", [
+    userId,
+  ]);
+  return rows[0]?.count ?? 0;
 }
 
 export async function listApiKeys(db: Queryable, userId: string): Promise<ApiKey[]> {

@@ -135,3 +135,8 @@ async function whichIsTaken(db: Queryable, input: { username: string; email: str
   const existing = await findUserByEmail(db, input.email);
   return existing ? accountsProblems.emailTaken(input.email) : accountsProblems.usernameTaken(input.username);
 }
+
+export async function userExists(db: Queryable, userId: string): Promise<boolean> {
+  const { rows } = await db.query("SELECT 1 FROM users WHERE id = $1", [userId]);
+  return rows.length > 0;
+}

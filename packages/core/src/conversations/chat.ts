@@ -1,5 +1,8 @@
 import type { Database, Queryable } from "@hearth/db";
 import type { Clock } from "../clock.ts";
+import type { LimitProblem } from "../limits/problems.ts";
+import { checkStorageQuota } from "../limits/storage.ts";
+import type { UserLimits } from "../limits/user-limits.ts";
 import { fail, ok, type Result } from "../problems.ts";
 import { appendEvents, type ConversationEvent, type EventBus, newEvent } from "./events.ts";
 import type { Generations } from "./generations.ts";
@@ -46,6 +49,8 @@ interface Ctx {
   db: Database;
   clock: Clock;
   chat: ChatRuntime;
+  /** The configured per-user limits (the storage quota is checked under the send's lock). */
+  limits: UserLimits;
 }
 
 interface ConversationHead {
@@ -54,7 +59,7 @@ interface ConversationHead {
   active_message_id: string | null;
 }
 
-type ChatResult<T> = Result<T, ConversationsProblem>;
+type ChatResult<T> = Result<T, ConversationsProblem | LimitProblem>;
 
 /** Appends a question and starts its reply: `parentId` defaults to the active branch's last reply. */
 export async function sendMessage(
@@ -68,7 +73,7 @@ export async function sendMessage(
   const model = await resolveModel(ctx.chat, input.model ?? conversation.model);
   if (!model.ok) return model;
   const turn = await ctx.db.transaction(async (tx): Promise<ChatResult<Turn>> => {
-    const locked = await lockForReply(tx, ctx, ownerId, conversationId);
+    const locked = await lockForReply(tx, ctx, ownerId, conversationId, Buffer.byteLength(input.content));
     if (!locked.ok) return locked;
     const parentId = input.parentId === undefined ? locked.value.active_message_id : input.parentId;
     if (parentId !== null) {
@@ -105,7 +110,7 @@ export async function editMessage(
   const model = await resolveModel(ctx.chat, conversation?.model ?? null);
   if (!model.ok) return model;
   const turn = await ctx.db.transaction(async (tx): Promise<ChatResult<Turn>> => {
-    const locked = await lockForReply(tx, ctx, ownerId, original.conversation_id);
+    const locked = await lockForReply(tx, ctx, ownerId, original.conversation_id, Buffer.byteLength(content));
     if (!locked.ok) return locked;
     const question = { parentId: original.parent_id, content };
     return ok(await writeTurn(tx, ctx, original.conversation_id, model.value, question));
@@ -131,7 +136,7 @@ export async function regenerateReply(
   const model = await resolveModel(ctx.chat, requestedModel ?? original.model ?? conversation?.model ?? null);
   if (!model.ok) return model;
   const turn = await ctx.db.transaction(async (tx): Promise<ChatResult<Turn>> => {
-    const locked = await lockForReply(tx, ctx, ownerId, original.conversation_id);
+    const locked = await lockForReply(tx, ctx, ownerId, original.conversation_id, 0);
     if (!locked.ok) return locked;
     return ok(await writeTurn(tx, ctx, original.conversation_id, model.value, { id: questionId }));
   });
@@ -198,18 +203,22 @@ interface Turn {
 
 /**
  * Locks the conversation (so its branches change one writer at a time) and refuses a reply while
- * the owner has too many in progress.
+ * the owner has too many in progress, or when `addedBytes` of new text would pass their storage quota.
  */
 async function lockForReply(
   tx: Queryable,
   ctx: Ctx,
   ownerId: string,
   conversationId: string,
+  addedBytes: number,
 ): Promise<ChatResult<ConversationHead>> {
   const conversation = await ownedConversation(tx, ownerId, conversationId, { lock: true });
   if (conversation === undefined) return fail(problems.conversationNotFound(conversationId));
   const busy = await checkRepliesInProgress(tx, ctx, ownerId);
-  return busy.ok ? ok(conversation) : busy;
+  if (!busy.ok) return busy;
+  // After checkRepliesInProgress locked the owner's row: one user's sends check the quota in turn.
+  const quota = await checkStorageQuota(tx, ownerId, addedBytes, ctx.limits);
+  return quota.ok ? ok(conversation) : quota;
 }
 
 /**

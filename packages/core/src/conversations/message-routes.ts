@@ -8,10 +8,13 @@ import {
   conflictResponse,
   jsonBody,
   jsonContent,
+  limitResponse,
   notFoundResponse,
+  storageQuotaResponse,
   unavailableResponse,
   unprocessableResponse,
 } from "../http/route-helpers.ts";
+import { countPerMinute } from "../limits/count-per-minute.ts";
 import { raise, unwrap, validationFailed } from "../problems.ts";
 import { activateMessage, cancelReply, editMessage, regenerateReply, sendMessage } from "./chat.ts";
 import { openEventStream } from "./event-stream.ts";
@@ -44,6 +47,8 @@ const send = createRoute({
   responses: {
     202: jsonContent(Exchange, "The message and its reply, as stored"),
     ...authProblemResponses,
+    413: storageQuotaResponse,
+    429: limitResponse,
     404: notFoundResponse,
     409: conflictResponse,
     422: unprocessableResponse,
@@ -113,6 +118,8 @@ const edit = createRoute({
   responses: {
     202: jsonContent(Exchange, "The new version and its reply"),
     ...authProblemResponses,
+    413: storageQuotaResponse,
+    429: limitResponse,
     404: notFoundResponse,
     422: unprocessableResponse,
   },
@@ -131,6 +138,8 @@ const regenerate = createRoute({
   responses: {
     202: jsonContent(Reply, "The new reply"),
     ...authProblemResponses,
+    413: storageQuotaResponse,
+    429: limitResponse,
     404: notFoundResponse,
     422: unprocessableResponse,
   },
@@ -172,6 +181,7 @@ const EVENT_STREAM_HEADERS = {
 export const messageRoutes = createRouter()
   .openapi(send, async (c) => {
     const { user } = currentPrincipal(c);
+    unwrap(await countPerMinute(c.var.db, user.id, "messagesPerMinute", c.var.limits, c.var.clock.now()));
     const exchange = unwrap(await sendMessage(c.var, user.id, c.req.valid("param").id, c.req.valid("json")));
     return c.json(exchange, 202);
   })
@@ -205,11 +215,13 @@ export const messageRoutes = createRouter()
   })
   .openapi(edit, async (c) => {
     const { user } = currentPrincipal(c);
+    unwrap(await countPerMinute(c.var.db, user.id, "messagesPerMinute", c.var.limits, c.var.clock.now()));
     const exchange = unwrap(await editMessage(c.var, user.id, c.req.valid("param").id, c.req.valid("json").content));
     return c.json(exchange, 202);
   })
   .openapi(regenerate, async (c) => {
     const { user } = currentPrincipal(c);
+    unwrap(await countPerMinute(c.var.db, user.id, "messagesPerMinute", c.var.limits, c.var.clock.now()));
     const model = (c.req.valid("json") as z.infer<typeof RegenerateInput> | undefined)?.model;
     const reply = unwrap(await regenerateReply(c.var, user.id, c.req.valid("param").id, model));
     return c.json({ assistantMessage: reply }, 202);

@@ -2,7 +2,15 @@ import { createRoute } from "@hono/zod-openapi";
 import { currentPrincipal } from "../accounts/authenticate.ts";
 import { IdParam } from "../accounts/schema.ts";
 import { createRouter } from "../http/create-router.ts";
-import { asUser, authProblemResponses, jsonBody, jsonContent, notFoundResponse } from "../http/route-helpers.ts";
+import {
+  asUser,
+  authProblemResponses,
+  jsonBody,
+  jsonContent,
+  limitResponse,
+  notFoundResponse,
+} from "../http/route-helpers.ts";
+import { countPerMinute } from "../limits/count-per-minute.ts";
 import { unwrap } from "../problems.ts";
 import { appendEvents, newEvent } from "./events.ts";
 import {
@@ -30,7 +38,7 @@ const create = createRoute({
   summary: "Start a conversation",
   ...asUser,
   request: { body: jsonBody(CreateConversationInput) },
-  responses: { 201: jsonContent(Conversation, "The new conversation"), ...authProblemResponses },
+  responses: { 201: jsonContent(Conversation, "The new conversation"), ...authProblemResponses, 429: limitResponse },
 });
 
 const list = createRoute({
@@ -95,6 +103,7 @@ const restore = createRoute({
 export const conversationRoutes = createRouter()
   .openapi(create, async (c) => {
     const { user } = currentPrincipal(c);
+    unwrap(await countPerMinute(c.var.db, user.id, "conversationsPerMinute", c.var.limits, c.var.clock.now()));
     const conversation = await createConversation(c.var.db, user.id, c.req.valid("json"), c.var.clock.now());
     return c.json(conversation, 201);
   })

@@ -34,6 +34,12 @@ export const notFoundResponse = problemResponse("No such resource, or not yours.
 export const conflictResponse = problemResponse("The request conflicts with the current state.");
 export const unprocessableResponse = problemResponse("The request names something that cannot be used (see `detail`).");
 export const unavailableResponse = problemResponse("A part of Hearth the request needs is not available.");
+export const limitResponse = problemResponse(
+  "A per-user limit was reached (`limit-exceeded`): `limit` names it, `value` is yours; see Retry-After when set.",
+);
+export const storageQuotaResponse = problemResponse(
+  "The text would take you past your storage quota (`storage-quota-exceeded`): `value` and `usedBytes` say by how much.",
+);
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

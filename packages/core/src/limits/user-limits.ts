@@ -11,8 +11,8 @@ export interface UserLimits {
 
 export type LimitName = keyof UserLimits;
 
-/** An admin's overrides for one user; a limit that is absent (or null) is the configured default. */
-export type LimitOverrides = { [name in LimitName]?: number | null };
+/** An admin's overrides for one user; an absent limit is the configured default. */
+export type LimitOverrides = Partial<UserLimits>;
 
 /** Each limit with its column in user_limit_overrides. */
 export const LIMIT_COLUMNS: Record<LimitName, string> = {
@@ -43,5 +43,5 @@ export async function overridesFor(db: Queryable, userId: string): Promise<Limit
 
 /** The user's limits: the configured defaults, with the admin's overrides for this user applied. */
 export async function limitsFor(db: Queryable, userId: string, defaults: UserLimits): Promise<UserLimits> {
-  return { ...defaults, ...(await overridesFor(db, userId)) } as UserLimits;
+  return { ...defaults, ...(await overridesFor(db, userId)) };
 }

@@ -1,0 +1,68 @@
+import { createRoute } from "@hono/zod-openapi";
+import { currentPrincipal } from "../accounts/authenticate.ts";
+import { accountsProblems } from "../accounts/problems.ts";
+import { IdParam } from "../accounts/schema.ts";
+import { userExists } from "../accounts/users.ts";
+import { createRouter } from "../http/create-router.ts";
+import {
+  asAdmin,
+  asUser,
+  authProblemResponses,
+  jsonBody,
+  jsonContent,
+  notFoundResponse,
+} from "../http/route-helpers.ts";
+import { raise } from "../problems.ts";
+import { limitsReport } from "./limits-report.ts";
+import { LimitOverridesInput, LimitsReport } from "./schema.ts";
+import { setOverrides } from "./set-overrides.ts";
+
+const tags = ["limits"];
+
+const own = createRoute({
+  method: "get",
+  path: "/api/limits",
+  tags,
+  summary: "Your limits and how much of them you use",
+  ...asUser,
+  responses: { 200: jsonContent(LimitsReport, "Your limits"), ...authProblemResponses },
+});
+
+const read = createRoute({
+  method: "get",
+  path: "/api/admin/users/{id}/limits",
+  tags: ["admin", ...tags],
+  summary: "A user's limits: effective, defaults, overrides and usage",
+  ...asAdmin,
+  request: { params: IdParam },
+  responses: { 200: jsonContent(LimitsReport, "The user's limits"), ...authProblemResponses, 404: notFoundResponse },
+});
+
+const override = createRoute({
+  method: "patch",
+  path: "/api/admin/users/{id}/limits",
+  tags: ["admin", ...tags],
+  summary: "Override a user's limits (a number), or restore the default (null)",
+  description: "Limits left out of the body keep their current override. Takes effect on the user's next request.",
+  ...asAdmin,
+  request: { params: IdParam, body: jsonBody(LimitOverridesInput) },
+  responses: { 200: jsonContent(LimitsReport, "The user's limits"), ...authProblemResponses, 404: notFoundResponse },
+});
+
+export const limitRoutes = createRouter()
+  .openapi(own, async (c) => {
+    const { user } = currentPrincipal(c);
+    return c.json(await limitsReport(c.var.db, user.id, c.var.limits), 200);
+  })
+  .openapi(read, async (c) => {
+    const { id } = c.req.valid("param");
+    if (!(await userExists(c.var.db, id))) raise(accountsProblems.userNotFound(id));
+    return c.json(await limitsReport(c.var.db, id, c.var.limits), 200);
+  })
+  .openapi(override, async (c) => {
+    const { id } = c.req.valid("param");
+    const change = c.req.valid("json");
+    if (!(await setOverrides(c.var.db, id, change, c.var.clock.now()))) raise(accountsProblems.userNotFound(id));
+    c.var.logger.info({ userId: id, by: currentPrincipal(c).user.id, change }, "user limits changed");
+    return c.json(await limitsReport(c.var.db, id, c.var.limits), 200);
+  });
