@@ -70,6 +70,9 @@ export async function measureChat(
     HEARTH_ENGINE_CONTEXT_SIZE: String(CONTEXT_SIZE),
     HEARTH_ENGINE_GPU: "off",
     HEARTH_CHAT_MAX_REPLY_TOKENS: String(replyTokens),
+    // The bench sends a thousand messages as one user, far past a person's per-minute limits.
+    HEARTH_LIMITS_MESSAGES_PER_MINUTE: "1000000",
+    HEARTH_LIMITS_CONVERSATIONS_PER_MINUTE: "1000000",
   });
   progress(`chat: engine ${buildType}, ${threads} thread(s), ${CONTEXT_SIZE}-token context`);
   const pglite = await measureOnPglite(root, model, provider, env, settings, progress).finally(() => provider.close());
