@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isAddressOrBlock } from "./proxy-trust.ts";
 
 const LogLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 const seconds = (fallback: number) =>
@@ -15,8 +16,22 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().min(1).default("127.0.0.1"),
       port: z.number().int().min(0).max(65_535).default(8080),
-      /** Read the client IP and scheme from X-Forwarded-For/-Proto (only behind your own proxy). */
-      trustProxy: z.boolean().default(false),
+      /**
+       * Read the client IP and scheme from X-Forwarded-For/-Proto, written by proxies you run: `true`
+       * (one proxy), a number of proxy hops, or the proxies' addresses and CIDR blocks.
+       */
+      trustProxy: z
+        .union(
+          [
+            z.boolean(),
+            z.number().int().min(0).max(32),
+            z
+              .array(z.string().refine(isAddressOrBlock, "must be an IP address or a CIDR block like 10.0.0.0/8"))
+              .min(1),
+          ],
+          { error: "must be true, false, a number of proxy hops (0–32), or a list of proxy addresses/CIDR blocks" },
+        )
+        .default(false),
       /** Largest request body accepted on /api and /v1, in bytes. */
       bodyLimitBytes: z
         .number()
@@ -48,6 +63,8 @@ export const ConfigSchema = z.strictObject({
         .strictObject({
           perAccount: z.number().int().min(1).default(10),
           perIp: z.number().int().min(1).default(50),
+          /** Failures on one account from all addresses together, after which answers are slowed, never refused. */
+          slowDownAfter: z.number().int().min(1).default(100),
           windowSeconds: seconds(15 * 60),
         })
         .prefault({}),

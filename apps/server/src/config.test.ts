@@ -141,6 +141,29 @@ describe("loadConfig precedence", () => {
     expect(loadValid({ env: { HEARTH_SERVER_TRUST_PROXY: "yes" } }).server.trustProxy).toBe(true);
   });
 
+  it("reads server.trustProxy as a boolean, a number of hops or a comma-separated list of proxies (issue item 5)", async () => {
+    expect(loadValid({ env: { HEARTH_SERVER_TRUST_PROXY: "2" } }).server.trustProxy).toBe(2);
+    expect(loadValid({ argv: ["--server.trust-proxy", "0"] }).server.trustProxy).toBe(0);
+    expect(
+      loadValid({ env: { HEARTH_SERVER_TRUST_PROXY: "10.0.0.0/8, fd00::/8,192.0.2.1" } }).server.trustProxy,
+    ).toEqual(["10.0.0.0/8", "fd00::/8", "192.0.2.1"]);
+    expect(loadValid({ argv: ["--server.trust-proxy=127.0.0.1"] }).server.trustProxy).toEqual(["127.0.0.1"]);
+    await writeConfigFile("data/hearth.config.json", { server: { trustProxy: ["10.0.0.0/8"] } });
+    expect(loadValid().server.trustProxy).toEqual(["10.0.0.0/8"]);
+  });
+
+  it("refuses a server.trustProxy that names no address, saying what is accepted", () => {
+    for (const value of ["10.0.0.0/33", "proxy.internal", "-1"]) {
+      const errors = loadErrors({ env: { HEARTH_SERVER_TRUST_PROXY: value } });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toContain("server.trustProxy");
+      expect(errors[0]).toMatch(/proxy hops|IP address or a CIDR block|expected number to be >=0/);
+    }
+    expect(loadErrors({ env: { HEARTH_SERVER_TRUST_PROXY: "10.0.0.1,proxy.internal" } })).toEqual([
+      'server.trustProxy.1 = "proxy.internal" (from environment variable HEARTH_SERVER_TRUST_PROXY): must be an IP address or a CIDR block like 10.0.0.0/8',
+    ]);
+  });
+
   it("ignores environment variables that are set but empty", () => {
     expect(loadValid({ env: { PORT: "", HEARTH_LOG_LEVEL: "" } })).toMatchObject({
       server: { port: 8080 },

@@ -95,10 +95,14 @@ function readFlags(argv: readonly string[], leaves: Leaf[], errors: string[]) {
       if (argument.startsWith("-") && !argument.includes("=") && !argv[index + 1]?.startsWith("-")) index++;
       continue;
     }
-    const isBoolean = leaves.find((leaf) => leaf.path === path)?.kind === "boolean";
+    const kinds = kindsOf(leaves, path);
     let value = match[2];
-    if (value === undefined)
-      value = isBoolean && !/^(true|false)$/.test(argv[index + 1] ?? "") ? "true" : argv[++index];
+    if (value === undefined && kinds.includes("boolean")) {
+      // A bare flag means true, unless a value the setting accepts follows (`--server.trust-proxy 2`).
+      const next = argv[index + 1];
+      const isValueNext = kinds.length === 1 ? /^(true|false)$/.test(next ?? "") : !(next ?? "--").startsWith("--");
+      value = isValueNext ? argv[++index] : "true";
+    } else if (value === undefined) value = argv[++index];
     if (value === undefined) {
       errors.push(`The flag --${match[1]} needs a value.`);
       continue;
@@ -161,12 +165,19 @@ function lineAndColumn(text: string, position: number): string {
 
 /** Environment variables and flags are strings; turn them into what the setting expects. */
 function coerce(value: unknown, leaves: Leaf[], path: string): unknown {
-  const kind = leaves.find((leaf) => leaf.path === path)?.kind;
+  const kinds = kindsOf(leaves, path);
   if (typeof value !== "string") return value;
-  if (kind === "number" && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
-  if (kind === "boolean" && /^(true|1|yes)$/i.test(value)) return true;
-  if (kind === "boolean" && /^(false|0|no)$/i.test(value)) return false;
+  if (kinds.includes("number") && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  if (kinds.includes("boolean") && /^(true|1|yes)$/i.test(value)) return true;
+  if (kinds.includes("boolean") && /^(false|0|no)$/i.test(value)) return false;
+  // A list is written comma-separated: HEARTH_SERVER_TRUST_PROXY=10.0.0.0/8,fd00::/8
+  if (kinds.includes("array")) return value.split(",").map((item) => item.trim());
   return value;
+}
+
+/** What a setting accepts: one kind, or each of a union's ("boolean|number|array"). */
+function kindsOf(leaves: Leaf[], path: string): string[] {
+  return leaves.find((leaf) => leaf.path === path)?.kind.split("|") ?? [];
 }
 
 function describe(issue: z.core.$ZodIssue, origins: Map<string, { value: unknown; from: string }>): string {
@@ -176,22 +187,33 @@ function describe(issue: z.core.$ZodIssue, origins: Map<string, { value: unknown
     const from = origins.get(keys[0] as string)?.from ?? "configuration";
     return `${keys.join(", ")}: unknown setting (from ${from}). Run with --help to list the settings.`;
   }
-  const origin = origins.get(path);
+  // An item of a list (`server.trustProxy.0`) came with its list: name the list's source and the item.
+  let depth = issue.path.length;
+  while (depth > 0 && !origins.has(issue.path.slice(0, depth).join("."))) depth--;
+  const setting = issue.path.slice(0, depth).join(".");
+  const origin = origins.get(setting);
+  const value = issue.path
+    .slice(depth)
+    .reduce((node, key) => (node as Raw | undefined)?.[key as string], origin?.value);
   const given =
-    origin === undefined ? "nothing" : SECRET_KEYS.has(path) ? "a value (hidden)" : JSON.stringify(origin.value);
+    origin === undefined ? "nothing" : SECRET_KEYS.has(setting) ? "a value (hidden)" : JSON.stringify(value);
   return `${path} = ${given}${origin ? ` (from ${origin.from})` : ""}: ${issue.message}`;
 }
 
 function listLeaves(schema: z.ZodType, prefix: string[] = []): Leaf[] {
-  const def = (schema as unknown as { def: { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType> } })
-    .def;
+  const def = (
+    schema as unknown as {
+      def: { type: string; innerType?: z.ZodType; shape?: Record<string, z.ZodType>; options?: z.ZodType[] };
+    }
+  ).def;
   if (def.innerType) return listLeaves(def.innerType, prefix);
   if (def.type === "object" && def.shape) {
     return Object.entries(def.shape).flatMap(([key, child]) => listLeaves(child, [...prefix, key]));
   }
   const snake = prefix.map((part) => part.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase());
   const kebab = prefix.map((part) => part.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase());
-  return [{ path: prefix.join("."), kind: def.type, env: `HEARTH_${snake.join("_")}`, flag: kebab.join(".") }];
+  const kind = def.options ? def.options.map((option) => option.def.type).join("|") : def.type;
+  return [{ path: prefix.join("."), kind, env: `HEARTH_${snake.join("_")}`, flag: kebab.join(".") }];
 }
 
 function usage(leaves: Leaf[]): string {

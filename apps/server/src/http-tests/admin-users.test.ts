@@ -77,11 +77,23 @@ describe("admin user management", () => {
       401,
     );
     const login = await server.client().post("/api/auth/login", { email: BOB.email, password: BOB.password });
-    expect(login.status).toBe(403);
-    expect(login.body).toMatchObject({ code: "account-disabled" });
+    expect(login.status).toBe(401);
+    expect(login.body).toMatchObject({ code: "invalid-credentials" });
 
     await admin.patch(`/api/admin/users/${id}`, { disabled: false });
     expect((await server.client().logIn(BOB.email, BOB.password)).status).toBe(200);
+  });
+
+  it("answers a disabled user's right password exactly as a wrong one, so it cannot be told apart (issue item 5)", async () => {
+    const { id } = await signedInUser(server, admin, BOB);
+    await admin.patch(`/api/admin/users/${id}`, { disabled: true });
+    const right = await server.client().post("/api/auth/login", { email: BOB.email, password: BOB.password });
+    const wrong = await server.client().post("/api/auth/login", { email: BOB.email, password: "wrong password" });
+    expect(right.status).toBe(401);
+    expect(right.headers.get("content-type")).toBe("application/problem+json");
+    const withoutRequestId = ({ requestId: _, ...body }: Record<string, unknown>) => body;
+    expect(withoutRequestId(right.body)).toEqual(withoutRequestId(wrong.body));
+    expect(right.body).toMatchObject({ code: "invalid-credentials" });
   });
 
   it("forbids a non-admin every admin route with 403", async () => {

@@ -3,13 +3,14 @@ import { getConnInfo } from "@hono/node-server/conninfo";
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import type { Metrics } from "../metrics.ts";
+import { createProxyTrust, type ProxyTrust, type TrustProxySetting } from "../proxy-trust.ts";
 
 export interface RequestContextOptions {
   logger: Logger;
   clock: Clock;
   accounts: AccountsSettings;
   metrics: Metrics;
-  trustProxy: boolean;
+  trustProxy: TrustProxySetting;
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
   limits: AppVariables["limits"];
@@ -20,6 +21,7 @@ export interface RequestContextOptions {
  * scheme, and records its duration and status in the metrics and one access-log line.
  */
 export function requestContext(options: RequestContextOptions): MiddlewareHandler<AppEnv> {
+  const findClient = createProxyTrust(options.trustProxy);
   return async (c, next) => {
     const started = performance.now();
     const logger = options.logger.child({ requestId: c.var.requestId });
@@ -30,8 +32,9 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     c.set("chat", options.chat);
     c.set("limits", options.limits);
     c.set("principal", null);
-    c.set("clientIp", clientIp(c, options.trustProxy));
-    c.set("isSecureRequest", isSecure(c.req.url, options.trustProxy ? c.req.header("X-Forwarded-Proto") : undefined));
+    const client = forwardedClient(c, findClient);
+    c.set("clientIp", client.ip);
+    c.set("isSecureRequest", isSecure(c.req.url, client.isPeerTrusted ? c.req.header("X-Forwarded-Proto") : undefined));
 
     await next();
 
@@ -45,21 +48,18 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
   };
 }
 
-function clientIp(c: Parameters<MiddlewareHandler>[0], trustProxy: boolean): string | undefined {
-  if (trustProxy) {
-    // The proxy appends the address it saw; the left-most entry is the original client.
-    const forwarded = c.req.header("X-Forwarded-For")?.split(",")[0]?.trim();
-    if (forwarded) return forwarded;
-  }
+function forwardedClient(c: Parameters<MiddlewareHandler>[0], findClient: ProxyTrust) {
+  let socketAddress: string | undefined;
   try {
-    return getConnInfo(c).remote.address;
+    socketAddress = getConnInfo(c).remote.address;
   } catch {
     // app.request() in tests has no socket.
-    return undefined;
   }
+  return findClient(socketAddress, c.req.header("X-Forwarded-For"));
 }
 
 function isSecure(url: string, forwardedProto: string | undefined): boolean {
-  if (forwardedProto !== undefined) return forwardedProto.split(",")[0]?.trim() === "https";
+  // The nearest proxy writes the rightmost entry; entries to its left may come from the client.
+  if (forwardedProto !== undefined) return forwardedProto.split(",").at(-1)?.trim() === "https";
   return url.startsWith("https:");
 }

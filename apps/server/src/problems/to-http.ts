@@ -16,7 +16,6 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "setup-already-done": { status: 409, title: "Already set up" },
   unauthenticated: { status: 401, title: "Unauthenticated" },
   "invalid-credentials": { status: 401, title: "Invalid credentials" },
-  "account-disabled": { status: 403, title: "Account disabled" },
   "csrf-token-invalid": { status: 403, title: "CSRF token missing or invalid" },
   "admin-required": { status: 403, title: "Admin required" },
   "email-taken": { status: 409, title: "Email taken" },

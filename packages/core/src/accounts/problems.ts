@@ -2,7 +2,6 @@ export type AccountsProblem =
   | { code: "setup-already-done"; detail: string }
   | { code: "unauthenticated"; detail: string }
   | { code: "invalid-credentials"; detail: string }
-  | { code: "account-disabled"; detail: string }
   | { code: "csrf-token-invalid"; detail: string }
   | { code: "admin-required"; detail: string }
   | { code: "email-taken"; detail: string; email: string }
@@ -21,10 +20,6 @@ export const accountsProblems = {
     detail,
   }),
   invalidCredentials: (): AccountsProblem => ({ code: "invalid-credentials", detail: "Wrong email or password." }),
-  accountDisabled: (): AccountsProblem => ({
-    code: "account-disabled",
-    detail: "This account is disabled. Ask an admin to enable it.",
-  }),
   csrfTokenInvalid: (): AccountsProblem => ({
     code: "csrf-token-invalid",
     detail:

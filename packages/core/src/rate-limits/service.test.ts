@@ -18,7 +18,7 @@ describe("hitRateLimit", () => {
 
   it("allows the limit, refuses the next hit with the seconds left in the window, then opens a new window", async () => {
     for (let hit = 0; hit < 3; hit++) expect(await hitRateLimit(db, "a", rule, at(hit))).toEqual({ allowed: true });
-    expect(await hitRateLimit(db, "a", rule, at(20))).toEqual({ allowed: false, retryAfterSeconds: 40 });
+    expect(await hitRateLimit(db, "a", rule, at(20))).toEqual({ allowed: false, retryAfterSeconds: 40, hits: 4 });
     expect(await hitRateLimit(db, "a", rule, at(60))).toEqual({ allowed: true });
   });
 

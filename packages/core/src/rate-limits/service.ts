@@ -6,7 +6,8 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
-export type HitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+/** A refused hit carries the window's count so far, for callers that slow down rather than refuse. */
+export type HitOutcome = { allowed: true } | { allowed: false; retryAfterSeconds: number; hits: number };
 
 /**
  * Counts one hit on `key` in a fixed window kept in the database, so every node behind a load
@@ -27,7 +28,8 @@ export async function hitRateLimit(db: Queryable, key: string, rule: RateLimit, 
   const bucket = rows[0] as { hits: number; window_started_at: Date };
   if (bucket.hits <= rule.limit) return { allowed: true };
   const windowEndsAt = bucket.window_started_at.getTime() + rule.windowSeconds * 1000;
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((windowEndsAt - now.getTime()) / 1000)) };
+  const retryAfterSeconds = Math.max(1, Math.ceil((windowEndsAt - now.getTime()) / 1000));
+  return { allowed: false, retryAfterSeconds, hits: bucket.hits };
 }
 
 /** Takes back one hit, for attempts that turned out legitimate (a successful login). */
