@@ -21,6 +21,7 @@ import { requestId } from "hono/request-id";
 import type { Config } from "./config.ts";
 import type { Metrics } from "./metrics.ts";
 import { limitBody, readinessGate, requireJsonBody } from "./middleware/api-guards.ts";
+import { metricsAccess } from "./middleware/metrics-access.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
 import { problemResponse } from "./problems/to-http.ts";
@@ -77,6 +78,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     app.use(path, readinessGate(deps.database));
     app.use(path, authenticate);
   }
+  app.use("/metrics", metricsAccess({ token: config.metrics.token, database: deps.database }));
 
   app.route("/", setupRoutes);
   app.route("/", sessionRoutes);
@@ -91,7 +93,6 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     systemRoutes({
       isReady: () => deps.database() !== undefined,
       metrics: deps.metrics,
-      metricsToken: config.metrics.token,
       document: () => {
         document ??= openApiDocument(app);
         return document;

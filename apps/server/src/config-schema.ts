@@ -133,7 +133,7 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   metrics: z
     .strictObject({
-      /** When set, /metrics requires `Authorization: Bearer <token>`. */
+      /** What Prometheus sends as `Authorization: Bearer <token>`; without it only admins may read /metrics. */
       token: z.string().min(16).optional(),
     })
     .prefault({}),

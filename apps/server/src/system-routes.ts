@@ -1,4 +1,4 @@
-import { type AppEnv, createRouter, jsonContent, raise } from "@hearth/core";
+import { type AppEnv, authProblemResponses, createRouter, jsonContent } from "@hearth/core";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Metrics } from "./metrics.ts";
 
@@ -24,8 +24,13 @@ const metricsRoute = createRoute({
   path: "/metrics",
   tags: ["operations"],
   summary: "Prometheus metrics",
-  description: "When metrics.token is configured, requires `Authorization: Bearer <token>`.",
-  responses: { 200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } } },
+  description:
+    "Needs the metrics token (`metrics.token`) as `Authorization: Bearer <token>`, or an admin's API key or session.",
+  security: [{ sessionCookie: [] }, { bearerApiKey: [] }],
+  responses: {
+    200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } },
+    ...authProblemResponses,
+  },
 });
 
 const openapi = createRoute({
@@ -57,8 +62,8 @@ const HOME_PAGE = `<!doctype html>
 
 export interface SystemRouteOptions {
   isReady: () => boolean;
+  /** Served behind metricsAccess, which app.ts puts in front of /metrics. */
   metrics: Metrics;
-  metricsToken: string | undefined;
   document: () => Record<string, unknown>;
 }
 
@@ -71,13 +76,10 @@ export function systemRoutes(options: SystemRouteOptions): OpenAPIHono<AppEnv> {
         ? c.json({ status: "ready" as const, checks: { database: "migrated" } }, 200)
         : c.json({ status: "starting" as const, checks: { database: "opening or migrating" } }, 503),
     )
-    .openapi(metricsRoute, async (c) => {
-      if (options.metricsToken !== undefined && c.req.header("Authorization") !== `Bearer ${options.metricsToken}`) {
-        raise({ code: "unauthenticated", detail: "Send the metrics token as 'Authorization: Bearer <token>'." });
-      }
-      return c.text(await options.metrics.registry.metrics(), 200, {
+    .openapi(metricsRoute, async (c) =>
+      c.text(await options.metrics.registry.metrics(), 200, {
         "Content-Type": options.metrics.registry.contentType,
-      });
-    })
+      }),
+    )
     .openapi(openapi, (c) => c.json(options.document(), 200));
 }

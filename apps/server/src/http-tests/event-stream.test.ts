@@ -138,7 +138,7 @@ describe("the event stream", () => {
     let metrics = "";
     for (let attempt = 0; attempt < 100 && !/reason="slow-client"\} 1/.test(metrics); attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      metrics = (await server.client().get("/metrics")).text;
+      metrics = await server.metricsText();
     }
     expect(metrics).toMatch(/hearth_sse_streams_closed_total\{reason="slow-client"\} 1/);
     // ...and drops its connection: reading what the kernel still holds reaches the end of the stream.

@@ -1,11 +1,20 @@
-import { systemClock } from "@hearth/core";
+import { createRevocations, systemClock } from "@hearth/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
 import { createChatRuntime } from "../chat-runtime.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
-import { ADMIN, signedInAdmin, startTestServer, type TestServer } from "../testing/index.ts";
+import {
+  ADMIN,
+  signedInAdmin,
+  signedInUser,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+} from "../testing/index.ts";
+
+const METRICS_TOKEN = "a-metrics-token-of-some-length";
 
 describe("health, readiness, metrics and logs", () => {
   let server: TestServer;
@@ -26,7 +35,7 @@ describe("health, readiness, metrics and logs", () => {
     await admin.get("/api/auth/me");
     await admin.delete("/api/api-keys/00000000-0000-4000-8000-000000000000");
     await admin.get("/api/nothing/here/12345");
-    const metrics = await server.client().get("/metrics");
+    const metrics = await admin.get("/metrics");
     expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);
     const text = metrics.text;
     expect(text).toContain('hearth_http_requests_total{method="GET",route="/api/auth/me",status="200"} 1');
@@ -62,15 +71,61 @@ describe("health, readiness, metrics and logs", () => {
     expect(everything).not.toContain(client.cookies.get("hearth_session"));
     expect(everything).not.toContain(client.csrfToken);
   });
+});
 
-  it("requires the metrics token when one is configured", async () => {
-    const guarded = await startTestServer({ metrics: { token: "a-metrics-token-of-some-length" } });
-    expect((await guarded.client().get("/metrics")).status).toBe(401);
-    const allowed = await guarded
-      .client()
-      .get("/metrics", { headers: { Authorization: "Bearer a-metrics-token-of-some-length" } });
-    expect(allowed.status).toBe(200);
-    await guarded.close();
+describe("who may read /metrics (issue #6)", () => {
+  let server: TestServer;
+  let admin: TestClient;
+  beforeAll(async () => {
+    server = await startTestServer({ metrics: { token: METRICS_TOKEN } });
+    admin = await signedInAdmin(server);
+  });
+  afterAll(() => server.close());
+
+  const metricsAs = (authorization?: string, client = server.client()) =>
+    client.get("/metrics", authorization === undefined ? {} : { headers: { Authorization: authorization } });
+
+  it("refuses an anonymous scrape with 401", async () => {
+    const response = await metricsAs();
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ code: "unauthenticated" });
+    expect(response.text).not.toContain("hearth_");
+  });
+
+  it("refuses a wrong token with 401", async () => {
+    expect((await metricsAs(`Bearer ${METRICS_TOKEN}x`)).status).toBe(401);
+    expect((await metricsAs(METRICS_TOKEN)).status).toBe(401);
+  });
+
+  it("serves the metrics token", async () => {
+    const response = await metricsAs(`Bearer ${METRICS_TOKEN}`);
+    expect(response.status).toBe(200);
+    expect(response.text).toContain("hearth_http_requests_total");
+  });
+
+  it("serves an admin's API key and session", async () => {
+    const key = await admin.post<{ key: string }>("/api/api-keys", { name: "prometheus" });
+    expect((await metricsAs(`Bearer ${key.body.key}`)).status).toBe(200);
+    expect((await admin.get("/metrics")).status).toBe(200);
+  });
+
+  it("refuses a user who is not an admin with 403", async () => {
+    const { client } = await signedInUser(server, admin, {
+      username: "bob",
+      email: "bob@example.com",
+      password: "bob password 1",
+    });
+    const response = await client.get("/metrics");
+    expect(response.status).toBe(403);
+    expect(response.body).toMatchObject({ code: "admin-required" });
+  });
+
+  it("is not public when no metrics token is configured", async () => {
+    const tokenless = await startTestServer({ metrics: { token: undefined } });
+    expect((await tokenless.client().get("/metrics")).status).toBe(401);
+    expect((await tokenless.client().get("/metrics", { headers: { Authorization: "Bearer " } })).status).toBe(401);
+    expect((await (await signedInAdmin(tokenless)).get("/metrics")).status).toBe(200);
+    await tokenless.close();
   });
 });
 
@@ -94,6 +149,7 @@ describe("before the database is ready", () => {
       metrics: createMetrics(),
       engine: () => Promise.reject(new Error("no engine before readiness")),
     }),
+    revocations: createRevocations(),
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {

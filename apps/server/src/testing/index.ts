@@ -6,4 +6,4 @@ export { ManualClock } from "./manual-clock.ts";
 export type { RequestOptions, TestResponse } from "./test-client.ts";
 export { TestClient } from "./test-client.ts";
 export type { TestServer } from "./test-server.ts";
-export { ADMIN, signedInAdmin, signedInUser, startTestServer } from "./test-server.ts";
+export { ADMIN, signedInAdmin, signedInUser, startTestServer, TEST_METRICS_TOKEN } from "./test-server.ts";

@@ -15,6 +15,8 @@ export interface TestServer {
   clock: ManualClock;
   config: Config;
   client(): TestClient;
+  /** The /metrics text, read with the test metrics token. */
+  metricsText(): Promise<string>;
   /** Empties every table but the migration ledger, so one server can serve a whole test file. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -37,7 +39,10 @@ export async function startTestServer(
     cwd: dataDir,
   });
   if (loaded.ok !== true) throw new Error(`test config invalid: ${JSON.stringify(loaded)}`);
-  const config = merge(loaded.config, overrides) as Config;
+  // A test that names metrics.token, even as undefined, gets exactly that; the rest get a token to read /metrics.
+  const isTokenGiven = overrides.metrics !== undefined && "token" in overrides.metrics;
+  const withToken = isTokenGiven ? loaded.config : merge(loaded.config, { metrics: { token: TEST_METRICS_TOKEN } });
+  const config = merge(withToken, overrides) as Config;
   const db = await createTestDatabase();
   const clock = new ManualClock();
   const { logLines } = options;
@@ -59,6 +64,10 @@ export async function startTestServer(
     clock,
     config,
     client: () => new TestClient(hearth.url),
+    async metricsText() {
+      const authorization = `Bearer ${config.metrics.token ?? ""}`;
+      return (await new TestClient(hearth.url).get("/metrics", { headers: { Authorization: authorization } })).text;
+    },
     async reset() {
       // A reply still being written (or titled) holds row locks that TRUNCATE would deadlock with.
       await hearth.idle();
@@ -74,6 +83,9 @@ export async function startTestServer(
     },
   };
 }
+
+/** The metrics token every test server gets unless the test sets its own. */
+export const TEST_METRICS_TOKEN = "test-metrics-token-0123456789";
 
 export const ADMIN = { username: "ada", email: "ada@example.com", password: "correct horse battery" };
 
