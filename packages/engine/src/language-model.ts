@@ -41,10 +41,20 @@ export type ChatStreamPart =
 export interface ContextWindow {
   /** Tokens per sequence: the prompt and the reply together. */
   contextTokens: number;
-  /** Tokens one message adds to a prompt, its chat template included. */
-  countMessageTokens(message: ChatMessage): number;
+  /**
+   * The most UTF-8 bytes of text one token can stand for, so a text of B bytes is at least
+   * ceil(B / maxTokenBytes) tokens: what cannot fit is refused before anything is counted.
+   * Infinity where the model gives no such bound.
+   */
+  maxTokenBytes: number;
+  /**
+   * Tokens one message adds to a prompt, its chat template included. Never fewer than the model reads;
+   * it may stop counting once the count passes `stopAbove`, and then answers some number above it.
+   * Asynchronous so that counting a long text never holds the event loop.
+   */
+  countMessageTokens(message: ChatMessage, stopAbove?: number): Promise<number>;
   /** Tokens of the whole prompt for `messages`: as templated for the model, with the reply's opening. */
-  countPromptTokens(messages: readonly ChatMessage[]): number;
+  countPromptTokens(messages: readonly ChatMessage[], stopAbove?: number): Promise<number>;
 }
 
 export interface ChatModelProvider {

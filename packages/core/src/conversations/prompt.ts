@@ -27,10 +27,13 @@ export async function buildPrompt(
 ): Promise<Prompt> {
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
   const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
+  const emptyPromptTokens = await window.countPromptTokens([]);
   const newestFirst: ChatMessage[] = [];
-  let used = window.countPromptTokens([]);
+  let used = emptyPromptTokens;
   let startId: string | null = userMessageId;
   let full = false;
+  /** What is known of the user's message when it alone does not fit. */
+  let tooLong: TooLong | undefined;
   while (startId !== null && !full) {
     // One extra row: the last one only says where the next page starts.
     const rows = await ancestors(db, conversationId, startId, PAGE + 1);
@@ -38,33 +41,58 @@ export async function buildPrompt(
       // An empty reply (failed before its first token) says nothing to the model.
       if (row.content.length === 0) continue;
       const message: ChatMessage = { role: row.role, content: row.content };
-      const cost = window.countMessageTokens(message);
-      if (used + cost > budget) {
+      const room = budget - used;
+      const cost = await costWithin(window, message, room);
+      if (cost.tokens > room) {
+        if (newestFirst.length === 0) tooLong = { ...cost, room };
         full = true;
         break;
       }
-      used += cost;
+      used += cost.tokens;
       newestFirst.push(message);
     }
     startId = rows.length > PAGE ? (rows[PAGE]?.id ?? null) : null;
   }
   const messages = newestFirst.reverse();
   // Templates join messages in ways a per-message count cannot see: drop the oldest until it fits.
-  let promptTokens = window.countPromptTokens(messages);
+  let promptTokens = messages.length === 0 ? 0 : await window.countPromptTokens(messages, budget);
   while (messages.length > 1 && promptTokens > budget) {
     messages.shift();
-    promptTokens = window.countPromptTokens(messages);
+    promptTokens = await window.countPromptTokens(messages, budget);
   }
   if (messages.length === 0 || promptTokens > budget) {
-    const [row] = await ancestors(db, conversationId, userMessageId, 1);
-    const tokens = row === undefined ? 0 : window.countMessageTokens({ role: row.role, content: row.content });
+    const { isLowerBound, tokens, room } = tooLong ?? {
+      isLowerBound: false,
+      tokens: 0,
+      room: budget - emptyPromptTokens,
+    };
     return {
       ok: false,
       reason:
-        `The message is ${tokens} tokens long; this model reads at most ${budget} at once ` +
-        `(a ${window.contextTokens}-token context, less room for the reply). Shorten it or use a model with a larger context.`,
+        `The message is ${isLowerBound ? `at least ${tokens}` : `more than ${room}`} tokens long; this model reads at most ` +
+        `${budget} at once (a ${window.contextTokens}-token context, less room for the reply). ` +
+        "Shorten it or use a model with a larger context.",
     };
   }
   const maxTokens = Math.max(1, Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS));
   return { ok: true, messages, maxTokens, contextMessages: messages.length };
+}
+
+interface TooLong {
+  /** True when `tokens` is the cheap bound from the text's bytes; otherwise counting stopped above `room`. */
+  isLowerBound: boolean;
+  tokens: number;
+  room: number;
+}
+
+/**
+ * A message's tokens, or a number above `room` when it cannot fit there. A text too long for the room
+ * by its bytes alone is not tokenized at all (a 400 KB message cost seconds of tokenizing to learn that
+ * it cannot fit); otherwise counting stops once it passes the room, so a prompt never costs more
+ * tokenizing than the context holds.
+ */
+async function costWithin(window: ContextWindow, message: ChatMessage, room: number) {
+  const lowerBound = Math.ceil(Buffer.byteLength(message.content) / window.maxTokenBytes);
+  if (lowerBound > room) return { isLowerBound: true, tokens: lowerBound };
+  return { isLowerBound: false, tokens: await window.countMessageTokens(message, room) };
 }

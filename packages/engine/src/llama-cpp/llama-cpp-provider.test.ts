@@ -79,11 +79,43 @@ describe("LlamaCppProvider on a generated model", () => {
     const { finish } = await collect(provider.streamChat({ model: "tiny", messages, maxTokens: 4 }));
     // node-llama-cpp's meter books the prompt's last token with the first generated one.
     const evaluated = finish?.usage.promptTokens as number;
-    expect(window.countPromptTokens(messages) - evaluated).toBeGreaterThanOrEqual(0);
-    expect(window.countPromptTokens(messages) - evaluated).toBeLessThanOrEqual(1);
-    const each = messages.map((message) => window.countMessageTokens(message));
+    const counted = await window.countPromptTokens(messages);
+    expect(counted - evaluated).toBeGreaterThanOrEqual(0);
+    expect(counted - evaluated).toBeLessThanOrEqual(1);
+    const each = await Promise.all(messages.map((message) => window.countMessageTokens(message)));
     expect(each.every((tokens) => tokens > 0)).toBe(true);
-    expect(window.countPromptTokens([]) + each.reduce((a, b) => a + b, 0)).toBe(window.countPromptTokens(messages));
+    expect((await window.countPromptTokens([])) + each.reduce((a, b) => a + b, 0)).toBe(counted);
+  });
+
+  describe("counting long and pathological text", () => {
+    const texts = {
+      "a run of é": "é".repeat(20_000),
+      "combining marks": "e\u0301".repeat(10_000),
+      emoji: "😀".repeat(10_000),
+      "mixed scripts": "héllo мир 世界 مرحبا 😀 ".repeat(1000),
+      prose: "hello world how are you ".repeat(1000),
+    };
+
+    it.each(Object.entries(texts))("never counts fewer tokens than the model reads: %s", async (_, content) => {
+      const window = await provider.contextWindow("tiny");
+      const sliced = await window.countMessageTokens({ role: "user", content });
+      const model = await provider.llama.loadModel({ modelPath: join(modelsDir, "tiny.gguf") });
+      const whole = model.tokenize(content).length;
+      await model.dispose();
+      expect(sliced).toBeGreaterThanOrEqual(whole);
+      // A little over: the slack per cut, the template around the text.
+      expect(sliced - whole).toBeLessThanOrEqual(2 * Math.ceil(content.length / 2048) + 8);
+      // The cheap bound from bytes is a true lower bound.
+      expect(Math.ceil(Buffer.byteLength(content) / window.maxTokenBytes)).toBeLessThanOrEqual(whole);
+    });
+
+    it("stops counting once the count passes the room it was given", async () => {
+      const window = await provider.contextWindow("tiny");
+      const message = { role: "user" as const, content: "é".repeat(100_000) };
+      const counted = await window.countMessageTokens(message, 1000);
+      expect(counted).toBeGreaterThan(1000);
+      expect(counted).toBeLessThan(10_000);
+    });
   });
 
   it("rejects an unknown model, naming the ones there are", async () => {

@@ -22,7 +22,9 @@ import type {
 } from "../language-model.ts";
 import { NoSuchModelError } from "../no-such-model-error.ts";
 import { chooseThreads } from "./choose-threads.ts";
+import { countTokens } from "./count-tokens.ts";
 import { type GgufFile, listGgufModels } from "./list-gguf-models.ts";
+import { maxTokenBytes } from "./max-token-bytes.ts";
 import { PushQueue } from "./push-queue.ts";
 import { Slots } from "./slots.ts";
 
@@ -49,6 +51,8 @@ interface LoadedModel {
    * wrappers) took 130–230 ms, which LlamaChat would otherwise spend on every request.
    */
   chatWrapper: ChatWrapper;
+  /** See ContextWindow.maxTokenBytes; read once from the vocabulary. */
+  maxTokenBytes: number;
   context: LlamaContext;
   slots: Slots;
   lastUsedAt: number;
@@ -105,16 +109,23 @@ export class LlamaCppProvider implements ChatModelProvider {
   }
 
   async contextWindow(modelId: string): Promise<ContextWindow> {
-    const { model, context, chatWrapper } = await this.#use(modelId);
+    const loaded = await this.#use(modelId);
+    const { model, context, chatWrapper } = loaded;
     // The wrapper the chats use, so the count is of what is evaluated.
-    const countPromptTokens = (messages: readonly ChatMessage[]) =>
-      chatWrapper.generateContextState({ chatHistory: toHistory(messages) }).contextText.tokenize(model.tokenizer)
-        .length;
-    const emptyPrompt = countPromptTokens([]);
+    const countPromptTokens = (messages: readonly ChatMessage[], stopAbove?: number) =>
+      countTokens(
+        chatWrapper.generateContextState({ chatHistory: toHistory(messages) }).contextText,
+        model.tokenizer,
+        stopAbove,
+      );
+    const emptyPrompt = await countPromptTokens([]);
     return {
       contextTokens: context.contextSize,
+      maxTokenBytes: loaded.maxTokenBytes,
       countPromptTokens,
-      countMessageTokens: (message) => countPromptTokens([message]) - emptyPrompt,
+      countMessageTokens: async (message, stopAbove) =>
+        (await countPromptTokens([message], stopAbove === undefined ? undefined : stopAbove + emptyPrompt)) -
+        emptyPrompt,
     };
   }
 
@@ -232,6 +243,7 @@ export class LlamaCppProvider implements ChatModelProvider {
         file,
         model,
         chatWrapper,
+        maxTokenBytes: maxTokenBytes(model),
         context,
         slots: new Slots(this.options.sequencesPerModel),
         lastUsedAt: Date.now(),
