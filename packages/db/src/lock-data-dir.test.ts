@@ -61,6 +61,34 @@ function livePid(): number {
   return child.pid as number;
 }
 
+/** A live process that is not Hearth, nor even Node: what a stale lock's pid names after a reboot. */
+function unrelatedPid(): number {
+  const child = spawn("sleep", ["60"]);
+  children.push(child);
+  return child.pid as number;
+}
+
+/** This boot's id, which a lock file records next to its process's start time. */
+const bootId = () => readFile("/proc/sys/kernel/random/boot_id", "utf8").then((id) => id.trim());
+
+/** A process holding a real lock on the test's dir, until the test ends. */
+async function otherLockHolder(): Promise<number> {
+  const script = [
+    `const { lockDataDir } = await import(${JSON.stringify(LOCK_MODULE)});`,
+    `await lockDataDir(${JSON.stringify(dir)});`,
+    "console.log('locked');",
+    "setInterval(() => {}, 1000);",
+  ].join("\n");
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: REPO_ROOT });
+  children.push(child);
+  const [line] = await Promise.race([
+    once(createInterface({ input: child.stdout }), "line"),
+    once(child, "exit").then(() => [undefined]),
+  ]);
+  expect(line).toBe("locked");
+  return child.pid as number;
+}
+
 async function writeLockFile(holder: Partial<LockHolder>): Promise<string> {
   const lockFile = join(dir, "hearth.lock");
   await writeFile(
@@ -134,6 +162,45 @@ describe("lockDataDir", () => {
     await writeFile(join(dir, "hearth.lock"), "");
     const taken = await lock();
     expect((await readHolder(taken.lockFile)).pid).toBe(process.pid);
+  });
+
+  // Issue #6: after a reboot, or in a container where every start is pid 1, a stale lock's pid
+  // often belongs to a live process that has nothing to do with Hearth.
+  describe.runIf(process.platform === "linux")("where /proc tells processes apart", () => {
+    it("records the boot id and this process's start time", async () => {
+      const taken = await lock();
+      expect(await readHolder(taken.lockFile)).toMatchObject({
+        bootId: await bootId(),
+        processStart: expect.stringMatching(/^\d+$/),
+      });
+    });
+
+    it("takes over a lock naming a live unrelated process that started after the lock was written", async () => {
+      const lockFile = await writeLockFile({ pid: unrelatedPid(), bootId: await bootId(), processStart: "1" });
+      await lock();
+      expect((await readHolder(lockFile)).pid).toBe(process.pid);
+    });
+
+    it("takes over a lock written before the last reboot, even by pid 1, which is alive", async () => {
+      for (const pid of [1, unrelatedPid()]) {
+        const lockFile = await writeLockFile({ pid, bootId: "an-earlier-boot", processStart: "1" });
+        const taken = await lockDataDir(dir);
+        expect((await readHolder(lockFile)).pid).toBe(process.pid);
+        await taken.release();
+      }
+    });
+
+    it("takes over a lock in the older format naming a live process that is not Node", async () => {
+      const lockFile = await writeLockFile({ pid: unrelatedPid() });
+      await lock();
+      expect((await readHolder(lockFile)).pid).toBe(process.pid);
+    });
+
+    it("refuses the lock of another process that really holds it", async () => {
+      const pid = await otherLockHolder();
+      const error = await lockError();
+      expect(error.holder.pid).toBe(pid);
+    });
   });
 
   it("respects a lock written on another host even if no such pid runs here", async () => {

@@ -2,12 +2,20 @@ import { randomUUID } from "node:crypto";
 import { link, mkdir, open, readFile, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { identifyProcess } from "./identify-process.ts";
 
 /** Who holds a data dir, as written in its lock file. */
 export interface LockHolder {
   pid: number;
   hostname: string;
   startedAt: string;
+  /**
+   * Which process `pid` was, where the system says (Linux's /proc): the kernel's boot id and the
+   * process's start time since boot. A pid is reused after a reboot, and in a container every start
+   * is pid 1; together they name one process for good. Absent in locks from older versions.
+   */
+  bootId?: string;
+  processStart?: string;
 }
 
 export class DataDirLockedError extends Error {
@@ -42,12 +50,13 @@ const heldByThisProcess = new Set<string>();
 /**
  * Takes an exclusive lock on `dataDir` with a lock file, as PostgreSQL does with postmaster.pid.
  * PGlite takes none, and two instances on one dir silently lose writes. A lock whose process is
- * gone (killed, crashed) is stale and taken over.
+ * gone (killed, crashed, or the machine rebooted) is stale and taken over, even when an unrelated
+ * process now has its pid.
  */
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const dir = resolve(dataDir);
   const lockFile = join(dir, LOCK_FILE_NAME);
-  const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const me = await thisProcess();
   if (heldByThisProcess.has(dir)) throw new DataDirLockedError(dir, me, lockFile);
   heldByThisProcess.add(dir);
   const content = `${JSON.stringify(me)}\n`;
@@ -61,7 +70,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       }
       const existing = await readLock(lockFile);
       if (existing === "missing") continue;
-      if (existing.holder !== undefined && isAlive(existing.holder)) {
+      if (existing.holder !== undefined && (await isAlive(existing.holder))) {
         throw new DataDirLockedError(dir, existing.holder, lockFile);
       }
       await takeOver(lockFile, existing.text);
@@ -109,24 +118,51 @@ async function readLock(file: string): Promise<{ text: string; holder: LockHolde
   try {
     const parsed = JSON.parse(text) as Partial<LockHolder>;
     if (typeof parsed.pid !== "number" || typeof parsed.hostname !== "string") return { text, holder: undefined };
-    return { text, holder: { pid: parsed.pid, hostname: parsed.hostname, startedAt: String(parsed.startedAt) } };
+    const holder: LockHolder = { pid: parsed.pid, hostname: parsed.hostname, startedAt: String(parsed.startedAt) };
+    if (typeof parsed.bootId === "string" && typeof parsed.processStart === "string") {
+      holder.bootId = parsed.bootId;
+      holder.processStart = parsed.processStart;
+    }
+    return { text, holder };
   } catch {
     return { text, holder: undefined };
   }
 }
 
-function isAlive(holder: LockHolder): boolean {
+async function isAlive(holder: LockHolder): Promise<boolean> {
   // A lock written on another host (a shared volume) cannot be checked from here: respect it.
   if (holder.hostname !== hostname()) return true;
   // Our own pid in a lock this process does not hold is a previous run's (a container restarts as
   // pid 1 each time).
   if (holder.pid === process.pid) return false;
+  let isOtherUsers = false;
   try {
     process.kill(holder.pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+    isOtherUsers = true;
   }
+  // The pid runs, but it may be another process's now, as PostgreSQL checks for postmaster.pid.
+  const running = await identifyProcess(holder.pid);
+  // No /proc (macOS), or one that hides other users' processes: a live pid is all we can know.
+  if (running === undefined || (running === "gone" && isOtherUsers)) return true;
+  if (running === "gone") return false;
+  if (holder.bootId !== undefined && holder.processStart !== undefined) {
+    return holder.bootId === running.bootId && holder.processStart === running.processStart;
+  }
+  // A lock from a version that recorded no identity: only a Node process can be Hearth.
+  return running.isNode;
+}
+
+/** This process, as a lock file names it. */
+async function thisProcess(): Promise<LockHolder> {
+  const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const identity = await identifyProcess(process.pid);
+  if (identity !== undefined && identity !== "gone") {
+    me.bootId = identity.bootId;
+    me.processStart = identity.processStart;
+  }
+  return me;
 }
 
 /**
@@ -136,12 +172,12 @@ function isAlive(holder: LockHolder): boolean {
  */
 async function takeOver(lockFile: string, staleText: string): Promise<void> {
   const claim = `${lockFile}.takeover`;
-  const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const me = await thisProcess();
   if (!(await createExclusively(claim, `${JSON.stringify(me)}\n`))) {
     const claimant = await readLock(claim);
     if (claimant === "missing") return;
     // A claim is held for a moment; one left by a process that died would block every start.
-    if (claimant.holder === undefined || !isAlive(claimant.holder)) await unlink(claim).catch(() => {});
+    if (claimant.holder === undefined || !(await isAlive(claimant.holder))) await unlink(claim).catch(() => {});
     else await delay(10);
     return;
   }
