@@ -11,7 +11,7 @@ import { BlockList, isIP } from "node:net";
 /** `server.trustProxy`: off, on (one proxy), a number of proxy hops, or the proxies' addresses/CIDR blocks. */
 export type TrustProxySetting = boolean | number | string[];
 
-export interface ForwardedClient {
+interface ForwardedClient {
   /** The client's address; undefined when the request came over no socket (in-process tests). */
   ip: string | undefined;
   /** Whether the peer on the socket is a trusted proxy, so its `X-Forwarded-Proto` may be believed. */
