@@ -36,6 +36,7 @@ export interface AppDependencies {
   database: () => Database | undefined;
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
+  revocations: AppVariables["revocations"];
 }
 
 declare module "hono" {
@@ -64,6 +65,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       engine: deps.engine,
       chat: deps.chat,
       limits: config.limits,
+      revocations: deps.revocations,
       accounts: {
         cookieName: config.auth.cookieName,
         session: { idleSeconds: config.auth.sessionIdleSeconds, absoluteSeconds: config.auth.sessionAbsoluteSeconds },

@@ -5,11 +5,12 @@ import {
   Generations,
   type Logger,
   type ReplyEngine,
+  StreamRegistry,
 } from "@hearth/core";
 import type { Config } from "./config.ts";
 import type { Metrics } from "./metrics.ts";
 
-/** The event bus, the reply writer and the stream settings, as configured. */
+/** The event bus, the reply writer, the open streams and their settings, as configured. */
 export function createChatRuntime(deps: {
   config: Config;
   logger: Logger;
@@ -36,6 +37,14 @@ export function createChatRuntime(deps: {
       maxBufferedBytes: config.chat.streamBufferBytes,
       stallTimeoutMs: config.chat.streamStallSeconds * 1000,
     },
+    streams: new StreamRegistry({
+      clock: deps.clock,
+      logger: deps.logger,
+      settings: {
+        checkIntervalMs: config.chat.streamAuthCheckSeconds * 1000,
+        session: { idleSeconds: config.auth.sessionIdleSeconds, absoluteSeconds: config.auth.sessionAbsoluteSeconds },
+      },
+    }),
     streamMetrics: { opened: () => metrics.streamOpened(), closed: (reason) => metrics.streamClosed(reason) },
   };
 }

@@ -109,6 +109,11 @@ export const ConfigSchema = z.strictObject({
         .default(256 * 1024),
       /** A client that takes nothing for this long while events wait is disconnected. */
       streamStallSeconds: seconds(30),
+      /**
+       * How often each open event stream's session or API key is checked again: a stream whose
+       * credential ended (on any node) ends within this. Revocations on this node end streams at once.
+       */
+      streamAuthCheckSeconds: seconds(5),
     })
     .prefault({}),
   /** What one user may hold or do; an admin can raise or lower each for one user (PUT /api/admin/users/{id}/limits). */

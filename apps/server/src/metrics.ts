@@ -52,7 +52,7 @@ export function createMetrics(): Metrics {
   });
   const streamsClosed = new Counter({
     name: "hearth_sse_streams_closed_total",
-    help: "Event streams closed, by reason (client-gone, slow-client, failed)",
+    help: "Event streams closed, by reason (client-gone, slow-client, failed, revoked: its session or API key ended)",
     labelNames: ["reason"],
     registers: [registry],
   });

@@ -1,9 +1,11 @@
 import type { AddressInfo } from "node:net";
 import {
   type Clock,
+  createRevocations,
   interruptUnfinishedReplies,
   type Logger,
   migrations,
+  pruneEventStreams,
   pruneEvents,
   pruneRateLimits,
   pruneSessions,
@@ -14,6 +16,7 @@ import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } f
 import type { LlamaCppProvider } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.ts";
+import { answerClientError } from "./client-error.ts";
 import { createChatRuntime } from "./chat-runtime.ts";
 import type { Config } from "./config.ts";
 import { EngineHolder } from "./engine-holder.ts";
@@ -40,6 +43,8 @@ export interface RunningHearth {
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** Stream rows stop counting once a few checks were missed; they are deleted well after, by then surely orphaned. */
+const STALE_STREAM_RETENTION_MS = 60 * 60 * 1000;
 
 /**
  * Starts Hearth: takes the data-dir lock, listens at once (so /healthz and /readyz answer), then
@@ -75,7 +80,9 @@ export async function startHearth({
       return replyEngine === undefined ? started : replyEngine(started);
     },
   });
-  const app = createApp({ config, logger, clock, metrics, database: () => db, engine, chat });
+  const revocations = createRevocations();
+  revocations.subscribe((revocation) => chat.streams.revoke(revocation));
+  const app = createApp({ config, logger, clock, metrics, database: () => db, engine, chat, revocations });
   let server: ServerType;
   try {
     server = await listen(app.fetch, config.server.host, config.server.port);
@@ -115,9 +122,24 @@ export async function startHearth({
       pruneSessions(db, now),
       pruneRateLimits(db, new Date(now.getTime() - RATE_LIMIT_RETENTION_MS)),
       pruneEvents(db, new Date(now.getTime() - config.chat.eventRetentionSeconds * 1000)),
+      pruneEventStreams(db, new Date(now.getTime() - STALE_STREAM_RETENTION_MS)),
     ]).catch((error: unknown) => logger.warn({ err: error }, "housekeeping failed"));
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
+
+  // Ends the streams whose session or API key ended, wherever it was revoked.
+  let isCheckingStreams = false;
+  const streamCheck = setInterval(() => {
+    if (db === undefined || isCheckingStreams) return;
+    isCheckingStreams = true;
+    chat.streams
+      .check(db)
+      .catch((error: unknown) => logger.warn({ err: error }, "checking the event streams' credentials failed"))
+      .finally(() => {
+        isCheckingStreams = false;
+      });
+  }, config.chat.streamAuthCheckSeconds * 1000);
+  streamCheck.unref();
 
   return {
     url,
@@ -125,6 +147,7 @@ export async function startHearth({
     idle: () => chat.generations.idle(),
     async close() {
       clearInterval(housekeeping);
+      clearInterval(streamCheck);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();
@@ -147,6 +170,7 @@ function listen(
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = createAdaptorServer({ fetch });
+    server.on("clientError", answerClientError);
     server.once("error", reject);
     server.listen(port, hostname, () => {
       server.off("error", reject);

@@ -3,6 +3,7 @@ export { authenticate, CSRF_HEADER, requireAdmin } from "./accounts/authenticate
 export type { LoginPolicy } from "./accounts/login.ts";
 export type { Principal } from "./accounts/principal.ts";
 export type { AccountsProblem } from "./accounts/problems.ts";
+export { createRevocations, type Revocation, type Revocations } from "./accounts/revocations.ts";
 export { sessionRoutes } from "./accounts/session-routes.ts";
 export type { SessionPolicy } from "./accounts/sessions.ts";
 export { pruneSessions } from "./accounts/sessions.ts";
@@ -23,6 +24,7 @@ export {
 export { messageRoutes } from "./conversations/message-routes.ts";
 export type { ConversationsProblem } from "./conversations/problems.ts";
 export { conversationRoutes } from "./conversations/routes.ts";
+export { pruneEventStreams, StreamRegistry } from "./conversations/stream-registry.ts";
 export type { AccountsSettings, AppEnv, AppVariables, EngineAccess } from "./http/app-env.ts";
 export { createRouter } from "./http/create-router.ts";
 export { authProblemResponses, jsonContent, Problem as ProblemSchema } from "./http/route-helpers.ts";

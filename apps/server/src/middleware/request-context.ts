@@ -14,6 +14,7 @@ export interface RequestContextOptions {
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
   limits: AppVariables["limits"];
+  revocations: AppVariables["revocations"];
 }
 
 /**
@@ -31,6 +32,7 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     c.set("engine", options.engine);
     c.set("chat", options.chat);
     c.set("limits", options.limits);
+    c.set("revocations", options.revocations);
     c.set("principal", null);
     const client = forwardedClient(c, findClient);
     c.set("clientIp", client.ip);

@@ -17,10 +17,15 @@ export class EventStreamClient {
   #ended = false;
   #done: Promise<void> = Promise.resolve();
 
-  /** Opens `path` with the client's cookies; `lastEventId` is sent as Last-Event-ID. */
-  static async open(client: TestClient, path: string, lastEventId?: string): Promise<EventStreamClient> {
+  /** Opens `path` with the client's cookies (and `extraHeaders`); `lastEventId` is sent as Last-Event-ID. */
+  static async open(
+    client: TestClient,
+    path: string,
+    lastEventId?: string,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<EventStreamClient> {
     const stream = new EventStreamClient();
-    const headers: Record<string, string> = { Accept: "text/event-stream" };
+    const headers: Record<string, string> = { Accept: "text/event-stream", ...extraHeaders };
     if (client.cookies.size > 0) {
       headers.Cookie = [...client.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
     }
@@ -52,6 +57,24 @@ export class EventStreamClient {
       if (this.#ended) throw new Error(`stream ended before the condition held: ${JSON.stringify(this.events)}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting on the stream: ${JSON.stringify(this.events.slice(-5))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, left);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#waiters.add(done);
+      });
+    }
+    return this.events;
+  }
+
+  /** Resolves once the server has ended the stream; fails after `timeoutMs`. */
+  async waitForEnd(timeoutMs = 20_000): Promise<ServerSentEvent[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#ended) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the stream did not end within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, left);
         function done() {

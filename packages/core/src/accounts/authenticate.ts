@@ -7,7 +7,7 @@ import type { Principal } from "./principal.ts";
 import { accountsProblems } from "./problems.ts";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie.ts";
 import { authenticateSession } from "./sessions.ts";
-import { csrfTokenFor, isSameSecret } from "./tokens.ts";
+import { csrfTokenFor, hashToken, isSameSecret } from "./tokens.ts";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export const CSRF_HEADER = "X-CSRF-Token";
@@ -46,7 +46,7 @@ async function resolvePrincipal(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Pr
     c.header(CSRF_HEADER, csrfToken);
   }
   // CSRF is checked against the token the client presented: that is the one whose CSRF token it holds.
-  return { via: "session", user: session.user, sessionToken: token, csrfToken };
+  return { via: "session", user: session.user, sessionToken: token, sessionId: hashToken(session.token), csrfToken };
 }
 
 /** Requires a signed-in user; a cookie-authenticated mutation must also carry the CSRF token. */

@@ -7,6 +7,8 @@ export type Principal =
       user: UserRow;
       /** The token the client presented. */
       sessionToken: string;
+      /** The session as it now stands (its token's hash; after a rotation, the new token's). */
+      sessionId: string;
       /** The CSRF token of the session as it now stands (after a rotation, the new one's). */
       csrfToken: string;
     }

@@ -56,7 +56,10 @@ export const sessionRoutes = createRouter()
     const client = { ip: c.var.clientIp, userAgent: c.req.header("User-Agent") };
     const { user, session } = unwrap(await logIn(db, c.req.valid("json"), client, accounts, clock.now()));
     // A new token at every login: a session fixed by someone else before login is never elevated.
-    if (principal?.via === "session") await revokeSession(db, principal.sessionToken);
+    if (principal?.via === "session") {
+      await revokeSession(db, principal.sessionToken);
+      c.var.revocations.announce({ via: "session", sessionId: principal.sessionId });
+    }
     setSessionCookie(c, session.token, session.expiresAt);
     c.var.logger.info({ userId: user.id }, "signed in");
     return c.json({ user, csrfToken: csrfTokenFor(session.token) }, 200);
@@ -68,7 +71,10 @@ export const sessionRoutes = createRouter()
   })
   .openapi(logout, async (c) => {
     const principal = currentPrincipal(c);
-    if (principal.via === "session") await revokeSession(c.var.db, principal.sessionToken);
+    if (principal.via === "session") {
+      await revokeSession(c.var.db, principal.sessionToken);
+      c.var.revocations.announce({ via: "session", sessionId: principal.sessionId });
+    }
     clearSessionCookie(c);
     return c.body(null, 204);
   });

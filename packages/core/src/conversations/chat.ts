@@ -4,6 +4,7 @@ import type { LimitProblem } from "../limits/problems.ts";
 import { checkStorageQuota } from "../limits/storage.ts";
 import type { UserLimits } from "../limits/user-limits.ts";
 import { fail, ok, type Result } from "../problems.ts";
+import type { EventStreamCloseReason } from "./event-stream.ts";
 import { appendEvents, type ConversationEvent, type EventBus, newEvent } from "./events.ts";
 import type { Generations } from "./generations.ts";
 import {
@@ -20,6 +21,7 @@ import {
 import { type ConversationsProblem, conversationsProblems as problems } from "./problems.ts";
 import type { Exchange, Message, MessagePath, SendMessageInput } from "./schema.ts";
 import { COLUMNS as CONVERSATION_COLUMNS, type ConversationRow, conversationUpdatedEvent } from "./service.ts";
+import type { StreamRegistry } from "./stream-registry.ts";
 
 /** What the conversation routes need besides the request. */
 export interface ChatRuntime {
@@ -30,9 +32,11 @@ export interface ChatRuntime {
   /** Replies one user may have pending or streaming at once, so nobody can fill the model's queue. */
   maxRepliesInProgress: number;
   stream: EventStreamSettings;
+  /** This node's open event streams: their credentials are re-checked, and each user's are counted. */
+  streams: StreamRegistry;
   streamMetrics?: {
     opened: () => void;
-    closed: (reason: "client-gone" | "slow-client" | "failed") => void;
+    closed: (reason: EventStreamCloseReason) => void;
   };
 }
 

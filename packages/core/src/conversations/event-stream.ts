@@ -8,6 +8,9 @@ const PAGE = 200;
 const RETRY_MS = 2000;
 const encoder = new TextEncoder();
 
+/** Why a stream ended: the client left, could not keep up, the log could not be read, or its credential ended. */
+export type EventStreamCloseReason = "client-gone" | "slow-client" | "failed" | "revoked";
+
 export interface EventStreamOptions {
   db: Database;
   bus: EventBus;
@@ -18,7 +21,12 @@ export interface EventStreamOptions {
   settings: EventStreamSettings;
   /** Called once when the stream opens and once when it ends, with why. */
   onOpen?: () => void;
-  onClose?: (reason: "client-gone" | "slow-client" | "failed") => void;
+  onClose?: (reason: EventStreamCloseReason) => void;
+  /**
+   * Ends the stream when aborted (its credential ended): the client is sent `stream.closed` with the
+   * signal's reason, and nothing committed after that.
+   */
+  signal?: AbortSignal;
   /**
    * Drops the connection. Erroring the stream is not enough for a client that reads nothing: the
    * HTTP server waits for the socket to drain before it reads the stream again, so it never sees it.
@@ -56,18 +64,25 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
   };
   const hasRoom = () => (controller.desiredSize ?? 0) > 0;
 
-  const close = (reason: "client-gone" | "slow-client" | "failed", error?: unknown) => {
+  const close = (reason: EventStreamCloseReason, error?: unknown) => {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
     clearTimeout(stall);
     unsubscribe();
-    if (reason !== "client-gone") {
+    options.signal?.removeEventListener("abort", onAbort);
+    if (reason === "revoked") {
+      enqueue(`event: stream.closed\ndata: ${JSON.stringify({ reason: String(options.signal?.reason) })}\n\n`);
+      controller.close();
+      // A client that reads nothing would keep its connection (though no event reaches it any more).
+      setTimeout(() => options.dropConnection?.(), settings.stallTimeoutMs).unref();
+    } else if (reason !== "client-gone") {
       if (options.dropConnection) options.dropConnection();
       else controller.error(error ?? new Error(reason));
     }
     options.onClose?.(reason);
   };
+  const onAbort = () => close("revoked");
 
   const waitForRoom = () => {
     stall ??= setTimeout(() => {
@@ -113,11 +128,17 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
     {
       async start(streamController) {
         controller = streamController;
+        options.onOpen?.();
+        if (options.signal?.aborted) {
+          close("revoked");
+          return;
+        }
+        options.signal?.addEventListener("abort", onAbort, { once: true });
         // Subscribed before the log is read, so nothing falls between the two.
         unsubscribe = bus.subscribe(conversationId, onLive);
-        options.onOpen?.();
         try {
           const bounds = await eventLogBounds(db, conversationId);
+          if (closed) return;
           knownId = Math.max(knownId, bounds.lastEventId);
           enqueue(`retry: ${RETRY_MS}\n\n`);
           const wanted = options.lastEventId;

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { currentPrincipal } from "../accounts/authenticate.ts";
+import { heldCredentialOf } from "../accounts/held-credentials.ts";
 import { IdParam } from "../accounts/schema.ts";
 import { createRouter } from "../http/create-router.ts";
 import {
@@ -15,6 +16,7 @@ import {
   unprocessableResponse,
 } from "../http/route-helpers.ts";
 import { countPerMinute } from "../limits/count-per-minute.ts";
+import { limitsFor } from "../limits/user-limits.ts";
 import { raise, unwrap, validationFailed } from "../problems.ts";
 import { activateMessage, cancelReply, editMessage, regenerateReply, sendMessage } from "./chat.ts";
 import { openEventStream } from "./event-stream.ts";
@@ -87,7 +89,9 @@ const events = createRoute({
     "`message.error` `{messageId, status, error}`, `conversation.updated`, and `conversation.refetch` when the " +
     "events after Last-Event-ID are no longer kept. Ids are decimal and increase per conversation. " +
     "`Last-Event-ID: 0` replays every event still kept; without it the stream starts with the next event. " +
-    "A comment line is sent every 15 s.",
+    "A comment line is sent every 15 s. When the session or API key that opened the stream ends (signed out, " +
+    "revoked, user disabled), the stream ends within seconds with a `stream.closed` `{reason}` event. " +
+    "Each user may have `limits.eventStreams` streams open at once; one more is refused with 429 `limit-exceeded`.",
   ...asUser,
   request: {
     params: IdParam,
@@ -105,6 +109,7 @@ const events = createRoute({
     200: { description: "An event stream", content: { "text/event-stream": { schema: z.string() } } },
     ...authProblemResponses,
     404: notFoundResponse,
+    429: limitResponse,
   },
 });
 
@@ -196,20 +201,35 @@ export const messageRoutes = createRouter()
     return c.json(await messageTree(c.var.db, conversation.id, c.req.valid("query")), 200);
   })
   .openapi(events, async (c) => {
-    const { user } = currentPrincipal(c);
+    const principal = currentPrincipal(c);
+    const { user } = principal;
     const lastEventId = parseLastEventId(c.req.valid("header")["last-event-id"] ?? c.req.valid("query").lastEventId);
-    const conversation = unwrap(await getConversation(c.var.db, user.id, c.req.valid("param").id));
-    const { chat, logger } = c.var;
+    const { chat, logger, db } = c.var;
+    const conversation = unwrap(await getConversation(db, user.id, c.req.valid("param").id));
+    // Hono answers HEAD with this GET handler and drops the body unread and uncancelled: a stream
+    // opened for it would never end.
+    if (c.req.method === "HEAD") return c.body(null, 200, EVENT_STREAM_HEADERS);
+    const { eventStreams } = await limitsFor(db, user.id, c.var.limits);
+    const owner = { userId: user.id, credential: heldCredentialOf(principal) };
+    const ticket = unwrap(await chat.streams.admit(db, owner, eventStreams));
     const stream = openEventStream({
-      db: c.var.db,
+      db,
       bus: chat.bus,
       logger,
       conversationId: conversation.id,
       lastEventId,
       settings: chat.stream,
-      // @hono/node-server passes Node's response as c.env.outgoing.
-      dropConnection: () => (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing?.destroy(),
-      ...(chat.streamMetrics ? { onOpen: chat.streamMetrics.opened, onClose: chat.streamMetrics.closed } : {}),
+      signal: ticket.signal,
+      dropConnection: () => {
+        // @hono/node-server passes Node's response as c.env.outgoing.
+        const outgoing = (c.env as { outgoing?: { destroy(): void; writableFinished: boolean } } | undefined)?.outgoing;
+        if (outgoing !== undefined && !outgoing.writableFinished) outgoing.destroy();
+      },
+      onOpen: () => chat.streamMetrics?.opened(),
+      onClose: (reason) => {
+        ticket.release();
+        chat.streamMetrics?.closed(reason);
+      },
     });
     return c.body(stream, 200, EVENT_STREAM_HEADERS);
   })

@@ -74,4 +74,20 @@ CREATE TABLE conversation_events (
 CREATE INDEX conversation_events_created_at ON conversation_events (created_at);
 `,
   },
+  {
+    id: "0006-event-streams",
+    sql: `
+-- One row per open event stream, on any node, so a user's streams are counted across nodes. The
+-- node holding a stream refreshes seen_at every few seconds and deletes the row when it closes; the
+-- rows of a node that died stop counting once stale, and housekeeping deletes them.
+CREATE TABLE event_streams (
+  id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  opened_at timestamptz NOT NULL,
+  seen_at timestamptz NOT NULL
+);
+CREATE INDEX event_streams_user_id_seen_at ON event_streams (user_id, seen_at);
+CREATE INDEX event_streams_seen_at ON event_streams (seen_at);
+`,
+  },
 ];

@@ -2,6 +2,7 @@ import type { Database } from "@hearth/db";
 import type { LlamaCppProvider, LocalBuildStatus } from "@hearth/engine";
 import type { LoginPolicy } from "../accounts/login.ts";
 import type { Principal } from "../accounts/principal.ts";
+import type { Revocations } from "../accounts/revocations.ts";
 import type { Clock } from "../clock.ts";
 import type { ChatRuntime } from "../conversations/chat.ts";
 import type { UserLimits } from "../limits/user-limits.ts";
@@ -26,6 +27,8 @@ export interface AppVariables {
   chat: ChatRuntime;
   /** The configured per-user limits; `limitsFor` applies an admin's overrides for one user. */
   limits: UserLimits;
+  /** Where a route that revokes a credential says so, so this node's streams held with it end at once. */
+  revocations: Revocations;
 }
 
 export interface EngineAccess {
