@@ -18,6 +18,10 @@ export type CommonProblem =
   | { code: "route-not-found"; detail: string; method: string; path: string }
   | { code: "rate-limited"; detail: string; retryAfterSeconds: number }
   | { code: "service-starting"; detail: string }
+  /** Rejected by Node's HTTP parser before any route saw it: an unknown method, a broken request line. */
+  | { code: "malformed-request"; detail: string }
+  | { code: "headers-too-large"; detail: string }
+  | { code: "request-timeout"; detail: string }
   /** A per-user cap was reached (see limits/user-limits.ts); `value` is the user's limit. */
   | { code: "limit-exceeded"; detail: string; limit: keyof UserLimits; value: number; retryAfterSeconds?: number }
   | { code: "storage-quota-exceeded"; detail: string; limit: "storageBytes"; value: number; usedBytes: number };

@@ -11,6 +11,9 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "route-not-found": { status: 404, title: "Not found" },
   "rate-limited": { status: 429, title: "Too many requests" },
   "service-starting": { status: 503, title: "Starting" },
+  "malformed-request": { status: 400, title: "Bad request" },
+  "headers-too-large": { status: 431, title: "Request header fields too large" },
+  "request-timeout": { status: 408, title: "Request timeout" },
   "limit-exceeded": { status: 429, title: "Limit reached" },
   "storage-quota-exceeded": { status: 413, title: "Storage quota exceeded" },
   "setup-already-done": { status: 409, title: "Already set up" },
@@ -50,4 +53,18 @@ export function problemResponse(c: Context, problem: Problem | { code: "internal
     headers["Retry-After"] = String(problem.retryAfterSeconds);
   }
   return c.newResponse(JSON.stringify(body), status, headers);
+}
+
+/**
+ * A problem's status, title and problem+json body, for the answers written straight to the socket,
+ * where there is no Hono context: requests Node's HTTP parser rejects (client-error.ts).
+ */
+export function renderProblem(problem: Problem): { status: number; title: string; body: string } {
+  const { status, title } = HTTP[problem.code];
+  const { code, detail, ...facts } = problem;
+  return {
+    status,
+    title,
+    body: JSON.stringify({ type: `urn:hearth:problem:${code}`, title, status, detail, code, ...facts }),
+  };
 }
