@@ -65,7 +65,8 @@ describe("per-user limits (issue: harden the core, item 3)", () => {
     expect(response.status).toBe(200);
     return response.body;
   };
-  const createKey = (client: TestClient, name = "key") => client.post<{ id: string }>("/api/api-keys", { name });
+  const createKey = (client: TestClient, name = "key") =>
+    client.post<{ id: string; detail?: string }>("/api/api-keys", { name });
 
   describe("API keys", () => {
     it("refuses a key past the cap with 429 limit-exceeded naming apiKeys and its value", async () => {

@@ -43,7 +43,8 @@ export async function createApiKey(
   return db.transaction(async (tx) => {
     await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [userId]);
     if ((await countApiKeys(tx, userId)) >= maxKeys) {
-      const whatToDo = "Revoke a key you no longer use (DELETE /api/api-keys/{id}), or ask an admin to raise the limit.";
+      const whatToDo =
+        "Revoke a key you no longer use (DELETE /api/api-keys/{id}), or ask an admin to raise the limit.";
       return fail(limitProblems.limitExceeded("apiKeys", maxKeys, whatToDo));
     }
     const { rows } = await tx.query<ApiKeyRow>(
