@@ -167,8 +167,10 @@ export async function cancelReply(ctx: Ctx, ownerId: string, messageId: string):
       ctx.clock.now(),
       {
         sql: `settle AS (UPDATE messages SET status = 'cancelled', updated_at = $4
-              WHERE id = $5 AND status IN ('pending', 'streaming'))`,
+              WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id)`,
         params: [messageId],
+        // A reply that ended meanwhile keeps its end, and the log claims no cancel.
+        requires: "settle",
       },
     );
     ctx.chat.bus.publish(events);

@@ -66,33 +66,40 @@ export function createInProcessEventBus(): EventBus {
  * row lock orders concurrent writers) and inserts the events under the ids it took. `prefix` may add
  * data-modifying CTEs that must commit with the events (the message change they report); parameters
  * $1–$4 are the conversation, the event types, their data and the time, so `prefix` starts at $5.
+ * When `requires` names one of those CTEs, nothing is logged unless it returned a row.
  */
-const appendSql = (prefix = "") => `
+const appendSql = (prefix = "", requires?: string) => `
 WITH ${prefix}
 bump AS (
   UPDATE conversations SET last_event_id = last_event_id + cardinality($2::text[])
-  WHERE id = $1 RETURNING last_event_id
+  WHERE id = $1 ${requires === undefined ? "" : `AND EXISTS (SELECT 1 FROM ${requires})`} RETURNING last_event_id
 )
 INSERT INTO conversation_events (conversation_id, id, type, data, created_at)
 SELECT $1, bump.last_event_id - cardinality($2::text[]) + e.ord, e.type, e.data, $4
 FROM bump, unnest($2::text[], $3::text[]) WITH ORDINALITY AS e (type, data, ord)
 RETURNING id`;
 
-/** Appends events to a conversation's log and returns them with their ids, in order. */
+/**
+ * Appends events to a conversation's log and returns them with their ids, in order. `also.requires`
+ * makes the events conditional on the change they report: a CTE of `also.sql` with `RETURNING` that
+ * must return a row, else nothing is logged and none are returned.
+ */
 export async function appendEvents(
   db: Queryable,
   conversationId: string,
   events: readonly NewEvent[],
   now: Date,
-  also?: { sql: string; params: readonly unknown[] },
+  also?: { sql: string; params: readonly unknown[]; requires?: string },
 ): Promise<ConversationEvent[]> {
-  const { rows } = await db.query<{ id: number }>(appendSql(also === undefined ? "" : `${also.sql},`), [
+  const sql = also === undefined ? appendSql() : appendSql(`${also.sql},`, also.requires);
+  const { rows } = await db.query<{ id: number }>(sql, [
     conversationId,
     events.map((event) => event.type),
     events.map((event) => event.data),
     now,
     ...(also?.params ?? []),
   ]);
+  if (rows.length === 0) return [];
   const ids = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
   return events.map((event, index) => ({ ...event, conversationId, id: ids[index] as number }));
 }

@@ -5,7 +5,8 @@ import type { Logger } from "../logger.ts";
 import { appendEvents, type EventBus, newEvent } from "./events.ts";
 import { findMessage } from "./messages.ts";
 import { buildPrompt } from "./prompt.ts";
-import { DEFAULT_TITLE, type MessageStatus } from "./schema.ts";
+import { type ReplyOutcome, ReplyWriter } from "./reply-writer.ts";
+import { DEFAULT_TITLE } from "./schema.ts";
 import { COLUMNS as CONVERSATION_COLUMNS, type ConversationRow, conversationUpdatedEvent } from "./service.ts";
 
 /** What generation needs of the engine (the llama.cpp provider, or one wrapping it). */
@@ -39,7 +40,18 @@ type StopCause = "cancel" | "shutdown";
 
 interface Running {
   controller: AbortController;
+  /** Set once the reply's final status is stored: a cancel then has nothing to stop (titling may go on). */
+  isSettled: boolean;
+  /** Resolves once the reply's final status is stored; never rejects. */
+  settled: Promise<void>;
+  /** Resolves once the reply and its titling are done; never rejects. */
   finished: Promise<void>;
+}
+
+/** What is known of a reply while it is written, kept when it ends early. */
+interface Progress {
+  usage?: TokenUsage;
+  contextMessages?: number;
 }
 
 const TITLE_MAX_TOKENS = 16;
@@ -76,21 +88,41 @@ export class Generations {
   /** Starts a reply in the background; its progress reaches clients as events. */
   start(db: Database, job: GenerationJob): void {
     const controller = new AbortController();
-    const finished = this.#run(db, job, controller.signal)
-      .catch((error: unknown) => this.deps.logger.error({ err: error, messageId: job.messageId }, "generation failed"))
-      .finally(() => this.#running.delete(job.messageId));
-    this.#running.set(job.messageId, { controller, finished });
+    const { signal } = controller;
+    const written = this.#write(db, job, signal).finally(() => {
+      running.isSettled = true;
+    });
+    const running: Running = {
+      controller,
+      isSettled: false,
+      settled: written.then(
+        () => undefined,
+        () => undefined,
+      ),
+      finished: written
+        .then(async (status) => {
+          if (status !== "done") return;
+          await this.#titleIfFirstExchange(db, job, signal).catch((error: unknown) =>
+            this.deps.logger.warn({ err: error, conversationId: job.conversationId }, "titling failed"),
+          );
+        })
+        .catch((error: unknown) =>
+          this.deps.logger.error({ err: error, messageId: job.messageId }, "generation failed"),
+        )
+        .finally(() => this.#running.delete(job.messageId)),
+    };
+    this.#running.set(job.messageId, running);
   }
 
   /**
-   * Stops a reply this process is writing and waits until its partial text is stored as `cancelled`.
-   * Returns false when this process is not writing it.
+   * Stops a reply this process is writing and waits until it is stored as `cancelled`, with its
+   * partial text. Returns false when this process is not writing it, or has already stored its end.
    */
   async cancel(messageId: string): Promise<boolean> {
     const running = this.#running.get(messageId);
-    if (running === undefined) return false;
+    if (running === undefined || running.isSettled) return false;
     running.controller.abort("cancel" satisfies StopCause);
-    await running.finished;
+    await running.settled;
     return true;
   }
 
@@ -106,43 +138,48 @@ export class Generations {
     await Promise.all(all.map((running) => running.finished));
   }
 
-  async #run(db: Database, job: GenerationJob, signal: AbortSignal): Promise<void> {
-    const { clock, settings } = this.deps;
-    const writer = new ReplyWriter(db, job, this.deps.bus, clock, settings.coalesceMs);
-    let usage: TokenUsage | undefined;
-    let contextMessages: number | undefined;
+  /**
+   * Writes a reply and stores how it ended. A stop (cancel or shutdown) that comes before the end is
+   * stored wins, whatever step it interrupts: an abort surfacing as an error from the engine, or a
+   * reply the engine finished meanwhile, still ends `cancelled` (or `interrupted`).
+   */
+  async #write(db: Database, job: GenerationJob, signal: AbortSignal): Promise<ReplyOutcome["status"]> {
+    const { bus, clock, settings } = this.deps;
+    const writer = new ReplyWriter(db, job, bus, clock, settings.coalesceMs);
+    const progress: Progress = {};
+    let outcome: ReplyOutcome;
     try {
-      const engine = await this.deps.engine();
-      const window = await engine.contextWindow(job.model);
-      const prompt = await buildPrompt(db, job.conversationId, job.userMessageId, window, settings.maxReplyTokens);
-      if (!prompt.ok) {
-        await writer.finish({ status: "error", error: prompt.reason });
-        return;
-      }
-      contextMessages = prompt.contextMessages;
-      const request: ChatRequest = { model: job.model, messages: prompt.messages, maxTokens: prompt.maxTokens, signal };
-      let stoppedBy: StopCause | undefined;
-      for await (const part of engine.streamChat(request)) {
-        if (part.type === "delta") writer.write(part.text);
-        else {
-          usage = part.usage;
-          if (part.stopReason === "abort") stoppedBy = signal.reason === "shutdown" ? "shutdown" : "cancel";
-        }
-      }
-      if (usage !== undefined) this.deps.metrics?.tokensGenerated(job.model, usage.completionTokens);
-      await writer.finish(
-        stoppedBy === "shutdown"
-          ? { status: "interrupted", error: "The server stopped during the reply.", usage, contextMessages }
-          : { status: stoppedBy === "cancel" ? "cancelled" : "done", usage, contextMessages },
-      );
+      outcome = await this.#generate(db, job, signal, writer, progress);
     } catch (error) {
-      this.deps.logger.warn({ err: error, messageId: job.messageId }, "reply failed");
-      await writer.finish({ status: "error", error: readableReason(error), usage, contextMessages });
-      return;
+      if (!signal.aborted) this.deps.logger.warn({ err: error, messageId: job.messageId }, "reply failed");
+      outcome = { status: "error", error: readableReason(error), ...progress };
     }
-    await this.#titleIfFirstExchange(db, job, signal).catch((error: unknown) =>
-      this.deps.logger.warn({ err: error, conversationId: job.conversationId }, "titling failed"),
-    );
+    if (signal.aborted) outcome = stopped(signal.reason, progress);
+    return writer.finish(outcome);
+  }
+
+  async #generate(
+    db: Database,
+    job: GenerationJob,
+    signal: AbortSignal,
+    writer: ReplyWriter,
+    progress: Progress,
+  ): Promise<ReplyOutcome> {
+    const { settings } = this.deps;
+    const engine = await this.deps.engine();
+    // Loading a model can take many seconds: a stop does not wait for it (the load goes on for later replies).
+    const window = await untilAborted(engine.contextWindow(job.model), signal);
+    const prompt = await buildPrompt(db, job.conversationId, job.userMessageId, window, settings.maxReplyTokens);
+    signal.throwIfAborted();
+    if (!prompt.ok) return { status: "error", error: prompt.reason };
+    progress.contextMessages = prompt.contextMessages;
+    const request: ChatRequest = { model: job.model, messages: prompt.messages, maxTokens: prompt.maxTokens, signal };
+    for await (const part of engine.streamChat(request)) {
+      if (part.type === "delta") writer.write(part.text);
+      else progress.usage = part.usage;
+    }
+    if (progress.usage !== undefined) this.deps.metrics?.tokensGenerated(job.model, progress.usage.completionTokens);
+    return { status: "done", ...progress };
   }
 
   /** After the first reply, the model names a conversation nobody has named. */
@@ -191,96 +228,21 @@ export class Generations {
   }
 }
 
-/**
- * Stores a reply's text as it grows. Deltas are gathered for up to `coalesceMs` and then written in
- * one statement that appends them to the message and logs one `message.delta` event, so the message
- * and the event log never disagree, even after a crash. A slow database makes batches larger, never
- * generation slower.
- */
-class ReplyWriter {
-  #pending = "";
-  #timer: NodeJS.Timeout | undefined;
-  #chain: Promise<void> = Promise.resolve();
-  #failure: unknown;
+/** How a stopped reply ends: `cancelled` by its owner, `interrupted` by a shutdown. */
+function stopped(cause: unknown, progress: Progress): ReplyOutcome {
+  return cause === ("shutdown" satisfies StopCause)
+    ? { status: "interrupted", error: "The server stopped during the reply.", ...progress }
+    : { status: "cancelled", ...progress };
+}
 
-  constructor(
-    private readonly db: Database,
-    private readonly job: GenerationJob,
-    private readonly bus: EventBus,
-    private readonly clock: Clock,
-    private readonly coalesceMs: number,
-  ) {}
-
-  write(text: string): void {
-    // Model output is untrusted: PostgreSQL text cannot hold NUL, and nothing else is altered.
-    this.#pending += text.replaceAll("\u0000", "");
-    this.#timer ??= setTimeout(() => this.#flush(), this.coalesceMs);
-  }
-
-  async finish(outcome: {
-    status: Exclude<MessageStatus, "pending" | "streaming">;
-    error?: string;
-    usage?: TokenUsage | undefined;
-    contextMessages?: number | undefined;
-  }): Promise<void> {
-    this.#flush();
-    await this.#chain;
-    if (this.#failure !== undefined) {
-      const reason = this.#failure instanceof Error ? this.#failure.message : String(this.#failure);
-      outcome = { ...outcome, status: "error", error: `The reply could not be stored: ${reason}` };
-    }
-    const { job } = this;
-    const params = [
-      job.messageId,
-      outcome.status,
-      outcome.error ?? null,
-      outcome.usage?.promptTokens ?? null,
-      outcome.usage?.completionTokens ?? null,
-      outcome.contextMessages ?? null,
-    ];
-    const usage = outcome.usage ?? null;
-    const event =
-      outcome.status === "error"
-        ? newEvent("message.error", { messageId: job.messageId, status: "error", error: outcome.error, usage })
-        : newEvent("message.done", { messageId: job.messageId, status: outcome.status, usage });
-    const events = await appendEvents(this.db, job.conversationId, [event], this.clock.now(), {
-      sql: `settle AS (
-        UPDATE messages SET status = $6, error = $7, prompt_tokens = $8, completion_tokens = $9,
-          context_messages = $10, updated_at = $4
-        WHERE id = $5 AND status IN ('pending', 'streaming')
-      )`,
-      params,
-    });
-    this.bus.publish(events);
-  }
-
-  #flush(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const delta = this.#pending;
-    if (delta.length === 0 || this.#failure !== undefined) return;
-    this.#pending = "";
-    // After a storage failure nothing more is written: the reply ends in error rather than claiming text it lost.
-    this.#chain = this.#chain.then(async () => {
-      try {
-        const events = await appendEvents(
-          this.db,
-          this.job.conversationId,
-          [newEvent("message.delta", { messageId: this.job.messageId, delta })],
-          this.clock.now(),
-          {
-            sql: `grow AS (
-              UPDATE messages SET content = content || $6, status = 'streaming', updated_at = $4 WHERE id = $5
-            )`,
-            params: [this.job.messageId, delta],
-          },
-        );
-        this.bus.publish(events);
-      } catch (error) {
-        this.#failure = error;
-      }
-    });
-  }
+/** Settles as `promise` does, or rejects with the signal's reason as soon as it aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function readableReason(error: unknown): string {
@@ -306,13 +268,23 @@ export function cleanTitle(text: string): string | undefined {
  */
 export async function interruptUnfinishedReplies(db: Database, bus: EventBus, now: Date): Promise<number> {
   const { rows } = await db.query<{ id: string; conversation_id: string }>(
-    `UPDATE messages SET status = 'interrupted', error = 'The server stopped before the reply finished.', updated_at = $1
-     WHERE status IN ('pending', 'streaming') RETURNING id, conversation_id`,
-    [now],
+    "SELECT id, conversation_id FROM messages WHERE status IN ('pending', 'streaming')",
   );
+  let interrupted = 0;
   for (const row of rows) {
+    // Each reply's status and its event commit together, and only from an unfinished status.
     const event = newEvent("message.done", { messageId: row.id, status: "interrupted", usage: null });
-    bus.publish(await appendEvents(db, row.conversation_id, [event], now));
+    const events = await appendEvents(db, row.conversation_id, [event], now, {
+      sql: `settle AS (
+        UPDATE messages SET status = 'interrupted', error = 'The server stopped before the reply finished.',
+          updated_at = $4
+        WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
+      )`,
+      params: [row.id],
+      requires: "settle",
+    });
+    bus.publish(events);
+    interrupted += events.length;
   }
-  return rows.length;
+  return interrupted;
 }

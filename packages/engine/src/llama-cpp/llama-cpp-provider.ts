@@ -188,17 +188,20 @@ export class LlamaCppProvider implements ChatModelProvider {
         onTextChunk: (text) => parts.push({ type: "delta", text }),
       })
       .then(
-        (result) => {
-          const used = sequence.tokenMeter.diff(before);
-          parts.push({
-            type: "finish",
-            stopReason: toStopReason(result.metadata.stopReason),
-            usage: { promptTokens: used.usedInputTokens, completionTokens: used.usedOutputTokens },
-          });
-          parts.end();
-        },
-        (error: unknown) => parts.fail(error),
+        (result) => finish(toStopReason(result.metadata.stopReason)),
+        // Aborted before its first token (loading or evaluating the prompt), LlamaChat rejects with the
+        // signal's reason: that is a stop like any other, not a failure.
+        (error: unknown) => (signal.aborted ? finish("abort") : parts.fail(error)),
       );
+    function finish(stopReason: StopReason) {
+      const used = sequence.tokenMeter.diff(before);
+      parts.push({
+        type: "finish",
+        stopReason,
+        usage: { promptTokens: used.usedInputTokens, completionTokens: used.usedOutputTokens },
+      });
+      parts.end();
+    }
     try {
       yield* parts;
     } finally {

@@ -34,4 +34,16 @@ describe("Slots", () => {
     again();
     expect(slots.isIdle).toBe(true);
   });
+
+  it("rejects, never throws, when the signal has already aborted (issue: Stop right after Send)", async () => {
+    const slots = new Slots(1);
+    const controller = new AbortController();
+    controller.abort("cancel");
+    let acquired: Promise<() => void> | undefined;
+    expect(() => {
+      acquired = slots.acquire(controller.signal);
+    }).not.toThrow();
+    await expect(acquired).rejects.toBe("cancel");
+    expect(slots.isIdle).toBe(true);
+  });
 });

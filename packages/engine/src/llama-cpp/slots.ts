@@ -18,9 +18,9 @@ export class Slots {
     return this.#queue.length === 0 && this.#free === this.#capacity;
   }
 
-  /** Resolves with a release function once a slot is free; rejects if `signal` aborts first. */
+  /** Resolves with a release function once a slot is free; rejects (never throws) if `signal` aborts first. */
   acquire(signal?: AbortSignal): Promise<() => void> {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#free > 0) {
       this.#free--;
       return Promise.resolve(this.#releaser());
