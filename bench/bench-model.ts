@@ -26,10 +26,17 @@ export interface BenchModel extends TestModel {
   type: string;
 }
 
-/** Writes the bench model into `modelsDir`. */
-export async function writeBenchModel(modelsDir: string): Promise<BenchModel> {
-  const model = await writeTestModel(join(modelsDir, `${BENCH_MODEL_ID}.gguf`), BENCH_MODEL);
-  return { ...model, id: BENCH_MODEL_ID, modelsDir, type: BENCH_MODEL.type };
+/**
+ * Writes the bench model into `modelsDir`; with `contextLength`, one that allows a longer context (the
+ * engine never gives a model more context than it was trained for), under an id that says so.
+ */
+export async function writeBenchModel(
+  modelsDir: string,
+  contextLength: number = BENCH_MODEL.contextLength,
+): Promise<BenchModel> {
+  const id = contextLength === BENCH_MODEL.contextLength ? BENCH_MODEL_ID : `${BENCH_MODEL_ID}-${contextLength}`;
+  const model = await writeTestModel(join(modelsDir, `${id}.gguf`), { ...BENCH_MODEL, contextLength });
+  return { ...model, id, modelsDir, type: BENCH_MODEL.type };
 }
 
 /** `count` single-token words; `variant` shifts them so no two prompts share a prefix cache. */

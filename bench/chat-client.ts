@@ -35,13 +35,9 @@ export class ChatClient {
    */
   async exchange(stream: EventStreamReader, conversationId: string, content: string): Promise<ExchangeTiming> {
     const postedAt = performance.now();
-    const body = await this.#post(`/api/conversations/${conversationId}/messages`, { content }, 202);
-    const replyId = (body as { assistantMessage: { id: string } }).assistantMessage.id;
+    const replyId = await this.send(conversationId, content);
     const isReply = (event: ReceivedEvent) => event.data.messageId === replyId;
-    const end = await stream.waitFor(
-      (event) => isReply(event) && (event.type === "message.done" || event.type === "message.error"),
-      REPLY_TIMEOUT_MS,
-    );
+    const end = await this.waitForEnd(stream, replyId);
     const usage = end.data.usage as { promptTokens: number; completionTokens: number } | null;
     if (end.data.status !== "done" || usage === null) {
       throw new Error(`The reply ended ${String(end.data.status)}: ${JSON.stringify(end.data)}`);
@@ -53,6 +49,20 @@ export class ChatClient {
       toFirstDeltaMs: firstDelta.receivedAt - postedAt,
       streamingMs: end.receivedAt - firstDelta.receivedAt,
     };
+  }
+
+  /** Posts `content` to the conversation; returns the id of the reply it started. */
+  async send(conversationId: string, content: string): Promise<string> {
+    const body = await this.#post(`/api/conversations/${conversationId}/messages`, { content }, 202);
+    return (body as { assistantMessage: { id: string } }).assistantMessage.id;
+  }
+
+  /** The reply's `message.done` or `message.error` event, on `stream` (opened before the send). */
+  waitForEnd(stream: EventStreamReader, replyId: string): Promise<ReceivedEvent> {
+    return stream.waitFor(
+      (event) => event.data.messageId === replyId && (event.type === "message.done" || event.type === "message.error"),
+      REPLY_TIMEOUT_MS,
+    );
   }
 
   /** GET `path`, read to the end; returns the parsed body and the milliseconds it took. */

@@ -2,11 +2,12 @@
 import { parseArgs } from "node:util";
 import type { ChatSettings } from "./chat.ts";
 import type { HttpSettings } from "./http.ts";
+import type { StallSettings } from "./stall.ts";
 
-const SECTIONS = ["http", "engine", "chat"] as const;
+const SECTIONS = ["http", "engine", "chat", "stall"] as const;
 type Section = (typeof SECTIONS)[number];
 
-export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,chat] [options]
+export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,chat,stall] [options]
 
   --json              print one JSON object instead of the table
   --only list         sections to run, comma-separated (default: all)
@@ -14,6 +15,8 @@ export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,chat]
                         engine  engine vs llama-bench (needs \`npm run build-llama\`; else skipped)
                         chat    SSE vs engine, last 50 of 100,000 messages (PGlite, PostgreSQL),
                                 time to first delta, memory after 1,000 messages
+                        stall   event-loop lag and /healthz latency while users send 400 KB
+                                pathological messages, against the same server idle
 
 http:
   --duration s        seconds measured per endpoint and round (default 5)
@@ -30,9 +33,13 @@ engine and chat:
   --postgres-url url  a PostgreSQL server to create a throwaway database on (default: DATABASE_URL;
                       without either, a throwaway server is started when PostgreSQL is installed
                       and the bench runs as root, else the PostgreSQL figure is skipped)
+
+stall:
+  --users n           users sending pathological messages at once (default 4)
+  --stall-seconds s   seconds idle, then as many under load (default 15)
 `;
 
-export interface Options extends HttpSettings, ChatSettings {
+export interface Options extends HttpSettings, ChatSettings, StallSettings {
   isJson: boolean;
   sections: Set<Section>;
 }
@@ -53,6 +60,8 @@ export function readOptions(argv: string[]): Options | "help" {
       sends: { type: "string", default: "5" },
       "memory-sends": { type: "string", default: "500" },
       "postgres-url": { type: "string" },
+      users: { type: "string", default: "4" },
+      "stall-seconds": { type: "string", default: "15" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -75,6 +84,8 @@ export function readOptions(argv: string[]): Options | "help" {
     sends: number("sends", values.sends, 1),
     memorySends: number("memory-sends", values["memory-sends"], 1),
     postgresUrl: values["postgres-url"] ?? (process.env.DATABASE_URL || undefined),
+    users: number("users", values.users, 1),
+    stallSeconds: number("stall-seconds", values["stall-seconds"], 1),
   };
 }
 

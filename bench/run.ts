@@ -4,6 +4,8 @@
  *   engine  the engine against llama.cpp's llama-bench (skipped without a local llama.cpp build)
  *   chat    SSE streaming against the engine called directly, the last page of a 100,000-message
  *           conversation (PGlite and PostgreSQL), time to first delta, memory after 1,000 messages
+ *   stall   event-loop lag and /healthz latency while users send 400 KB pathological messages, against
+ *           the same server idle (its own test model, with a 16,384-token context)
  * The engine and chat sections share one generated test model. Prints a table, or with --json one JSON
  * object; progress goes to stderr.
  */
@@ -29,6 +31,7 @@ import { describeMachine } from "./machine.ts";
 import { formatJson, formatRows } from "./report.ts";
 import { type Options, readOptions, USAGE } from "./run-options.ts";
 import { buildServer } from "./server-process.ts";
+import { measureStall, type StallFigures, stallRows } from "./stall.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -41,6 +44,7 @@ interface Figures {
   http?: HttpFigures;
   engine?: EngineFigures | { skipped: string };
   chat?: ChatFigures;
+  stall?: StallFigures;
 }
 
 async function measure(options: Options): Promise<Figures> {
@@ -49,11 +53,12 @@ async function measure(options: Options): Promise<Figures> {
     machine: describeMachine(),
     sections: [...options.sections],
   };
-  if (options.sections.has("http") || options.sections.has("chat")) {
+  if (options.sections.has("http") || options.sections.has("chat") || options.sections.has("stall")) {
     progress("building apps/server/dist/main.js");
     await buildServer(root);
   }
   if (options.sections.has("http")) figures.http = await measureHttp(root, options, progress);
+  if (options.sections.has("stall")) figures.stall = await measureStall(root, options, progress);
   if (!options.sections.has("engine") && !options.sections.has("chat")) return figures;
 
   const modelsDir = await mkdtemp(join(tmpdir(), "hearth-bench-models-"));
@@ -112,6 +117,14 @@ function formatTable(figures: Figures, options: Options): string {
   }
   if (figures.chat) {
     parts.push("", "== chat: each figure against a baseline from the same run", formatRows(chatRows(figures.chat)));
+  }
+  if (figures.stall) {
+    parts.push(
+      "",
+      `== stall: ${figures.stall.model}, ${figures.stall.contextSize}-token context; /healthz polled every 20 ms, ` +
+        `idle then under load (${options.stallSeconds} s each); before the fix /healthz took 14–18 s`,
+      formatRows(stallRows(figures.stall)),
+    );
   }
   return `${parts.join("\n")}\n`;
 }

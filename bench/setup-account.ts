@@ -1,4 +1,4 @@
-/** Creates the first admin through the public API and returns its session cookie and an API key. */
+/** Creates the first admin (and more users) through the public API; returns a session cookie and an API key each. */
 
 export interface Credentials {
   sessionToken: string;
@@ -8,13 +8,25 @@ export interface Credentials {
 const ACCOUNT = { username: "bench", email: "bench@example.com", password: "bench-password-1" };
 const SESSION_COOKIE = "hearth_session";
 
+type Account = typeof ACCOUNT;
+
 export async function setUpAccount(baseUrl: string): Promise<Credentials> {
   await postJson(baseUrl, "/api/setup", ACCOUNT, {}, 201);
+  return signIn(baseUrl, ACCOUNT);
+}
 
+/** A user named `username`, created by the admin behind `admin`, signed in. */
+export async function addUser(baseUrl: string, admin: Credentials, username: string): Promise<Credentials> {
+  const account = { username, email: `${username}@example.com`, password: ACCOUNT.password };
+  await postJson(baseUrl, "/api/admin/users", account, authHeaders(admin, "api-key"), 201);
+  return signIn(baseUrl, account);
+}
+
+async function signIn(baseUrl: string, account: Account): Promise<Credentials> {
   const login = await postJson(
     baseUrl,
     "/api/auth/login",
-    { email: ACCOUNT.email, password: ACCOUNT.password },
+    { email: account.email, password: account.password },
     {},
     200,
   );
