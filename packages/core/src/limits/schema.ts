@@ -16,7 +16,7 @@ const limitShape = {
   storageBytes: bytes,
 };
 
-export const LimitValues = z.object(limitShape).openapi("UserLimits");
+const LimitValues = z.object(limitShape).openapi("UserLimits");
 
 /** Each limit: a number overrides the default for this user, null restores the default, absent leaves it. */
 export const LimitOverridesInput = z

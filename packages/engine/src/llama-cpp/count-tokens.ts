@@ -9,7 +9,7 @@ import { type LlamaText, SpecialToken, SpecialTokensText, type Tokenizer } from 
  * UTF-16 units per slice. On the generated test model the worst input seen (a run of "é") costs about
  * 2 ms per slice of this size; ordinary prose costs a tenth of that.
  */
-export const SLICE_LENGTH = 2048;
+const SLICE_LENGTH = 2048;
 /** How far back from a slice's end a cut looks for whitespace before cutting mid-word. */
 const WHITESPACE_LOOKBACK = 256;
 
