@@ -16,8 +16,8 @@ import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } f
 import type { LlamaCppProvider } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.ts";
-import { answerClientError } from "./client-error.ts";
 import { createChatRuntime } from "./chat-runtime.ts";
+import { answerClientError } from "./client-error.ts";
 import type { Config } from "./config.ts";
 import { EngineHolder } from "./engine-holder.ts";
 import { createMetrics } from "./metrics.ts";
