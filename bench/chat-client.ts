@@ -57,6 +57,22 @@ export class ChatClient {
     return (body as { assistantMessage: { id: string } }).assistantMessage.id;
   }
 
+  /**
+   * Sends a message that may be refused at once: the reply's id when accepted (202), or the
+   * problem's code when a message too long for the model is answered 413 before it is stored.
+   */
+  async sendOrRefused(conversationId: string, content: string): Promise<{ replyId: string } | { refused: string }> {
+    const response = await fetch(`${this.baseUrl}/api/conversations/${conversationId}/messages`, {
+      method: "POST",
+      headers: { ...this.headers, "Content-Type": "application/json" },
+      body: JSON.stringify({ content }),
+    });
+    const body = (await response.json()) as { code?: string; assistantMessage?: { id: string } };
+    if (response.status === 202 && body.assistantMessage) return { replyId: body.assistantMessage.id };
+    if (response.status === 413 && body.code === "message-too-long") return { refused: body.code };
+    throw new Error(`sending answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+
   /** The reply's `message.done` or `message.error` event, on `stream` (opened before the send). */
   waitForEnd(stream: EventStreamReader, replyId: string): Promise<ReceivedEvent> {
     return stream.waitFor(

@@ -20,8 +20,10 @@ export const PATHOLOGICAL_INPUTS: Readonly<Record<string, string>> = {
 
 /**
  * Sends the pathological inputs in turn, each once the previous one's reply has ended, until
- * `deadline`. Every one must be refused (a reply that ends `done` means the input fit and the figure
- * would measure generation, not refusal). Returns milliseconds from each POST to the refusal.
+ * `deadline`. Every one must be refused, either at once (413 `message-too-long`, when its size alone
+ * says it cannot fit) or by its reply ending in error once counted (a reply that ends `done` means the
+ * input fit and the figure would measure generation, not refusal). Returns milliseconds from each POST
+ * to the refusal.
  */
 export async function sendPathological(client: ChatClient, user: number, deadline: number): Promise<number[]> {
   const inputs = Object.entries(PATHOLOGICAL_INPUTS);
@@ -32,7 +34,12 @@ export async function sendPathological(client: ChatClient, user: number, deadlin
     for (let index = user; performance.now() < deadline; index++) {
       const [name, content] = inputs[index % inputs.length] as [string, string];
       const posted = performance.now();
-      const end = await client.waitForEnd(stream, await client.send(conversationId, content));
+      const sent = await client.sendOrRefused(conversationId, content);
+      if ("refused" in sent) {
+        refusals.push(performance.now() - posted);
+        continue;
+      }
+      const end = await client.waitForEnd(stream, sent.replyId);
       if (end.type !== "message.error") {
         throw new Error(`"${name}" was answered (${end.type}), not refused: ${JSON.stringify(end.data)}`);
       }

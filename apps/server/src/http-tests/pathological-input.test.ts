@@ -5,6 +5,7 @@ import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createConversation,
+  type ExchangeBody,
   sendMessage,
   settledReply,
   signedInAdmin,
@@ -15,6 +16,7 @@ import {
 } from "../testing/index.ts";
 
 const CONTEXT_TOKENS = 16_384;
+const problemCode = (body: unknown) => (body as { code?: string }).code;
 const LARGEST_MESSAGE = 200_000;
 /**
  * Generous on purpose: a noisy machine must not fail it. Before the fix one message of 200,000 "é"
@@ -77,36 +79,67 @@ describe("pathological input: one request never stalls the server (issue: harden
     })();
 
     const inputs = [...Object.entries(pathological), ["a question that fits", "hello world how are you ".repeat(200)]];
-    const replies = await Promise.all(
+    const outcomes = await Promise.all(
       inputs.map(async ([name, content], index) => {
         const client = users[index % users.length] as TestClient;
         const conversationId = await createConversation(client);
-        const exchange = await sendMessage(client, conversationId, content as string);
-        const reply = await settledReply(client, conversationId, exchange.assistantMessage.id);
-        return { name, status: reply.status, error: reply.error };
+        const response = await client.post<ExchangeBody>(`/api/conversations/${conversationId}/messages`, { content });
+        if (response.status !== 202) return { name, answer: response.status, code: problemCode(response.body) };
+        const reply = await settledReply(client, conversationId, response.body.assistantMessage.id);
+        return { name, answer: 202, status: reply.status, error: reply.error };
       }),
     );
     polling = false;
     await poll;
 
-    for (const reply of replies) {
-      if (reply.name === "a question that fits") expect(reply).toMatchObject({ status: "done" });
-      else
-        expect(reply).toMatchObject({
+    for (const outcome of outcomes) {
+      if (outcome.name === "a question that fits") expect(outcome).toMatchObject({ answer: 202, status: "done" });
+      else if (outcome.name === "a run of é (100 KB)")
+        // Passes the byte bound, so it is stored and counted, in slices, until it overflows.
+        expect(outcome).toMatchObject({
+          answer: 202,
           status: "error",
           error: expect.stringMatching(/tokens long; this model reads at most/),
         });
+      // Longer than the context by its size alone: refused before anything is stored or counted.
+      else expect(outcome).toMatchObject({ answer: 413, code: "message-too-long" });
     }
     expect(latencies.length).toBeGreaterThan(5);
     expect(Math.max(...latencies)).toBeLessThan(HEALTHZ_BOUND_MS);
   });
 
-  it("refuses a message too long for the context by its size, saying how long it is at least", async () => {
+  it("refuses a message longer than the context by its size alone, before storing it, saying how long it is at least", async () => {
     const client = users[0] as TestClient;
     const conversationId = await createConversation(client);
-    const exchange = await sendMessage(client, conversationId, "é".repeat(LARGEST_MESSAGE));
+    const response = await client.post(`/api/conversations/${conversationId}/messages`, {
+      content: "é".repeat(LARGEST_MESSAGE),
+    });
+    expect(response.status).toBe(413);
+    expect(response.body).toMatchObject({
+      code: "message-too-long",
+      minimumTokens: expect.any(Number),
+      contextTokens: CONTEXT_TOKENS,
+      detail: expect.stringMatching(/^The message is at least \d+ tokens long; tiny-chat reads at most 16384 at once/),
+    });
+    const tree = await client.get<{ data: unknown[] }>(`/api/conversations/${conversationId}/tree`);
+    expect(tree.body.data).toEqual([]);
+    // An edit is checked the same way.
+    const exchange = await sendMessage(client, conversationId, "hello");
+    await settledReply(client, conversationId, exchange.assistantMessage.id);
+    const edit = await client.patch(`/api/messages/${exchange.userMessage.id}`, {
+      content: "😀".repeat(LARGEST_MESSAGE / 2),
+    });
+    expect(edit.status).toBe(413);
+  });
+
+  it("stores a long message that passes the byte bound, and ends its reply with the reason", async () => {
+    const client = users[1] as TestClient;
+    const conversationId = await createConversation(client);
+    const exchange = await sendMessage(client, conversationId, "é".repeat(LARGEST_MESSAGE / 4));
     const reply = await settledReply(client, conversationId, exchange.assistantMessage.id);
     expect(reply.status).toBe("error");
-    expect(reply.error).toMatch(/^The message is at least \d+ tokens long; this model reads at most \d+ at once/);
+    expect(reply.error).toMatch(
+      /^The message is (at least|more than) \d+ tokens long; this model reads at most \d+ at once/,
+    );
   });
 });

@@ -34,6 +34,7 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "wrong-message-role": { status: 422, title: "Not possible for this message" },
   "reply-in-progress": { status: 409, title: "Reply in progress" },
   "reply-finished": { status: 409, title: "Reply finished" },
+  "message-too-long": { status: 413, title: "Message too long for the model" },
   "too-many-replies": { status: 429, title: "Too many replies in progress" },
   "internal-error": { status: 500, title: "Internal server error" },
 };

@@ -7,6 +7,7 @@ import { fail, ok, type Result } from "../problems.ts";
 import type { EventStreamCloseReason } from "./event-stream.ts";
 import { appendEvents, type ConversationEvent, type EventBus, newEvent } from "./events.ts";
 import type { Generations } from "./generations.ts";
+import { checkMessageFits } from "./message-fits.ts";
 import {
   activePath,
   findOwnedMessage,
@@ -76,6 +77,8 @@ export async function sendMessage(
   if (conversation === undefined) return fail(problems.conversationNotFound(conversationId));
   const model = await resolveModel(ctx.chat, input.model ?? conversation.model);
   if (!model.ok) return model;
+  const fits = await checkMessageFits(ctx.chat, model.value, input.content);
+  if (!fits.ok) return fits;
   const turn = await ctx.db.transaction(async (tx): Promise<ChatResult<Turn>> => {
     const locked = await lockForReply(tx, ctx, ownerId, conversationId, Buffer.byteLength(input.content));
     if (!locked.ok) return locked;
@@ -113,6 +116,8 @@ export async function editMessage(
   const conversation = await ownedConversation(ctx.db, ownerId, original.conversation_id);
   const model = await resolveModel(ctx.chat, conversation?.model ?? null);
   if (!model.ok) return model;
+  const fits = await checkMessageFits(ctx.chat, model.value, content);
+  if (!fits.ok) return fits;
   const turn = await ctx.db.transaction(async (tx): Promise<ChatResult<Turn>> => {
     const locked = await lockForReply(tx, ctx, ownerId, original.conversation_id, Buffer.byteLength(content));
     if (!locked.ok) return locked;

@@ -7,7 +7,8 @@ export type ConversationsProblem =
   | { code: "wrong-message-role"; detail: string; messageId: string; role: string }
   | { code: "reply-in-progress"; detail: string; messageId: string }
   | { code: "reply-finished"; detail: string; messageId: string; status: string }
-  | { code: "too-many-replies"; detail: string; limit: number };
+  | { code: "too-many-replies"; detail: string; limit: number }
+  | { code: "message-too-long"; detail: string; model: string; minimumTokens: number; contextTokens: number };
 
 export const conversationsProblems = {
   /** Also the answer for another user's conversation: whether an id exists is not theirs to learn. */
@@ -53,6 +54,15 @@ export const conversationsProblems = {
     code: "too-many-replies",
     detail: `You have ${limit} replies being written already: wait for one to finish, or cancel one.`,
     limit,
+  }),
+  messageTooLong: (model: string, minimumTokens: number, contextTokens: number): ConversationsProblem => ({
+    code: "message-too-long",
+    detail:
+      `The message is at least ${minimumTokens} tokens long; ${model} reads at most ${contextTokens} at once. ` +
+      "Shorten it, or use a model with a larger context.",
+    model,
+    minimumTokens,
+    contextTokens,
   }),
   replyFinished: (messageId: string, status: string): ConversationsProblem => ({
     code: "reply-finished",

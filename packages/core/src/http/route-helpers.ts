@@ -38,7 +38,8 @@ export const limitResponse = problemResponse(
   "A per-user limit was reached (`limit-exceeded`): `limit` names it, `value` is yours; see Retry-After when set.",
 );
 export const storageQuotaResponse = problemResponse(
-  "The text would take you past your storage quota (`storage-quota-exceeded`): `value` and `usedBytes` say by how much.",
+  "The text would take you past your storage quota (`storage-quota-exceeded`: `value` and `usedBytes` say by how much), " +
+    "or a new message is longer than the model can ever read (`message-too-long`).",
 );
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
