@@ -3,6 +3,7 @@ import type { Database } from "@hearth/db";
 import type { CommonProblem } from "../problems.ts";
 import { fail, ok, type Result } from "../problems.ts";
 import { type HitOutcome, hitRateLimit, refundRateLimit } from "../rate-limits/service.ts";
+import { addressGroup } from "./address-group.ts";
 import { verifyPassword } from "./passwords.ts";
 import { type AccountsProblem, accountsProblems } from "./problems.ts";
 import type { User } from "./schema.ts";
@@ -47,7 +48,7 @@ export async function logIn(
   now: Date,
 ): Promise<Result<{ user: User; session: IssuedSession }, AccountsProblem | CommonProblem>> {
   const { perAccount, perIp, slowDownAfter, windowSeconds } = policy.rateLimit;
-  const address = client.ip ?? "unknown";
+  const address = addressGroup(client.ip ?? "unknown");
   // The schema lowercases emails, so one account has one key whatever case a guesser types.
   const pairKey = `login:account-ip:${input.email}:${address}`;
   const ipKey = `login:ip:${address}`;
