@@ -115,6 +115,28 @@ describe("the event stream", () => {
     await current.close();
     expect(current.events).toEqual([]);
   });
+});
+
+describe("a client that stops reading", () => {
+  let server: TestServer;
+  let ada: TestClient;
+  let bigModelsDir: string;
+  beforeAll(async () => {
+    // A context large enough that the big questions below pass the byte bound at the send (they are
+    // stored, then found too long while counted), so the event log fills with megabytes.
+    bigModelsDir = await mkdtemp(join(tmpdir(), "hearth-models-"));
+    await writeTestModel(join(bigModelsDir, "tiny-chat.gguf"), { contextLength: 32_768 });
+    server = await startTestServer({
+      modelsDir: bigModelsDir,
+      engine: { gpu: "off", contextSize: 32_768 },
+      chat: { maxReplyTokens: 400, heartbeatSeconds: 1, streamStallSeconds: 1, streamBufferBytes: 64 * 1024 },
+    });
+    ada = await signedInAdmin(server);
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(bigModelsDir, { recursive: true, force: true });
+  });
 
   it("disconnects a client that stops reading, without slowing another client or the reply", async () => {
     const conversationId = await newConversation(ada);
