@@ -178,3 +178,26 @@ describe("LlamaCppProvider on a generated model", () => {
     }
   });
 });
+
+describe("LlamaCppProvider used by several requests at once", () => {
+  it("loads a model once when its first uses come together, and closes (issue 8: a second copy hung llama.dispose)", async () => {
+    const modelsDir = await mkdtemp(join(tmpdir(), "hearth-models-"));
+    await writeTestModel(join(modelsDir, "tiny.gguf"));
+    const loads: string[] = [];
+    const provider = await LlamaCppProvider.create({
+      modelsDir,
+      gpu: false,
+      contextSize: 256,
+      onModelLoaded: (id) => loads.push(id),
+    });
+    try {
+      const windows = await Promise.all(Array.from({ length: 6 }, () => provider.contextWindow("tiny")));
+      expect(windows.map((window) => window.contextTokens)).toEqual(Array(6).fill(256));
+      expect(loads).toEqual(["tiny"]);
+    } finally {
+      // Before the fix the copies left out of the cache were never disposed, and this never resolved.
+      await provider.close();
+      await rm(modelsDir, { recursive: true, force: true });
+    }
+  });
+});

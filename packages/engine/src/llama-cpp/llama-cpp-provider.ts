@@ -221,9 +221,15 @@ export class LlamaCppProvider implements ChatModelProvider {
           modelId,
           files.map((candidate) => candidate.id),
         );
-      entry = this.#load(file);
-      this.#loaded.set(modelId, entry);
-      entry.catch(() => this.#loaded.delete(modelId));
+      // Looked up again after the await, with none until it is registered: two first uses at once used
+      // to load the model twice, and the copy left out of the map was never disposed (its memory held,
+      // and llama.dispose() waiting for it forever).
+      entry = this.#loaded.get(modelId);
+      if (entry === undefined) {
+        entry = this.#load(file);
+        this.#loaded.set(modelId, entry);
+        entry.catch(() => this.#loaded.delete(modelId));
+      }
     }
     const loaded = await entry;
     loaded.lastUsedAt = Date.now();
