@@ -52,29 +52,34 @@ export class EventStreamClient {
 
   /** Resolves once `predicate` holds for the events received so far. */
   async waitFor(predicate: (events: ServerSentEvent[]) => boolean, timeoutMs = 20_000): Promise<ServerSentEvent[]> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.events)) {
-      if (this.#ended) throw new Error(`stream ended before the condition held: ${JSON.stringify(this.events)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting on the stream: ${JSON.stringify(this.events.slice(-5))}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, left);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#waiters.add(done);
-      });
-    }
+    await this.#waitUntil(
+      () => {
+        if (predicate(this.events)) return true;
+        if (this.#ended) throw new Error(`stream ended before the condition held: ${JSON.stringify(this.events)}`);
+        return false;
+      },
+      timeoutMs,
+      () => `timed out waiting on the stream: ${JSON.stringify(this.events.slice(-5))}`,
+    );
     return this.events;
   }
 
   /** Resolves once the server has ended the stream; fails after `timeoutMs`. */
   async waitForEnd(timeoutMs = 20_000): Promise<ServerSentEvent[]> {
+    await this.#waitUntil(
+      () => this.#ended,
+      timeoutMs,
+      () => `the stream did not end within ${timeoutMs} ms`,
+    );
+    return this.events;
+  }
+
+  /** Checks `isDone` each time an event arrives or the stream ends, until it holds or time runs out. */
+  async #waitUntil(isDone: () => boolean, timeoutMs: number, timeoutMessage: () => string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.#ended) {
+    while (!isDone()) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`the stream did not end within ${timeoutMs} ms`);
+      if (left <= 0) throw new Error(timeoutMessage());
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, left);
         function done() {
@@ -84,7 +89,6 @@ export class EventStreamClient {
         this.#waiters.add(done);
       });
     }
-    return this.events;
   }
 
   async close(): Promise<void> {

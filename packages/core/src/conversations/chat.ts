@@ -54,7 +54,7 @@ interface Ctx {
   db: Database;
   clock: Clock;
   chat: ChatRuntime;
-  /** The configured per-user limits (the storage quota is checked under the send's lock). */
+  /** The user's limits, overrides applied (the storage quota is checked under the send's lock). */
   limits: UserLimits;
 }
 
@@ -228,7 +228,7 @@ async function lockForReply(
   const busy = await checkRepliesInProgress(tx, ctx, ownerId);
   if (!busy.ok) return busy;
   // After checkRepliesInProgress locked the owner's row: one user's sends check the quota in turn.
-  const quota = await checkStorageQuota(tx, ownerId, addedBytes, ctx.limits);
+  const quota = await checkStorageQuota(tx, ownerId, addedBytes, ctx.limits.storageBytes);
   return quota.ok ? ok(conversation) : quota;
 }
 

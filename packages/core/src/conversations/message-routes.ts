@@ -1,7 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { currentPrincipal } from "../accounts/authenticate.ts";
 import { heldCredentialOf } from "../accounts/held-credentials.ts";
 import { IdParam } from "../accounts/schema.ts";
+import type { AppEnv, AppVariables } from "../http/app-env.ts";
 import { createRouter } from "../http/create-router.ts";
 import {
   asUser,
@@ -186,8 +188,8 @@ const EVENT_STREAM_HEADERS = {
 export const messageRoutes = createRouter()
   .openapi(send, async (c) => {
     const { user } = currentPrincipal(c);
-    unwrap(await countPerMinute(c.var.db, user.id, "messagesPerMinute", c.var.limits, c.var.clock.now()));
-    const exchange = unwrap(await sendMessage(c.var, user.id, c.req.valid("param").id, c.req.valid("json")));
+    const ctx = await countedChatContext(c, user.id);
+    const exchange = unwrap(await sendMessage(ctx, user.id, c.req.valid("param").id, c.req.valid("json")));
     return c.json(exchange, 202);
   })
   .openapi(path, async (c) => {
@@ -235,15 +237,15 @@ export const messageRoutes = createRouter()
   })
   .openapi(edit, async (c) => {
     const { user } = currentPrincipal(c);
-    unwrap(await countPerMinute(c.var.db, user.id, "messagesPerMinute", c.var.limits, c.var.clock.now()));
-    const exchange = unwrap(await editMessage(c.var, user.id, c.req.valid("param").id, c.req.valid("json").content));
+    const ctx = await countedChatContext(c, user.id);
+    const exchange = unwrap(await editMessage(ctx, user.id, c.req.valid("param").id, c.req.valid("json").content));
     return c.json(exchange, 202);
   })
   .openapi(regenerate, async (c) => {
     const { user } = currentPrincipal(c);
-    unwrap(await countPerMinute(c.var.db, user.id, "messagesPerMinute", c.var.limits, c.var.clock.now()));
+    const ctx = await countedChatContext(c, user.id);
     const model = (c.req.valid("json") as z.infer<typeof RegenerateInput> | undefined)?.model;
-    const reply = unwrap(await regenerateReply(c.var, user.id, c.req.valid("param").id, model));
+    const reply = unwrap(await regenerateReply(ctx, user.id, c.req.valid("param").id, model));
     return c.json({ assistantMessage: reply }, 202);
   })
   .openapi(cancel, async (c) => {
@@ -261,4 +263,14 @@ function parseLastEventId(value: string | undefined): number | undefined {
     raise(validationFailed("header", [{ field: "Last-Event-ID", message: "must be an event id (a decimal integer)" }]));
   }
   return Number(value.trim());
+}
+
+/**
+ * A send, edit or regeneration counts against the user's messages per minute. Reads the user's limits
+ * once, for that count and for the storage quota the chat verbs check.
+ */
+async function countedChatContext(c: Context<AppEnv>, userId: string): Promise<AppVariables> {
+  const limits = await limitsFor(c.var.db, userId, c.var.limits);
+  unwrap(await countPerMinute(c.var.db, userId, "messagesPerMinute", limits, c.var.clock.now()));
+  return { ...c.var, limits };
 }

@@ -11,6 +11,7 @@ import {
   notFoundResponse,
 } from "../http/route-helpers.ts";
 import { countPerMinute } from "../limits/count-per-minute.ts";
+import { limitsFor } from "../limits/user-limits.ts";
 import { unwrap } from "../problems.ts";
 import { appendEvents, newEvent } from "./events.ts";
 import {
@@ -103,7 +104,8 @@ const restore = createRoute({
 export const conversationRoutes = createRouter()
   .openapi(create, async (c) => {
     const { user } = currentPrincipal(c);
-    unwrap(await countPerMinute(c.var.db, user.id, "conversationsPerMinute", c.var.limits, c.var.clock.now()));
+    const limits = await limitsFor(c.var.db, user.id, c.var.limits);
+    unwrap(await countPerMinute(c.var.db, user.id, "conversationsPerMinute", limits, c.var.clock.now()));
     const conversation = await createConversation(c.var.db, user.id, c.req.valid("json"), c.var.clock.now());
     return c.json(conversation, 201);
   })

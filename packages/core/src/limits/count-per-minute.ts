@@ -2,7 +2,7 @@ import type { Queryable } from "@hearth/db";
 import { fail, ok, type Result } from "../problems.ts";
 import { hitRateLimit } from "../rate-limits/service.ts";
 import { type LimitProblem, limitProblems } from "./problems.ts";
-import { limitsFor, type UserLimits } from "./user-limits.ts";
+import type { UserLimits } from "./user-limits.ts";
 
 /**
  * Counts one creation against the user's per-minute limit, in the database's fixed-window counter so
@@ -12,10 +12,11 @@ export async function countPerMinute(
   db: Queryable,
   userId: string,
   limit: "conversationsPerMinute" | "messagesPerMinute",
-  defaults: UserLimits,
+  /** The user's limits, overrides applied (`limitsFor`). */
+  limits: UserLimits,
   now: Date,
 ): Promise<Result<void, LimitProblem>> {
-  const value = (await limitsFor(db, userId, defaults))[limit];
+  const value = limits[limit];
   const outcome = await hitRateLimit(db, `user:${userId}:${limit}`, { limit: value, windowSeconds: 60 }, now);
   if (outcome.allowed) return ok(undefined);
   const wait = `Try again in ${outcome.retryAfterSeconds} seconds, or ask an admin to raise the limit.`;

@@ -1,7 +1,6 @@
 import type { Queryable } from "@hearth/db";
 import { fail, ok, type Result } from "../problems.ts";
 import { type LimitProblem, limitProblems } from "./problems.ts";
-import { limitsFor, type UserLimits } from "./user-limits.ts";
 
 /** Bytes of message text in the user's conversations (deleted ones included), from the running count. */
 export async function storedBytes(db: Queryable, userId: string): Promise<number> {
@@ -21,9 +20,8 @@ export async function checkStorageQuota(
   db: Queryable,
   userId: string,
   addedBytes: number,
-  defaults: UserLimits,
+  quota: number,
 ): Promise<Result<void, LimitProblem>> {
-  const quota = (await limitsFor(db, userId, defaults)).storageBytes;
   const used = await storedBytes(db, userId);
   const fits = addedBytes === 0 ? used < quota : used + addedBytes <= quota;
   return fits ? ok(undefined) : fail(limitProblems.storageQuotaExceeded(quota, used, addedBytes));
