@@ -37,11 +37,16 @@ const tokensPerSecond = (completionTokens: number, streamingMs: number) =>
 
 async function runEngine(provider: LlamaCppProvider, model: string, prompt: string, maxTokens: number): Promise<Run> {
   let firstDeltaAt: number | undefined;
-  for await (const part of provider.streamChat({ model, messages: [{ role: "user", content: prompt }], maxTokens })) {
-    if (part.type === "delta") firstDeltaAt ??= performance.now();
-    else {
+  const languageModel = await provider.languageModel(model);
+  const stream = languageModel.doStream({
+    prompt: [{ role: "user", content: [{ type: "text", text: prompt }] }],
+    maxOutputTokens: maxTokens,
+  });
+  for await (const part of stream) {
+    if (part.type === "text-delta") firstDeltaAt ??= performance.now();
+    else if (part.type === "finish") {
       if (firstDeltaAt === undefined) throw new Error("The engine's reply had no text.");
-      const { promptTokens, completionTokens } = part.usage;
+      const { inputTokens: promptTokens, outputTokens: completionTokens } = part.usage;
       return {
         promptTokens,
         completionTokens,

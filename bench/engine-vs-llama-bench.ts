@@ -75,16 +75,16 @@ async function measureRequest(
   let finishedAt: number | undefined;
   let usage: { promptTokens: number; completionTokens: number } | undefined;
   let stopReason = "";
-  for await (const part of provider.streamChat({
-    model: modelId,
-    messages: [{ role: "user", content: prompt }],
-    maxTokens,
+  const languageModel = await provider.languageModel(modelId);
+  for await (const part of languageModel.doStream({
+    prompt: [{ role: "user", content: [{ type: "text", text: prompt }] }],
+    maxOutputTokens: maxTokens,
   })) {
-    if (part.type === "delta") firstDeltaAt ??= performance.now();
+    if (part.type === "text-delta") firstDeltaAt ??= performance.now();
     else if (part.type === "finish") {
       finishedAt = performance.now();
-      usage = part.usage;
-      stopReason = part.stopReason;
+      usage = { promptTokens: part.usage.inputTokens, completionTokens: part.usage.outputTokens };
+      stopReason = part.finishReason;
     }
   }
   if (firstDeltaAt === undefined || finishedAt === undefined || usage === undefined) {

@@ -4,7 +4,8 @@ import {
   createInProcessEventBus,
   Generations,
   type Logger,
-  type ReplyEngine,
+  type ModelRegistry,
+  type ModelSource,
   StreamRegistry,
 } from "@hearth/core";
 import type { Config } from "./config.ts";
@@ -16,14 +17,17 @@ export function createChatRuntime(deps: {
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
-  engine: () => Promise<ReplyEngine>;
+  models: ModelRegistry;
+  /** Where replies get their models: the registry, unless a test wraps it. */
+  replyModels?: ModelSource;
 }): ChatRuntime {
   const { config, metrics } = deps;
   const bus = createInProcessEventBus();
   return {
     bus,
+    models: deps.models,
     generations: new Generations({
-      engine: deps.engine,
+      models: deps.replyModels ?? deps.models,
       bus,
       clock: deps.clock,
       logger: deps.logger,

@@ -1,3 +1,4 @@
+import { ProviderConfig, parseSecretKey, SECRET_KEY_FORMAT } from "@hearth/core";
 import { z } from "zod";
 import { isAddressOrBlock } from "./proxy-trust.ts";
 
@@ -45,6 +46,14 @@ export const ConfigSchema = z.strictObject({
   dataDir: z.string().min(1).default("./data"),
   /** GGUF models; defaults to <dataDir>/models. */
   modelsDir: z.string().min(1).optional(),
+  /**
+   * The key that encrypts secrets stored in the database (providers' API keys); by default
+   * <dataDir>/secret.key, created on first need. Nodes that share a database must share this key.
+   */
+  secretKey: z
+    .string()
+    .refine((key) => parseSecretKey(key) !== undefined, SECRET_KEY_FORMAT)
+    .optional(),
   /** postgres://… to use a PostgreSQL server instead of the embedded database. */
   databaseUrl: z
     .string()
@@ -86,6 +95,31 @@ export const ConfigSchema = z.strictObject({
       localBuild: z.enum(["background", "off"]).default("background"),
       /** The model of conversations that name none; by default the first installed one. */
       defaultModel: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  models: z
+    .strictObject({
+      /** A provider that has not listed its models within this is shown unavailable, with that reason. */
+      listTimeoutSeconds: seconds(5),
+      /** A provider's model list is reused this long before it is asked again. */
+      listCacheSeconds: seconds(10),
+      /**
+       * Remote model providers (OpenAI-compatible servers, Ollama), besides those admins add at
+       * /api/admin/providers. Changed only here; their API keys are secrets (redacted from logs).
+       */
+      providers: z
+        .array(ProviderConfig)
+        .max(100)
+        .superRefine((providers, context) => {
+          const seen = new Set<string>();
+          providers.forEach((provider, index) => {
+            if (seen.has(provider.id)) {
+              context.addIssue({ code: "custom", path: [index, "id"], message: `the id ${provider.id} is used twice` });
+            }
+            seen.add(provider.id);
+          });
+        })
+        .default([]),
     })
     .prefault({}),
   chat: z
@@ -146,8 +180,8 @@ export const ConfigSchema = z.strictObject({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
-/** Settings whose values never appear in logs or error messages. */
-export const SECRET_KEYS = new Set(["databaseUrl", "metrics.token"]);
+/** Settings whose values never appear in logs or error messages; `*` stands for every item of a list. */
+export const SECRET_KEYS = new Set(["databaseUrl", "metrics.token", "secretKey", "models.providers.*.apiKey"]);
 
 /** Conventional environment names, besides the generated HEARTH_* ones. */
 export const ENV_ALIASES: Record<string, string> = {

@@ -1,6 +1,7 @@
 import type { Logger } from "@hearth/core";
 import {
   hasLocalBuild,
+  type LlamaCppInfo,
   LlamaCppProvider,
   type LocalBuild,
   type LocalBuildStatus,
@@ -66,6 +67,9 @@ export class EngineHolder {
     }
     return this.#engine;
   };
+
+  /** The llama.cpp binary in use and its threads (starts the engine). */
+  info = async (): Promise<LlamaCppInfo> => (await this.get()).info();
 
   /** Whether a local build is in use, being made, or why not. */
   localBuild(): LocalBuildStatus {

@@ -4,22 +4,24 @@ import {
   createRevocations,
   interruptUnfinishedReplies,
   type Logger,
+  ModelRegistry,
+  type ModelSource,
   migrations,
   pruneEventStreams,
   pruneEvents,
   pruneRateLimits,
   pruneSessions,
-  type ReplyEngine,
   systemClock,
 } from "@hearth/core";
 import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } from "@hearth/db";
-import type { LlamaCppProvider } from "@hearth/engine";
+import type { LanguageModel } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { createApp } from "./app.ts";
 import { createChatRuntime } from "./chat-runtime.ts";
 import { answerClientError } from "./client-error.ts";
 import type { Config } from "./config.ts";
 import { EngineHolder } from "./engine-holder.ts";
+import { localModelProvider } from "./local-model-provider.ts";
 import { createMetrics } from "./metrics.ts";
 
 export interface StartOptions {
@@ -28,8 +30,8 @@ export interface StartOptions {
   clock?: Clock;
   /** An already open database (tests); by default the one the configuration names. */
   database?: Database;
-  /** Wraps the engine that writes replies (tests inject a failure into the real engine with it). */
-  replyEngine?: (engine: LlamaCppProvider) => ReplyEngine;
+  /** Wraps the models that write replies (tests inject a failure into the real engine with it). */
+  wrapReplyModel?: (model: LanguageModel) => LanguageModel;
 }
 
 export interface RunningHearth {
@@ -55,7 +57,7 @@ export async function startHearth({
   logger,
   clock = systemClock,
   database,
-  replyEngine,
+  wrapReplyModel,
 }: StartOptions): Promise<RunningHearth> {
   const isEmbedded = database === undefined && config.databaseUrl === undefined;
   // Taken before anything else, so a second Hearth on the same dir stops before touching it.
@@ -70,16 +72,19 @@ export async function startHearth({
     metrics,
     isIdle: () => chat.generations.activeCount === 0,
   });
-  const chat = createChatRuntime({
-    config,
-    logger,
-    clock,
-    metrics,
-    engine: async () => {
-      const started = await engine.get();
-      return replyEngine === undefined ? started : replyEngine(started);
+  const local = localModelProvider(engine);
+  const models = new ModelRegistry({
+    providers: async () => [local],
+    settings: {
+      listTimeoutMs: config.models.listTimeoutSeconds * 1000,
+      cacheMs: config.models.listCacheSeconds * 1000,
     },
   });
+  const replyModels: ModelSource | undefined =
+    wrapReplyModel === undefined
+      ? undefined
+      : { languageModel: async (id) => wrapReplyModel(await models.languageModel(id)) };
+  const chat = createChatRuntime({ config, logger, clock, metrics, models, ...(replyModels ? { replyModels } : {}) });
   const revocations = createRevocations();
   revocations.subscribe((revocation) => chat.streams.revoke(revocation));
   const app = createApp({ config, logger, clock, metrics, database: () => db, engine, chat, revocations });

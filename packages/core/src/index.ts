@@ -19,7 +19,7 @@ export {
   type GenerationSettings,
   Generations,
   interruptUnfinishedReplies,
-  type ReplyEngine,
+  type ModelSource,
 } from "./conversations/generations.ts";
 export { messageRoutes } from "./conversations/message-routes.ts";
 export type { ConversationsProblem } from "./conversations/problems.ts";
@@ -32,15 +32,39 @@ export { limitRoutes } from "./limits/routes.ts";
 export { type LimitName, limitsFor, type UserLimits } from "./limits/user-limits.ts";
 export type { Logger } from "./logger.ts";
 export { migrations } from "./migrations.ts";
+export {
+  LOCAL_PROVIDER,
+  type ModelList,
+  ModelRegistry,
+  type ModelRegistrySettings,
+  type ProviderStatus,
+  type RegistryModel,
+} from "./models/model-registry.ts";
 export { modelRoutes } from "./models/routes.ts";
 export type { CommonProblem, FieldIssue, Result } from "./problems.ts";
 export { ProblemError, raise } from "./problems.ts";
+export {
+  ConfiguredProviders,
+  type ConfiguredProvidersOptions,
+  type ProviderFactory,
+} from "./providers/configured-providers.ts";
+export type { ProvidersProblem } from "./providers/problems.ts";
+export { providerRoutes } from "./providers/routes.ts";
+export { ProviderConfig, type ProviderKind, type ProviderSettings } from "./providers/schema.ts";
+export {
+  createSecretBox,
+  parseSecretKey,
+  SECRET_KEY_FORMAT,
+  type SecretBox,
+  SecretKeyError,
+} from "./providers/secret-box.ts";
 export { pruneRateLimits } from "./rate-limits/service.ts";
 
 import type { AccountsProblem } from "./accounts/problems.ts";
 import type { ConversationsProblem } from "./conversations/problems.ts";
 import type { CommonProblem } from "./problems.ts";
+import type { ProvidersProblem } from "./providers/problems.ts";
 
 /** Every problem any capability can report. */
-export type Problem = CommonProblem | AccountsProblem | ConversationsProblem;
+export type Problem = CommonProblem | AccountsProblem | ConversationsProblem | ProvidersProblem;
 export type ProblemCode = Problem["code"];

@@ -1,13 +1,26 @@
 export type {
-  ChatMessage,
-  ChatModelProvider,
-  ChatRequest,
-  ChatStreamPart,
+  CallOptions,
   ContextWindow,
-  ModelInfo,
-  StopReason,
-  TokenUsage,
-} from "./language-model.ts";
+  EmbeddingModel,
+  FinishReason,
+  JsonSchema,
+  LanguageModel,
+  ModelCapabilities,
+  ModelDescriptor,
+  ModelProvider,
+  Prompt,
+  PromptMessage,
+  ResponseFormat,
+  StreamPart,
+  TextPart,
+  ToolCallPart,
+  ToolChoice,
+  ToolDefinition,
+  ToolResultPart,
+  ToolSupport,
+  Usage,
+} from "./spec/index.ts";
+export { NoSuchModelError, ProviderUnavailableError } from "./spec/index.ts";
 export type { LlamaCppInfo, LlamaCppOptions } from "./llama-cpp/llama-cpp-provider.ts";
 export { LlamaCppProvider } from "./llama-cpp/llama-cpp-provider.ts";
 export {
@@ -18,4 +31,3 @@ export {
   missingBuildTools,
   startLocalBuild,
 } from "./llama-cpp/local-build.ts";
-export { NoSuchModelError } from "./no-such-model-error.ts";

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ReplyEngine } from "@hearth/core";
 import { pruneEvents } from "@hearth/core";
+import type { LanguageModel } from "@hearth/engine";
 import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -167,7 +167,7 @@ describe("a client that stops reading", () => {
     slow.socket.resume();
     await slow.closed;
     expect(metrics).toMatch(/hearth_sse_streams_active 0/);
-    expect(metrics).toMatch(/hearth_tokens_generated_total\{model="tiny-chat"\} \d+/);
+    expect(metrics).toMatch(/hearth_tokens_generated_total\{model="local\/tiny-chat"\} \d+/);
     expect(metrics).toMatch(/hearth_generation_queue_depth 0/);
   });
 });
@@ -178,20 +178,21 @@ describe("a model error in the middle of a reply", () => {
   let failAfterDeltas: number | undefined;
   beforeAll(async () => {
     // The real engine, with a failure injected after a few deltas: the one scripted part of these tests.
-    const replyEngine = (engine: ReplyEngine): ReplyEngine => ({
-      listModels: () => engine.listModels(),
-      contextWindow: (model) => engine.contextWindow(model),
-      async *streamChat(request) {
+    const wrapReplyModel = (model: LanguageModel): LanguageModel => ({
+      provider: model.provider,
+      modelId: model.modelId,
+      contextWindow: () => model.contextWindow(),
+      async *doStream(options) {
         let deltas = 0;
-        for await (const part of engine.streamChat(request)) {
+        for await (const part of model.doStream(options)) {
           yield part;
-          if (part.type === "delta" && ++deltas === failAfterDeltas) throw new Error("the GPU fell off the bus");
+          if (part.type === "text-delta" && ++deltas === failAfterDeltas) throw new Error("the GPU fell off the bus");
         }
       },
     });
     server = await startTestServer(
       { modelsDir, engine: { gpu: "off", contextSize: 512 }, chat: { maxReplyTokens: 64 } },
-      { replyEngine },
+      { wrapReplyModel },
     );
     ada = await signedInAdmin(server);
   });

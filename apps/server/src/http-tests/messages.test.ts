@@ -65,7 +65,7 @@ describe("messages: the real engine writes replies into branching conversations"
       role: "assistant",
       content: "",
       status: "pending",
-      model: "tiny-chat",
+      model: "local/tiny-chat",
     });
     const replyId = exchange.assistantMessage.id;
     await events.waitFor((received) => endOf(received, replyId) !== undefined);
@@ -356,7 +356,7 @@ describe("messages: the real engine writes replies into branching conversations"
         model: "no-such-model",
       });
       expect(model.status).toBe(422);
-      expect(model.body).toMatchObject({ code: "model-not-found", model: "no-such-model", installed: ["tiny-chat"] });
+      expect(model.body).toMatchObject({ code: "model-not-found", model: "no-such-model", installed: ["local/tiny-chat"] });
       expect((await ada.get<{ data: unknown[] }>(`/api/conversations/${conversationId}/tree`)).body.data).toEqual([]);
     });
 

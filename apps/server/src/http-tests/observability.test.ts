@@ -1,4 +1,4 @@
-import { createRevocations, systemClock } from "@hearth/core";
+import { createRevocations, ModelRegistry, systemClock } from "@hearth/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
 import { createChatRuntime } from "../chat-runtime.ts";
@@ -139,7 +139,7 @@ describe("before the database is ready", () => {
     metrics: createMetrics(),
     database: () => undefined,
     engine: {
-      get: () => Promise.reject(new Error("no engine before readiness")),
+      info: () => Promise.reject(new Error("no engine before readiness")),
       localBuild: () => ({ state: "none", detail: "not started" }),
     },
     chat: createChatRuntime({
@@ -147,7 +147,7 @@ describe("before the database is ready", () => {
       logger: createLogger("silent"),
       clock: systemClock,
       metrics: createMetrics(),
-      engine: () => Promise.reject(new Error("no engine before readiness")),
+      models: new ModelRegistry({ providers: async () => [], settings: { listTimeoutMs: 1000, cacheMs: 1000 } }),
     }),
     revocations: createRevocations(),
   });

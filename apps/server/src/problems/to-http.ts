@@ -31,11 +31,17 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "model-not-found": { status: 422, title: "Model not installed" },
   "no-model": { status: 422, title: "No model installed" },
   "engine-unavailable": { status: 503, title: "Engine unavailable" },
+  "model-unavailable": { status: 503, title: "Model unavailable" },
   "wrong-message-role": { status: 422, title: "Not possible for this message" },
   "reply-in-progress": { status: 409, title: "Reply in progress" },
   "reply-finished": { status: 409, title: "Reply finished" },
   "message-too-long": { status: 413, title: "Message too long for the model" },
   "too-many-replies": { status: 429, title: "Too many replies in progress" },
+  "provider-not-found": { status: 404, title: "Provider not found" },
+  "provider-id-taken": { status: 409, title: "Provider id taken" },
+  "provider-in-config-file": { status: 409, title: "Provider defined in the config file" },
+  "provider-url-refused": { status: 422, title: "Provider URL refused" },
+  "secret-key-unavailable": { status: 503, title: "Secret key unavailable" },
   "internal-error": { status: 500, title: "Internal server error" },
 };
 

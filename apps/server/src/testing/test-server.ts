@@ -30,7 +30,7 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
  */
 export async function startTestServer(
   overrides: DeepPartial<Config> = {},
-  options: { logLines?: string[]; replyEngine?: StartOptions["replyEngine"] } = {},
+  options: { logLines?: string[]; wrapReplyModel?: StartOptions["wrapReplyModel"] } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "hearth-test-"));
   const loaded = loadConfig({
@@ -55,7 +55,7 @@ export async function startTestServer(
     logger,
     clock,
     database: db,
-    ...(options.replyEngine ? { replyEngine: options.replyEngine } : {}),
+    ...(options.wrapReplyModel ? { wrapReplyModel: options.wrapReplyModel } : {}),
   });
   await hearth.ready;
   return {

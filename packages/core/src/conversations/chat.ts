@@ -3,6 +3,7 @@ import type { Clock } from "../clock.ts";
 import type { LimitProblem } from "../limits/problems.ts";
 import { checkStorageQuota } from "../limits/storage.ts";
 import type { UserLimits } from "../limits/user-limits.ts";
+import { LOCAL_PROVIDER, type ModelRegistry } from "../models/model-registry.ts";
 import { fail, ok, type Result } from "../problems.ts";
 import type { EventStreamCloseReason } from "./event-stream.ts";
 import { appendEvents, type ConversationEvent, type EventBus, newEvent } from "./events.ts";
@@ -28,6 +29,8 @@ import type { StreamRegistry } from "./stream-registry.ts";
 export interface ChatRuntime {
   bus: EventBus;
   generations: Generations;
+  /** Every provider's models; replies resolve their model through it. */
+  models: ModelRegistry;
   /** The model a conversation uses when it names none; by default the first installed one. */
   defaultModel?: string | undefined;
   /** Replies one user may have pending or streaming at once, so nobody can fill the model's queue. */
@@ -323,17 +326,22 @@ async function checkRepliesInProgress(tx: Queryable, ctx: Ctx, ownerId: string):
   return (rows[0]?.count ?? 0) >= limit ? fail(problems.tooManyReplies(limit)) : ok(undefined);
 }
 
-/** The model to answer with: the one asked for if installed, else the default, else the first installed. */
+/**
+ * The model to answer with, as a qualified id: the one asked for (a bare id names a local model), else
+ * the configured default, else the first available chat model.
+ */
 async function resolveModel(chat: ChatRuntime, requested: string | null): Promise<ChatResult<string>> {
-  let installed: string[];
-  try {
-    installed = (await (await chat.generations.engine()).listModels()).map((model) => model.id);
-  } catch (error) {
-    return fail(problems.engineUnavailable(error instanceof Error ? error.message : String(error)));
-  }
   const wanted = requested ?? chat.defaultModel;
-  if (wanted !== undefined)
-    return installed.includes(wanted) ? ok(wanted) : fail(problems.modelNotFound(wanted, installed));
-  const first = installed[0];
-  return first === undefined ? fail(problems.noModel()) : ok(first);
+  if (wanted !== undefined) {
+    const found = await chat.models.find(wanted);
+    if (found === undefined) return fail(problems.modelNotFound(wanted, await chat.models.ids()));
+    if (!found.isAvailable) return fail(problems.modelUnavailable(found.id, found.unavailableReason ?? "unknown"));
+    return ok(found.id);
+  }
+  const { models, providers } = await chat.models.list();
+  const first = models.find((model) => model.isAvailable && model.capabilities.chat);
+  if (first !== undefined) return ok(first.id);
+  const local = providers.find((provider) => provider.id === LOCAL_PROVIDER);
+  if (local !== undefined && !local.isAvailable) return fail(problems.engineUnavailable(local.reason ?? "unknown"));
+  return fail(problems.noModel());
 }

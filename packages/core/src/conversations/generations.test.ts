@@ -56,7 +56,7 @@ describe("Generations stopped by a shutdown", () => {
 
   const generations = () =>
     new Generations({
-      engine: async () => provider,
+      models: { languageModel: (id) => provider.languageModel(id) },
       bus,
       clock: systemClock,
       logger,

@@ -24,7 +24,7 @@ export async function checkMessageFits(
   if (bytes <= CHECK_ABOVE_BYTES) return ok(undefined);
   let window: { contextTokens: number; maxTokenBytes: number };
   try {
-    window = await (await chat.generations.engine()).contextWindow(model);
+    window = await (await chat.models.languageModel(model)).contextWindow();
   } catch {
     // A model that fails to load fails the reply, with its reason, as for any message.
     return ok(undefined);

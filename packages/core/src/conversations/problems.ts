@@ -4,6 +4,7 @@ export type ConversationsProblem =
   | { code: "model-not-found"; detail: string; model: string; installed: string[] }
   | { code: "no-model"; detail: string }
   | { code: "engine-unavailable"; detail: string }
+  | { code: "model-unavailable"; detail: string; model: string; reason: string }
   | { code: "wrong-message-role"; detail: string; messageId: string; role: string }
   | { code: "reply-in-progress"; detail: string; messageId: string }
   | { code: "reply-finished"; detail: string; messageId: string; status: string }
@@ -26,7 +27,7 @@ export const conversationsProblems = {
     code: "model-not-found",
     detail:
       installed.length === 0
-        ? `No model named ${model} is installed, and no model is: add a GGUF file to the models dir.`
+        ? `No model named ${model} is installed, and no model is: add a GGUF file to the models dir, or a provider.`
         : `No model named ${model} is installed. Installed: ${installed.join(", ")}.`,
     model,
     installed,
@@ -34,6 +35,12 @@ export const conversationsProblems = {
   noModel: (): ConversationsProblem => ({
     code: "no-model",
     detail: "No model is installed: add a GGUF file to the models dir (GET /api/models lists what is there).",
+  }),
+  modelUnavailable: (model: string, reason: string): ConversationsProblem => ({
+    code: "model-unavailable",
+    detail: `${model} cannot be used now: ${reason}`,
+    model,
+    reason,
   }),
   engineUnavailable: (reason: string): ConversationsProblem => ({
     code: "engine-unavailable",

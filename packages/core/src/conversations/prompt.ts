@@ -1,5 +1,5 @@
 import type { Queryable } from "@hearth/db";
-import type { ChatMessage, ContextWindow } from "@hearth/engine";
+import type { ContextWindow, PromptMessage } from "@hearth/engine/spec";
 import { ancestors } from "./messages.ts";
 
 /** Kept free besides the reply, for a template that counts a little differently at the edges. */
@@ -8,7 +8,7 @@ const RESERVE_TOKENS = 8;
 const PAGE = 32;
 
 export type Prompt =
-  | { ok: true; messages: ChatMessage[]; maxTokens: number; contextMessages: number }
+  | { ok: true; messages: PromptMessage[]; maxTokens: number; contextMessages: number }
   | { ok: false; reason: string };
 
 /**
@@ -28,7 +28,7 @@ export async function buildPrompt(
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
   const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
   const emptyPromptTokens = await window.countPromptTokens([]);
-  const newestFirst: ChatMessage[] = [];
+  const newestFirst: PromptMessage[] = [];
   let used = emptyPromptTokens;
   let startId: string | null = userMessageId;
   let full = false;
@@ -40,7 +40,7 @@ export async function buildPrompt(
     for (const row of rows.slice(0, PAGE)) {
       // An empty reply (failed before its first token) says nothing to the model.
       if (row.content.length === 0) continue;
-      const message: ChatMessage = { role: row.role, content: row.content };
+      const message: PromptMessage = { role: row.role, content: [{ type: "text", text: row.content }] };
       const room = budget - used;
       const cost = await costWithin(window, message, room);
       if (cost.tokens > room) {
@@ -91,8 +91,13 @@ interface TooLong {
  * it cannot fit); otherwise counting stops once it passes the room, so a prompt never costs more
  * tokenizing than the context holds.
  */
-async function costWithin(window: ContextWindow, message: ChatMessage, room: number) {
-  const lowerBound = Math.ceil(Buffer.byteLength(message.content) / window.maxTokenBytes);
+async function costWithin(window: ContextWindow, message: PromptMessage, room: number) {
+  const lowerBound = Math.ceil(Buffer.byteLength(textOf(message)) / window.maxTokenBytes);
   if (lowerBound > room) return { isLowerBound: true, tokens: lowerBound };
   return { isLowerBound: false, tokens: await window.countMessageTokens(message, room) };
+}
+
+function textOf(message: PromptMessage): string {
+  if (message.role === "system") return message.content;
+  return message.content.map((part) => ("text" in part ? part.text : "")).join("");
 }

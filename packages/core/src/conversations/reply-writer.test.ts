@@ -31,7 +31,7 @@ describe("ReplyWriter after its reply has ended", () => {
   const chat = {
     bus,
     generations: new Generations({
-      engine: () => Promise.reject(new Error("no engine in this test")),
+      models: { languageModel: () => Promise.reject(new Error("no models in this test")) },
       bus,
       clock: systemClock,
       logger: silentLogger,

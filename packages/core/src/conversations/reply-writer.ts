@@ -1,5 +1,4 @@
 import type { Database } from "@hearth/db";
-import type { TokenUsage } from "@hearth/engine";
 import type { Clock } from "../clock.ts";
 import { appendEvents, type EventBus, newEvent } from "./events.ts";
 import type { MessageStatus } from "./schema.ts";
@@ -10,11 +9,17 @@ export interface ReplyTarget {
   messageId: string;
 }
 
+/** Tokens a reply read and wrote, as stored with it and sent in its last event. */
+export interface ReplyUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
 /** How a reply ended, as its writer settles it. */
 export interface ReplyOutcome {
   status: Exclude<MessageStatus, "pending" | "streaming">;
   error?: string;
-  usage?: TokenUsage | undefined;
+  usage?: ReplyUsage | undefined;
   contextMessages?: number | undefined;
 }
 

@@ -1,5 +1,4 @@
 import type { Database } from "@hearth/db";
-import type { LlamaCppProvider, LocalBuildStatus } from "@hearth/engine";
 import type { LoginPolicy } from "../accounts/login.ts";
 import type { Principal } from "../accounts/principal.ts";
 import type { Revocations } from "../accounts/revocations.ts";
@@ -21,7 +20,7 @@ export interface AppVariables {
   clientIp: string | undefined;
   /** Whether the client reached us over HTTPS (directly, or through a trusted proxy). */
   isSecureRequest: boolean;
-  /** The local inference engine, started on first use (loading llama.cpp costs memory). */
+  /** The embedded llama.cpp engine's state, for the model list. */
   engine: EngineAccess;
   /** Replies being generated, and the bus that carries conversation events to streams. */
   chat: ChatRuntime;
@@ -32,9 +31,10 @@ export interface AppVariables {
 }
 
 export interface EngineAccess {
-  get(): Promise<LlamaCppProvider>;
+  /** The llama.cpp binary in use; starts the engine if it is not running. */
+  info(): Promise<{ buildType: "localBuild" | "prebuilt"; gpu: string | false; threads: number }>;
   /** Whether llama.cpp compiled on this machine is in use, being compiled, or why not. */
-  localBuild(): LocalBuildStatus;
+  localBuild(): { state: "ready" | "building" | "none" | "failed"; detail: string };
 }
 
 export interface AccountsSettings extends LoginPolicy {

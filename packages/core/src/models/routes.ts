@@ -7,15 +7,12 @@ const list = createRoute({
   method: "get",
   path: "/api/models",
   tags: ["models"],
-  summary: "The models this server can run, and the llama.cpp build in use",
+  summary: "Every provider's models, with their capabilities and whether they can be used now",
   ...asUser,
   responses: { 200: jsonContent(ModelList, "Models"), ...authProblemResponses },
 });
 
 export const modelRoutes = createRouter().openapi(list, async (c) => {
-  const engine = await c.var.engine.get();
-  return c.json(
-    { data: await engine.listModels(), engine: { ...engine.info(), localBuild: c.var.engine.localBuild() } },
-    200,
-  );
+  const [{ models, providers }, info] = await Promise.all([c.var.chat.models.list(), c.var.engine.info()]);
+  return c.json({ data: models, providers, engine: { ...info, localBuild: c.var.engine.localBuild() } }, 200);
 });

@@ -1,13 +1,43 @@
 import { z } from "@hono/zod-openapi";
 
+const Capabilities = z
+  .object({
+    chat: z.boolean(),
+    embeddings: z.boolean(),
+    tools: z.enum(["native", "emulated", "none"]).openapi({
+      description:
+        "`native`: the model's chat template or API has its own tool calls; `emulated`: Hearth prompts for calls " +
+        "and forces their shape with a grammar; `none`: no tool calls.",
+    }),
+    vision: z.boolean(),
+    contextLength: z.number().int().optional().openapi({ description: "Tokens the model reads at once, where known." }),
+  })
+  .openapi("ModelCapabilities");
+
 const Model = z
   .object({
-    id: z.string().openapi({ description: "The GGUF file name without `.gguf`." }),
+    id: z.string().openapi({ description: "Qualified id: `<provider>/<model>` (`local/qwen2.5-1.5b-q4_k_m`)." }),
     provider: z.string(),
+    providerKind: z.string().openapi({ description: "`llama.cpp`, `ollama` or `openai-compatible`." }),
+    modelId: z.string().openapi({ description: "The id within its provider (for local models, the GGUF file name)." }),
+    capabilities: Capabilities,
     sizeBytes: z.number().int().optional(),
-    isLoaded: z.boolean().openapi({ description: "Whether the model is in memory now." }),
+    isLoaded: z.boolean().optional().openapi({ description: "Whether the model is in memory now." }),
+    details: z.record(z.string(), z.string()).optional(),
+    isAvailable: z.boolean(),
+    unavailableReason: z.string().optional(),
   })
   .openapi("Model");
+
+const ProviderStatus = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    isAvailable: z.boolean(),
+    reason: z.string().optional(),
+    models: z.number().int(),
+  })
+  .openapi("ProviderStatus");
 
 const EngineInfo = z
   .object({
@@ -23,4 +53,6 @@ const EngineInfo = z
   })
   .openapi("EngineInfo");
 
-export const ModelList = z.object({ data: z.array(Model), engine: EngineInfo }).openapi("ModelList");
+export const ModelList = z
+  .object({ data: z.array(Model), providers: z.array(ProviderStatus), engine: EngineInfo })
+  .openapi("ModelList");

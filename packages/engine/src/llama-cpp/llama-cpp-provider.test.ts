@@ -2,23 +2,34 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatStreamPart } from "../language-model.ts";
-import { NoSuchModelError } from "../no-such-model-error.ts";
+import type { CallOptions, Prompt, PromptMessage, StreamPart } from "../spec/language-model.ts";
+import { NoSuchModelError } from "../spec/no-such-model-error.ts";
 import { writeTestModel } from "../testing/write-test-model.ts";
 import { chooseThreads } from "./choose-threads.ts";
 import { LlamaCppProvider } from "./llama-cpp-provider.ts";
 
-const hello = [{ role: "user" as const, content: "hello" }];
+const user = (text: string): PromptMessage => ({ role: "user", content: [{ type: "text", text }] });
+const hello: Prompt = [user("hello")];
 
-async function collect(stream: AsyncIterable<ChatStreamPart>) {
+/** A reply from one of `provider`'s models. */
+async function* chat(
+  provider: LlamaCppProvider,
+  modelId: string,
+  prompt: Prompt,
+  options: Omit<CallOptions, "prompt"> = {},
+): AsyncIterable<StreamPart> {
+  yield* (await provider.languageModel(modelId)).doStream({ prompt, ...options });
+}
+
+async function collect(stream: AsyncIterable<StreamPart>) {
   let text = "";
   let deltas = 0;
-  let finish: Extract<ChatStreamPart, { type: "finish" }> | undefined;
+  let finish: Extract<StreamPart, { type: "finish" }> | undefined;
   for await (const part of stream) {
-    if (part.type === "delta") {
+    if (part.type === "text-delta") {
       text += part.text;
       deltas++;
-    } else finish = part;
+    } else if (part.type === "finish") finish = part;
   }
   return { text, deltas, finish };
 }
@@ -48,7 +59,7 @@ describe("LlamaCppProvider on a generated model", () => {
   it("lists the GGUF files in the models dir, named after the file", async () => {
     const models = await provider.listModels();
     expect(models.map((model) => model.id)).toEqual(["tiny", "tiny-b"]);
-    expect(models[0]).toMatchObject({ provider: "llama.cpp", sizeBytes: expect.any(Number), isLoaded: false });
+    expect(models[0]).toMatchObject({ sizeBytes: expect.any(Number), isLoaded: false, capabilities: { chat: true } });
   });
 
   it("reports the binary in use and picks threads for it", () => {
@@ -58,27 +69,25 @@ describe("LlamaCppProvider on a generated model", () => {
   });
 
   it("streams a reply that runs to maxTokens and reports its usage", async () => {
-    const { text, deltas, finish } = await collect(
-      provider.streamChat({ model: "tiny", messages: hello, maxTokens: 24 }),
-    );
-    expect(finish).toMatchObject({ stopReason: "length", usage: { completionTokens: 24 } });
-    expect(finish?.usage.promptTokens).toBeGreaterThan(0);
+    const { text, deltas, finish } = await collect(chat(provider, "tiny", hello, { maxOutputTokens: 24 }));
+    expect(finish).toMatchObject({ finishReason: "length", usage: { outputTokens: 24 } });
+    expect(finish?.usage.inputTokens).toBeGreaterThan(0);
     expect(deltas).toBeGreaterThan(1);
     expect(text.length).toBeGreaterThan(0);
     expect(loads).toEqual(["tiny"]);
   });
 
   it("counts a prompt in tokens as the model evaluates it, template included", async () => {
-    const window = await provider.contextWindow("tiny");
+    const window = await (await provider.languageModel("tiny")).contextWindow();
     expect(window.contextTokens).toBe(512);
-    const messages = [
-      { role: "user" as const, content: "What is a hearth?" },
-      { role: "assistant" as const, content: "The floor of a fireplace." },
-      { role: "user" as const, content: "And a hearthstone?" },
+    const messages: Prompt = [
+      user("What is a hearth?"),
+      { role: "assistant", content: [{ type: "text", text: "The floor of a fireplace." }] },
+      user("And a hearthstone?"),
     ];
-    const { finish } = await collect(provider.streamChat({ model: "tiny", messages, maxTokens: 4 }));
+    const { finish } = await collect(chat(provider, "tiny", messages, { maxOutputTokens: 4 }));
     // node-llama-cpp's meter books the prompt's last token with the first generated one.
-    const evaluated = finish?.usage.promptTokens as number;
+    const evaluated = finish?.usage.inputTokens as number;
     const counted = await window.countPromptTokens(messages);
     expect(counted - evaluated).toBeGreaterThanOrEqual(0);
     expect(counted - evaluated).toBeLessThanOrEqual(1);
@@ -97,8 +106,8 @@ describe("LlamaCppProvider on a generated model", () => {
     };
 
     it.each(Object.entries(texts))("never counts fewer tokens than the model reads: %s", async (_, content) => {
-      const window = await provider.contextWindow("tiny");
-      const sliced = await window.countMessageTokens({ role: "user", content });
+      const window = await (await provider.languageModel("tiny")).contextWindow();
+      const sliced = await window.countMessageTokens(user(content));
       const model = await provider.llama.loadModel({ modelPath: join(modelsDir, "tiny.gguf") });
       const whole = model.tokenize(content).length;
       await model.dispose();
@@ -110,8 +119,8 @@ describe("LlamaCppProvider on a generated model", () => {
     });
 
     it("stops counting once the count passes the room it was given", async () => {
-      const window = await provider.contextWindow("tiny");
-      const message = { role: "user" as const, content: "é".repeat(100_000) };
+      const window = await (await provider.languageModel("tiny")).contextWindow();
+      const message = user("é".repeat(100_000));
       const counted = await window.countMessageTokens(message, 1000);
       expect(counted).toBeGreaterThan(1000);
       expect(counted).toBeLessThan(10_000);
@@ -119,7 +128,7 @@ describe("LlamaCppProvider on a generated model", () => {
   });
 
   it("rejects an unknown model, naming the ones there are", async () => {
-    const attempt = collect(provider.streamChat({ model: "nope", messages: hello }));
+    const attempt = provider.languageModel("nope");
     await expect(attempt).rejects.toBeInstanceOf(NoSuchModelError);
     await expect(attempt).rejects.toMatchObject({ modelId: "nope", available: ["tiny", "tiny-b"] });
   });
@@ -127,40 +136,35 @@ describe("LlamaCppProvider on a generated model", () => {
   it("stops at an abort and keeps the partial text", async () => {
     const controller = new AbortController();
     let text = "";
-    let finish: ChatStreamPart | undefined;
-    for await (const part of provider.streamChat({
-      model: "tiny",
-      messages: hello,
-      maxTokens: 400,
-      signal: controller.signal,
-    })) {
-      if (part.type === "delta") {
+    let finish: StreamPart | undefined;
+    for await (const part of chat(provider, "tiny", hello, { maxOutputTokens: 400, abortSignal: controller.signal })) {
+      if (part.type === "text-delta") {
         text += part.text;
         if (text.length > 5) controller.abort();
       } else finish = part;
     }
-    expect(finish).toMatchObject({ type: "finish", stopReason: "abort" });
+    expect(finish).toMatchObject({ type: "finish", finishReason: "abort" });
     expect(text.length).toBeGreaterThan(5);
-    expect((finish as { usage: { completionTokens: number } }).usage.completionTokens).toBeLessThan(400);
+    expect((finish as { usage: { outputTokens: number } }).usage.outputTokens).toBeLessThan(400);
   });
 
   it("queues concurrent requests to one model and completes them all", async () => {
     const results = await Promise.all(
-      Array.from({ length: 3 }, () => collect(provider.streamChat({ model: "tiny", messages: hello, maxTokens: 8 }))),
+      Array.from({ length: 3 }, () => collect(chat(provider, "tiny", hello, { maxOutputTokens: 8 }))),
     );
-    expect(results.map((result) => result.finish?.usage.completionTokens)).toEqual([8, 8, 8]);
+    expect(results.map((result) => result.finish?.usage.outputTokens)).toEqual([8, 8, 8]);
   });
 
   it("frees the sequence when the reader stops early", async () => {
-    for await (const part of provider.streamChat({ model: "tiny", messages: hello, maxTokens: 400 })) {
-      if (part.type === "delta") break;
+    for await (const part of chat(provider, "tiny", hello, { maxOutputTokens: 400 })) {
+      if (part.type === "text-delta") break;
     }
-    const next = await collect(provider.streamChat({ model: "tiny", messages: hello, maxTokens: 4 }));
-    expect(next.finish?.usage.completionTokens).toBe(4);
+    const next = await collect(chat(provider, "tiny", hello, { maxOutputTokens: 4 }));
+    expect(next.finish?.usage.outputTokens).toBe(4);
   });
 
   it("embeds text as vectors as wide as the model", async () => {
-    const vectors = await provider.embed("tiny", ["hello", "world"]);
+    const vectors = await (await provider.embeddingModel("tiny")).doEmbed(["hello", "world"]);
     expect(vectors).toHaveLength(2);
     expect(vectors[0]).toHaveLength(64);
     expect(vectors[0]).not.toEqual(vectors[1]);
@@ -169,9 +173,9 @@ describe("LlamaCppProvider on a generated model", () => {
   it("unloads the least recently used idle model when the budget is exceeded", async () => {
     const small = await LlamaCppProvider.create({ modelsDir, gpu: false, contextSize: 256, memoryBudgetBytes: 1 });
     try {
-      await collect(small.streamChat({ model: "tiny", messages: hello, maxTokens: 2 }));
+      await collect(chat(small, "tiny", hello, { maxOutputTokens: 2 }));
       expect((await small.listModels()).map((model) => model.isLoaded)).toEqual([true, false]);
-      await collect(small.streamChat({ model: "tiny-b", messages: hello, maxTokens: 2 }));
+      await collect(chat(small, "tiny-b", hello, { maxOutputTokens: 2 }));
       expect((await small.listModels()).map((model) => model.isLoaded)).toEqual([false, true]);
     } finally {
       await small.close();
@@ -191,7 +195,9 @@ describe("LlamaCppProvider used by several requests at once", () => {
       onModelLoaded: (id) => loads.push(id),
     });
     try {
-      const windows = await Promise.all(Array.from({ length: 6 }, () => provider.contextWindow("tiny")));
+      const windows = await Promise.all(
+        Array.from({ length: 6 }, () => provider.languageModel("tiny").then((model) => model.contextWindow())),
+      );
       expect(windows.map((window) => window.contextTokens)).toEqual(Array(6).fill(256));
       expect(loads).toEqual(["tiny"]);
     } finally {

@@ -1,34 +1,18 @@
 import { totalmem } from "node:os";
-import {
-  type ChatHistoryItem,
-  type ChatWrapper,
-  getLlama,
-  type Llama,
-  LlamaChat,
-  type LlamaContext,
-  type LlamaEmbeddingContext,
-  LlamaLogLevel,
-  type LlamaModel,
-  resolveChatWrapper,
-} from "node-llama-cpp";
-import type {
-  ChatMessage,
-  ChatModelProvider,
-  ChatRequest,
-  ChatStreamPart,
-  ContextWindow,
-  ModelInfo,
-  StopReason,
-} from "../language-model.ts";
-import { NoSuchModelError } from "../no-such-model-error.ts";
+import { ChatWrapper, getLlama, type Llama, LlamaLogLevel, resolveChatWrapper } from "node-llama-cpp";
+import type { EmbeddingModel, LanguageModel } from "../spec/language-model.ts";
+import type { ModelDescriptor, ModelProvider, ToolSupport } from "../spec/model-provider.ts";
+import { NoSuchModelError } from "../spec/no-such-model-error.ts";
 import { chooseThreads } from "./choose-threads.ts";
-import { countTokens } from "./count-tokens.ts";
 import { type GgufFile, listGgufModels } from "./list-gguf-models.ts";
+import { LlamaCppLanguageModel } from "./llama-cpp-language-model.ts";
+import type { LoadedModel } from "./loaded-model.ts";
 import { maxTokenBytes } from "./max-token-bytes.ts";
-import { PushQueue } from "./push-queue.ts";
 import { Slots } from "./slots.ts";
 
 export interface LlamaCppOptions {
+  /** The provider id, the prefix of its models' qualified ids; "local" by default. */
+  id?: string;
   modelsDir: string;
   /** CPU threads per context; by default chosen for the binary and the machine (see chooseThreads). */
   threads?: number;
@@ -43,22 +27,6 @@ export interface LlamaCppOptions {
   onModelLoaded?: (modelId: string, seconds: number) => void;
 }
 
-interface LoadedModel {
-  file: GgufFile;
-  model: LlamaModel;
-  /**
-   * Resolved once per load: resolving it (parsing the model's Jinja template, probing the known
-   * wrappers) took 130–230 ms, which LlamaChat would otherwise spend on every request.
-   */
-  chatWrapper: ChatWrapper;
-  /** See ContextWindow.maxTokenBytes; read once from the vocabulary. */
-  maxTokenBytes: number;
-  context: LlamaContext;
-  slots: Slots;
-  lastUsedAt: number;
-  embeddingContext?: Promise<LlamaEmbeddingContext>;
-}
-
 export interface LlamaCppInfo {
   buildType: "localBuild" | "prebuilt";
   gpu: string | false;
@@ -66,8 +34,8 @@ export interface LlamaCppInfo {
 }
 
 /** The embedded llama.cpp provider: GGUF files in a folder, loaded on first use, cached within a budget. */
-export class LlamaCppProvider implements ChatModelProvider {
-  readonly name = "llama.cpp";
+export class LlamaCppProvider implements ModelProvider {
+  readonly kind = "llama.cpp";
   readonly #loaded = new Map<string, Promise<LoadedModel>>();
 
   private constructor(
@@ -75,10 +43,15 @@ export class LlamaCppProvider implements ChatModelProvider {
     readonly options: Required<Omit<LlamaCppOptions, "onModelLoaded" | "gpu">> & Pick<LlamaCppOptions, "onModelLoaded">,
   ) {}
 
+  get id(): string {
+    return this.options.id;
+  }
+
   static async create(options: LlamaCppOptions): Promise<LlamaCppProvider> {
     // "never": a source build is started on purpose (it takes minutes), never implicitly on a start.
     const llama = await getLlama({ gpu: options.gpu ?? "auto", build: "never", logLevel: LlamaLogLevel.error });
     return new LlamaCppProvider(llama, {
+      id: options.id ?? "local",
       modelsDir: options.modelsDir,
       threads: options.threads ?? chooseThreads(llama.buildType),
       contextSize: options.contextSize ?? 4096,
@@ -98,60 +71,40 @@ export class LlamaCppProvider implements ChatModelProvider {
     return loaded.reduce((total, entry) => total + (entry.status === "fulfilled" ? entry.value.slots.waiting : 0), 0);
   }
 
-  async listModels(): Promise<ModelInfo[]> {
+  async listModels(): Promise<ModelDescriptor[]> {
     const files = await listGgufModels(this.options.modelsDir);
-    return files.map((file) => ({
-      id: file.id,
-      provider: this.name,
-      sizeBytes: file.sizeBytes,
-      isLoaded: this.#loaded.has(file.id),
-    }));
+    const loaded = new Map<string, LoadedModel>();
+    for (const entry of await Promise.allSettled(this.#loaded.values()))
+      if (entry.status === "fulfilled") loaded.set(entry.value.file.id, entry.value);
+    return files.map((file) => {
+      const model = loaded.get(file.id);
+      return {
+        id: file.id,
+        sizeBytes: file.sizeBytes,
+        isLoaded: model !== undefined,
+        capabilities: {
+          chat: true,
+          embeddings: true,
+          // Known once the model is loaded and its chat template read; until then, what any template allows.
+          tools: model === undefined ? "emulated" : toolSupport(model),
+          vision: false,
+          ...(model === undefined ? {} : { contextLength: model.context.contextSize }),
+        },
+      };
+    });
   }
 
-  async contextWindow(modelId: string): Promise<ContextWindow> {
-    const loaded = await this.#use(modelId);
-    const { model, context, chatWrapper } = loaded;
-    // The wrapper the chats use, so the count is of what is evaluated.
-    const countPromptTokens = (messages: readonly ChatMessage[], stopAbove?: number) =>
-      countTokens(
-        chatWrapper.generateContextState({ chatHistory: toHistory(messages) }).contextText,
-        model.tokenizer,
-        stopAbove,
-      );
-    const emptyPrompt = await countPromptTokens([]);
-    return {
-      contextTokens: context.contextSize,
-      maxTokenBytes: loaded.maxTokenBytes,
-      countPromptTokens,
-      countMessageTokens: async (message, stopAbove) =>
-        (await countPromptTokens([message], stopAbove === undefined ? undefined : stopAbove + emptyPrompt)) -
-        emptyPrompt,
-    };
+  async languageModel(modelId: string): Promise<LanguageModel> {
+    await this.#find(modelId);
+    return new LlamaCppLanguageModel(this.id, modelId, () => this.#use(modelId));
   }
 
-  async *streamChat(request: ChatRequest): AsyncIterable<ChatStreamPart> {
-    const loaded = await this.#use(request.model);
-    // Linked to the caller's signal, and aborted if the caller stops reading early.
-    const controller = new AbortController();
-    const onCallerAbort = () => controller.abort(request.signal?.reason);
-    request.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    let release: (() => void) | undefined;
-    try {
-      release = await loaded.slots.acquire(request.signal).catch(() => undefined);
-      if (release === undefined) {
-        yield { type: "finish", stopReason: "abort", usage: { promptTokens: 0, completionTokens: 0 } };
-        return;
-      }
-      yield* this.#generate(loaded, request, controller.signal);
-    } finally {
-      request.signal?.removeEventListener("abort", onCallerAbort);
-      controller.abort();
-      release?.();
-      loaded.lastUsedAt = Date.now();
-    }
+  async embeddingModel(modelId: string): Promise<EmbeddingModel> {
+    await this.#find(modelId);
+    return { provider: this.id, modelId, doEmbed: (texts) => this.#embed(modelId, texts) };
   }
 
-  async embed(modelId: string, texts: readonly string[]): Promise<number[][]> {
+  async #embed(modelId: string, texts: readonly string[]): Promise<number[][]> {
     const loaded = await this.#use(modelId);
     loaded.embeddingContext ??= loaded.model.createEmbeddingContext({
       contextSize: Math.min(this.options.contextSize, loaded.model.trainContextSize),
@@ -170,57 +123,21 @@ export class LlamaCppProvider implements ChatModelProvider {
     await this.llama.dispose();
   }
 
-  async *#generate(loaded: LoadedModel, request: ChatRequest, signal: AbortSignal): AsyncIterable<ChatStreamPart> {
-    const sequence = loaded.context.getSequence();
-    const chat = new LlamaChat({
-      contextSequence: sequence,
-      chatWrapper: loaded.chatWrapper,
-      autoDisposeSequence: true,
-    });
-    const before = sequence.tokenMeter.getState();
-    const parts = new PushQueue<ChatStreamPart>();
-    const generation = chat
-      .generateResponse(toHistory(request.messages), {
-        ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
-        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-        signal,
-        stopOnAbortSignal: true,
-        onTextChunk: (text) => parts.push({ type: "delta", text }),
-      })
-      .then(
-        (result) => finish(toStopReason(result.metadata.stopReason)),
-        // Aborted before its first token (loading or evaluating the prompt), LlamaChat rejects with the
-        // signal's reason: that is a stop like any other, not a failure.
-        (error: unknown) => (signal.aborted ? finish("abort") : parts.fail(error)),
+  async #find(modelId: string): Promise<GgufFile> {
+    const files = await listGgufModels(this.options.modelsDir);
+    const file = files.find((candidate) => candidate.id === modelId);
+    if (file === undefined)
+      throw new NoSuchModelError(
+        modelId,
+        files.map((candidate) => candidate.id),
       );
-    function finish(stopReason: StopReason) {
-      const used = sequence.tokenMeter.diff(before);
-      parts.push({
-        type: "finish",
-        stopReason,
-        usage: { promptTokens: used.usedInputTokens, completionTokens: used.usedOutputTokens },
-      });
-      parts.end();
-    }
-    try {
-      yield* parts;
-    } finally {
-      // Let an aborted generation unwind before its sequence goes back to the context.
-      await generation;
-      chat.dispose();
-    }
+    return file;
   }
 
   async #use(modelId: string): Promise<LoadedModel> {
     let entry = this.#loaded.get(modelId);
     if (entry === undefined) {
-      const files = await listGgufModels(this.options.modelsDir);
-      const file = files.find((candidate) => candidate.id === modelId);
-      if (file === undefined)
-        throw new NoSuchModelError(
-          modelId,
-          files.map((candidate) => candidate.id),
-        );
+      const file = await this.#find(modelId);
       // Looked up again after the await, with none until it is registered: two first uses at once used
       // to load the model twice, and the copy left out of the map was never disposed (its memory held,
       // and llama.dispose() waiting for it forever).
@@ -284,21 +201,11 @@ async function unload(loaded: LoadedModel): Promise<void> {
   await loaded.model.dispose();
 }
 
-function toHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  const history: ChatHistoryItem[] = messages.map((message) =>
-    message.role === "system"
-      ? { type: "system", text: message.content }
-      : message.role === "user"
-        ? { type: "user", text: message.content }
-        : { type: "model", response: [message.content] },
-  );
-  // The reply being generated: LlamaChat continues the last model turn.
-  history.push({ type: "model", response: [] });
-  return history;
-}
-
-function toStopReason(reason: string): StopReason {
-  if (reason === "maxTokens") return "length";
-  if (reason === "abort") return "abort";
-  return "stop";
+/**
+ * Native where the model's template has its own way to call tools; otherwise node-llama-cpp's general
+ * format, which the model was never taught, so calls are only as good as a grammar can force them.
+ */
+function toolSupport(model: LoadedModel): ToolSupport {
+  const { prefix } = model.chatWrapper.settings.functions.call;
+  return prefix === ChatWrapper.defaultSettings.functions.call.prefix ? "emulated" : "native";
 }

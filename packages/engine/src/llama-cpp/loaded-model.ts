@@ -1,0 +1,20 @@
+import type { ChatWrapper, LlamaContext, LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
+import type { GgufFile } from "./list-gguf-models.ts";
+import type { Slots } from "./slots.ts";
+
+/** A GGUF model in memory, with its context and what was worked out once at load. */
+export interface LoadedModel {
+  file: GgufFile;
+  model: LlamaModel;
+  /**
+   * Resolved once per load: resolving it (parsing the model's Jinja template, probing the known
+   * wrappers) took 130–230 ms, which LlamaChat would otherwise spend on every request.
+   */
+  chatWrapper: ChatWrapper;
+  /** See ContextWindow.maxTokenBytes; read once from the vocabulary. */
+  maxTokenBytes: number;
+  context: LlamaContext;
+  slots: Slots;
+  lastUsedAt: number;
+  embeddingContext?: Promise<LlamaEmbeddingContext>;
+}

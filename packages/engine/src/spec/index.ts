@@ -1,0 +1,26 @@
+export type {
+  CallOptions,
+  ContextWindow,
+  EmbeddingModel,
+  FinishReason,
+  JsonSchema,
+  LanguageModel,
+  Prompt,
+  PromptMessage,
+  ResponseFormat,
+  StreamPart,
+  TextPart,
+  ToolCallPart,
+  ToolChoice,
+  ToolDefinition,
+  ToolResultPart,
+  Usage,
+} from "./language-model.ts";
+export type {
+  ModelCapabilities,
+  ModelDescriptor,
+  ModelProvider,
+  ToolSupport,
+} from "./model-provider.ts";
+export { NoSuchModelError } from "./no-such-model-error.ts";
+export { ProviderUnavailableError } from "./provider-unavailable-error.ts";
