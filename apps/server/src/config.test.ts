@@ -308,6 +308,59 @@ describe("loadConfig secrets", () => {
     expect(redacted.databaseUrl).toBeUndefined();
     expect(redacted.metrics).toEqual({});
   });
+
+  it("reads model providers from the config file and redacts only their API keys", async () => {
+    await writeConfigFile("data/hearth.config.json", {
+      models: {
+        providers: [
+          { id: "openai", kind: "openai-compatible", baseUrl: "https://api.openai.com/v1", apiKey: SECRET },
+          { id: "ollama", kind: "ollama", baseUrl: "http://127.0.0.1:11434", models: ["llama3.2:latest"] },
+        ],
+      },
+    });
+    const config = loadValid({ env: { HEARTH_SECRET_KEY: "ab".repeat(32) } });
+    expect(config.models.providers).toMatchObject([
+      { id: "openai", apiKey: SECRET, timeoutSeconds: 30, enabled: true },
+      { id: "ollama", models: ["llama3.2:latest"] },
+    ]);
+    const redacted = redactConfig(config);
+    expect(JSON.stringify(redacted)).not.toContain("hunter2");
+    expect(JSON.stringify(redacted)).not.toContain("abab");
+    expect(redacted).toMatchObject({
+      secretKey: "[redacted]",
+      models: {
+        providers: [
+          { id: "openai", apiKey: "[redacted]" },
+          { id: "ollama", baseUrl: "http://127.0.0.1:11434" },
+        ],
+      },
+    });
+    expect(redacted.models).not.toHaveProperty("providers.1.apiKey");
+  });
+
+  it("refuses a provider URL to a metadata service, a reused id and a malformed secret key, quoting no secret", async () => {
+    const provider = { kind: "ollama", baseUrl: "http://127.0.0.1:11434", apiKey: SECRET };
+    await writeConfigFile("data/hearth.config.json", {
+      models: {
+        providers: [
+          { ...provider, id: "cloud", baseUrl: "http://169.254.169.254/" },
+          { ...provider, id: "cloud", apiKey: "" },
+        ],
+      },
+    });
+    const errors = loadErrors({ env: { HEARTH_SECRET_KEY: SECRET } });
+    expect(errors.join("\n")).not.toContain("hunter2");
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^secretKey = a value \(hidden\) \(from environment variable HEARTH_SECRET_KEY\): must be 32 bytes/,
+      ),
+      expect.stringMatching(
+        /^models\.providers\.0\.baseUrl = "http:\/\/169\.254\.169\.254\/" .*cloud metadata service/,
+      ),
+      expect.stringMatching(/^models\.providers\.1\.apiKey = a value \(hidden\) /),
+      expect.stringMatching(/^models\.providers\.1\.id = "cloud" .*used twice/),
+    ]);
+  });
 });
 
 describe("loadConfig --help", () => {

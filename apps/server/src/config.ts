@@ -63,8 +63,26 @@ export function loadConfig({ argv, env, cwd }: ConfigSources): LoadedConfig {
 /** The configuration as it may be logged: secrets replaced. */
 export function redactConfig(config: Config): Raw {
   const copy = structuredClone(config) as Raw;
-  for (const path of SECRET_KEYS) if (getPath(copy, path) !== undefined) setPath(copy, path, "[redacted]");
+  for (const path of SECRET_KEYS) redactPath(copy, path.split("."));
   return copy;
+}
+
+/** Replaces the value at a path (`*`: every item of a list) with "[redacted]", where one is set. */
+function redactPath(node: unknown, parts: readonly string[]): void {
+  const [part, ...rest] = parts;
+  if (typeof node !== "object" || node === null || part === undefined) return;
+  const record = node as Raw;
+  for (const key of part === "*" ? Object.keys(record) : [part]) {
+    if (rest.length > 0) redactPath(record[key], rest);
+    else if (record[key] !== undefined) record[key] = "[redacted]";
+  }
+}
+
+/** Whether the value at a path is a secret, lies inside one, or holds one (a list item holding an API key). */
+function holdsSecret(path: readonly PropertyKey[]): boolean {
+  return [...SECRET_KEYS].some((secret) =>
+    secret.split(".").every((part, index) => index >= path.length || part === "*" || part === String(path[index])),
+  );
 }
 
 function readEnv(env: ConfigSources["env"], leaves: Leaf[]) {
@@ -195,8 +213,7 @@ function describe(issue: z.core.$ZodIssue, origins: Map<string, { value: unknown
   const value = issue.path
     .slice(depth)
     .reduce((node, key) => (node as Raw | undefined)?.[key as string], origin?.value);
-  const given =
-    origin === undefined ? "nothing" : SECRET_KEYS.has(setting) ? "a value (hidden)" : JSON.stringify(value);
+  const given = origin === undefined ? "nothing" : holdsSecret(issue.path) ? "a value (hidden)" : JSON.stringify(value);
   return `${path} = ${given}${origin ? ` (from ${origin.from})` : ""}: ${issue.message}`;
 }
 
@@ -238,8 +255,4 @@ function setPath(target: Raw, path: string, value: unknown): void {
     node = node[part] as Raw;
   }
   node[parts.at(-1) as string] = value;
-}
-
-function getPath(target: Raw, path: string): unknown {
-  return path.split(".").reduce<unknown>((node, part) => (node as Raw | undefined)?.[part], target);
 }
