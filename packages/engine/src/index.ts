@@ -31,3 +31,8 @@ export {
   missingBuildTools,
   startLocalBuild,
 } from "./llama-cpp/local-build.ts";
+export { createOllamaProvider, type OllamaProviderOptions } from "./ollama/ollama-provider.ts";
+export {
+  createOpenAICompatibleProvider,
+  type OpenAICompatibleProviderOptions,
+} from "./openai-compatible/openai-compatible-provider.ts";

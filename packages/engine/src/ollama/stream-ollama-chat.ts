@@ -1,0 +1,114 @@
+import { randomUUID } from "node:crypto";
+import type { ChatResponse, Ollama } from "ollama";
+import { startDeadline } from "../remote/deadline.ts";
+import type { CallOptions, StreamPart, Usage } from "../spec/language-model.ts";
+import { toOllamaChatRequest } from "./to-ollama-chat-request.ts";
+import { describeOllamaFailure, type OllamaFailureContext, toOllamaProviderError } from "./to-ollama-provider-error.ts";
+
+/** What a call to Ollama needs from its provider. */
+export interface OllamaCall {
+  /** An ollama client whose requests carry `signal`. */
+  clientFor(signal: AbortSignal): Ollama;
+  timeoutMs: number;
+  keepAlive: string | number | undefined;
+  failureContext(hasExpired: boolean): OllamaFailureContext;
+}
+
+const abortPart = (usage: Usage): StreamPart => ({ type: "finish", finishReason: "abort", usage });
+
+function* readChunk(chunk: ChatResponse): Generator<StreamPart> {
+  const message = chunk.message;
+  if (message?.content) yield { type: "text-delta", text: message.content };
+  // Ollama sends each tool call whole, without an id in older versions: one is made up so that
+  // the result can name its call.
+  for (const toolCall of message?.tool_calls ?? []) {
+    const { id } = toolCall as { id?: unknown };
+    const args = toolCall.function.arguments as unknown;
+    yield {
+      type: "tool-call",
+      toolCallId: typeof id === "string" && id ? id : `call_${randomUUID()}`,
+      toolName: toolCall.function.name,
+      input: typeof args === "string" ? args : JSON.stringify(args ?? {}),
+    };
+  }
+}
+
+async function* readStream(
+  stream: AsyncIterable<ChatResponse>,
+  call: OllamaCall,
+  modelId: string,
+  abortSignal: AbortSignal | undefined,
+): AsyncGenerator<StreamPart> {
+  let usage: Usage = { inputTokens: 0, outputTokens: 0 };
+  let hasYielded = false;
+  let toolCalls = 0;
+  let doneReason: string | undefined;
+  try {
+    for await (const chunk of stream) {
+      for (const part of readChunk(chunk)) {
+        if (part.type === "tool-call") toolCalls++;
+        hasYielded = true;
+        yield part;
+      }
+      if (chunk.done) {
+        usage = { inputTokens: chunk.prompt_eval_count ?? 0, outputTokens: chunk.eval_count ?? 0 };
+        doneReason = chunk.done_reason;
+      }
+    }
+  } catch (error) {
+    if (abortSignal?.aborted) {
+      yield abortPart(usage);
+      return;
+    }
+    if (!hasYielded) throw toOllamaProviderError(error, { ...call.failureContext(false), modelId });
+    yield {
+      type: "finish",
+      finishReason: "error",
+      usage,
+      error: describeOllamaFailure(error, call.failureContext(false)),
+    };
+    return;
+  }
+  if (doneReason === "length") yield { type: "finish", finishReason: "length", usage };
+  else yield { type: "finish", finishReason: toolCalls > 0 ? "tool-calls" : "stop", usage };
+}
+
+/**
+ * Streams one /api/chat reply as the spec's parts. The timeout runs until the answer's headers; the
+ * caller's signal aborts the request at any time and ends the stream with `abort`. A failure before
+ * the first part rejects; one after it ends the stream with `finish` `error`.
+ */
+export async function* streamOllamaChat(
+  call: OllamaCall,
+  modelId: string,
+  contextTokens: number,
+  options: CallOptions,
+): AsyncGenerator<StreamPart> {
+  const abortSignal = options.abortSignal;
+  if (abortSignal?.aborted) {
+    yield abortPart({ inputTokens: 0, outputTokens: 0 });
+    return;
+  }
+  // Ends the request when the caller stops reading early: the client's parser never cancels its body.
+  const release = new AbortController();
+  const signal = abortSignal ? AbortSignal.any([abortSignal, release.signal]) : release.signal;
+  const deadline = startDeadline(call.timeoutMs, signal);
+  const request = toOllamaChatRequest(modelId, options, { contextTokens, keepAlive: call.keepAlive });
+  try {
+    let stream: AsyncIterable<ChatResponse>;
+    try {
+      stream = await call.clientFor(deadline.signal).chat(request);
+    } catch (error) {
+      if (abortSignal?.aborted && !deadline.hasExpired) {
+        yield abortPart({ inputTokens: 0, outputTokens: 0 });
+        return;
+      }
+      throw toOllamaProviderError(error, { ...call.failureContext(deadline.hasExpired), modelId });
+    } finally {
+      deadline.stop();
+    }
+    yield* readStream(stream, call, modelId, abortSignal);
+  } finally {
+    release.abort();
+  }
+}

@@ -1,0 +1,102 @@
+import type OpenAI from "openai";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { startDeadline } from "../remote/deadline.ts";
+import { displayUrl } from "../remote/describe-network-failure.ts";
+import { describeContentType, UnexpectedAnswerError } from "../remote/unexpected-answer-error.ts";
+import type { CallOptions, StreamPart, Usage } from "../spec/language-model.ts";
+import { OpenAIChunkReader } from "./openai-chunk-reader.ts";
+import { toOpenAIChatRequest } from "./to-openai-chat-request.ts";
+import {
+  describeOpenAIStreamFailure,
+  type OpenAIFailureContext,
+  toOpenAIProviderError,
+} from "./to-openai-provider-error.ts";
+
+/** What a call to the API needs from its provider. */
+export interface OpenAICall {
+  client: OpenAI;
+  timeoutMs: number;
+  failureContext(hasExpired: boolean): OpenAIFailureContext;
+}
+
+const abortPart = (usage: Usage): StreamPart => ({ type: "finish", finishReason: "abort", usage });
+
+async function openStream(call: OpenAICall, modelId: string, options: CallOptions, signal: AbortSignal) {
+  const { data, response } = await call.client.chat.completions
+    .create(toOpenAIChatRequest(modelId, options), { signal })
+    .withResponse();
+  const contentType = response.headers.get("content-type");
+  if (!contentType?.includes("text/event-stream")) {
+    data.controller.abort();
+    throw new UnexpectedAnswerError(
+      `${displayUrl(call.failureContext(false).baseUrl)} answered ${describeContentType(contentType)} where an OpenAI-compatible API streams events.`,
+    );
+  }
+  return data;
+}
+
+/**
+ * Streams one chat completion as the spec's parts. The timeout runs until the answer's headers; the
+ * caller's signal aborts the request at any time and ends the stream with `abort`. A failure before
+ * the first part rejects; one after it ends the stream with `finish` `error`.
+ */
+export async function* streamOpenAIChat(
+  call: OpenAICall,
+  modelId: string,
+  options: CallOptions,
+): AsyncGenerator<StreamPart> {
+  const abortSignal = options.abortSignal;
+  const reader = new OpenAIChunkReader();
+  if (abortSignal?.aborted) {
+    yield abortPart(reader.usage);
+    return;
+  }
+  const deadline = startDeadline(call.timeoutMs, abortSignal);
+  let stream: AsyncIterable<ChatCompletionChunk>;
+  try {
+    stream = await openStream(call, modelId, options, deadline.signal);
+  } catch (error) {
+    if (abortSignal?.aborted && !deadline.hasExpired) {
+      yield abortPart(reader.usage);
+      return;
+    }
+    throw toOpenAIProviderError(error, { ...call.failureContext(deadline.hasExpired), modelId });
+  } finally {
+    deadline.stop();
+  }
+
+  let hasYielded = false;
+  try {
+    for await (const chunk of stream) {
+      for (const part of reader.read(chunk)) {
+        hasYielded = true;
+        yield part;
+      }
+    }
+  } catch (error) {
+    if (abortSignal?.aborted) {
+      yield abortPart(reader.usage);
+      return;
+    }
+    if (!hasYielded) throw toOpenAIProviderError(error, { ...call.failureContext(false), modelId });
+    yield {
+      type: "finish",
+      finishReason: "error",
+      usage: reader.usage,
+      error: describeOpenAIStreamFailure(error, call.failureContext(false)),
+    };
+    return;
+  }
+  // The client ends the stream quietly when its request is aborted.
+  if (abortSignal?.aborted) {
+    yield abortPart(reader.usage);
+    return;
+  }
+  if (!reader.hasFinished) {
+    const reason = "The stream ended before the reply was complete.";
+    if (!hasYielded) throw toOpenAIProviderError(new UnexpectedAnswerError(reason), call.failureContext(false));
+    yield { type: "finish", finishReason: "error", usage: reader.usage, error: reason };
+    return;
+  }
+  yield* reader.finish();
+}

@@ -1,0 +1,89 @@
+import type {
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionToolChoiceOption,
+} from "openai/resources/chat/completions";
+import type { CallOptions, PromptMessage, TextPart, ToolChoice } from "../spec/language-model.ts";
+
+/** The chat request, with the sampling fields llama-server and vLLM accept beyond OpenAI's. */
+export type OpenAIChatRequest = ChatCompletionCreateParamsStreaming & {
+  top_k?: number;
+  min_p?: number;
+  repeat_penalty?: number;
+};
+
+const joinText = (parts: readonly TextPart[]): string => parts.map((part) => part.text).join("");
+
+function toMessages(message: PromptMessage): ChatCompletionMessageParam[] {
+  switch (message.role) {
+    case "system":
+      return [{ role: "system", content: message.content }];
+    case "user": {
+      const [only, ...rest] = message.content;
+      // One part goes as a string, which every server takes; several keep their boundaries as parts.
+      if (only && rest.length === 0) return [{ role: "user", content: only.text }];
+      return [{ role: "user", content: message.content.map((part) => ({ type: "text", text: part.text })) }];
+    }
+    case "assistant": {
+      const text = joinText(message.content.filter((part): part is TextPart => part.type === "text"));
+      const toolCalls = message.content.flatMap((part) =>
+        part.type === "tool-call"
+          ? [
+              {
+                id: part.toolCallId,
+                type: "function" as const,
+                function: { name: part.toolName, arguments: part.input },
+              },
+            ]
+          : [],
+      );
+      return [{ role: "assistant", content: text || null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) }];
+    }
+    case "tool":
+      // OpenAI's tool messages have no error flag: the model reads that a call failed from the text.
+      return message.content.map((result) => ({
+        role: "tool",
+        tool_call_id: result.toolCallId,
+        content: result.isError ? `Error: ${result.output}` : result.output,
+      }));
+  }
+}
+
+function toToolChoice(choice: ToolChoice): ChatCompletionToolChoiceOption {
+  return typeof choice === "string" ? choice : { type: "function", function: { name: choice.toolName } };
+}
+
+/** Maps the spec's call options to a streaming chat completion request for `modelId`. */
+export function toOpenAIChatRequest(modelId: string, options: CallOptions): OpenAIChatRequest {
+  const request: OpenAIChatRequest = {
+    model: modelId,
+    messages: options.prompt.flatMap(toMessages),
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  if (options.temperature !== undefined) request.temperature = options.temperature;
+  if (options.topP !== undefined) request.top_p = options.topP;
+  if (options.seed !== undefined) request.seed = options.seed;
+  if (options.stopSequences && options.stopSequences.length > 0) request.stop = [...options.stopSequences];
+  if (options.maxOutputTokens !== undefined) request.max_tokens = options.maxOutputTokens;
+  if (options.topK !== undefined) request.top_k = options.topK;
+  if (options.minP !== undefined) request.min_p = options.minP;
+  if (options.repeatPenalty !== undefined) request.repeat_penalty = options.repeatPenalty;
+  const format = options.responseFormat;
+  if (format?.type === "json")
+    request.response_format = format.schema
+      ? { type: "json_schema", json_schema: { name: format.name ?? "response", schema: format.schema } }
+      : { type: "json_object" };
+  if (options.tools && options.tools.length > 0) {
+    request.tools = options.tools.map((tool) => ({
+      type: "function",
+      function: {
+        name: tool.name,
+        ...(tool.description ? { description: tool.description } : {}),
+        parameters: tool.inputSchema,
+      },
+    }));
+    if (options.toolChoice) request.tool_choice = toToolChoice(options.toolChoice);
+  }
+  return request;
+}

@@ -1,0 +1,25 @@
+/** A time limit on one call to a remote provider, joined with the caller's abort signal. */
+export interface Deadline {
+  /** Aborts when the time runs out or the caller aborts: pass it to the request. */
+  readonly signal: AbortSignal;
+  /** Whether the time ran out, as opposed to the caller aborting. */
+  readonly hasExpired: boolean;
+  /** Stops the clock: the provider answered in time. The caller's signal still aborts. */
+  stop(): void;
+}
+
+/** Starts a clock of `timeoutMs` that aborts `signal` unless stopped first. */
+export function startDeadline(timeoutMs: number, abortSignal?: AbortSignal): Deadline {
+  const clock = new AbortController();
+  const timer = setTimeout(() => clock.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  const signal = abortSignal ? AbortSignal.any([clock.signal, abortSignal]) : clock.signal;
+  return {
+    signal,
+    get hasExpired() {
+      return clock.signal.aborted;
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
+}
