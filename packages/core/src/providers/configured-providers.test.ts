@@ -183,6 +183,18 @@ describe("ConfiguredProviders", () => {
     expect(factory.built.map((entry) => entry.settings.id)).toEqual(["good"]);
   });
 
+  it("takes the API key out of a provider's reason for failing, which every user sees in the model list", async () => {
+    await add({ id: "openai", baseUrl: openai.baseUrl, apiKey: "sk-wrong-but-secret-42" });
+    const registry = new ModelRegistry({
+      providers: () => configured().providers(),
+      settings: { listTimeoutMs: 5000, cacheMs: 0 },
+    });
+    const { providers } = await registry.list();
+    expect(openai.authorizations.at(-1)).toBe("Bearer sk-wrong-but-secret-42");
+    expect(providers[0]).toMatchObject({ isAvailable: false, reason: "Incorrect API key provided: [redacted]." });
+    await expect(registry.languageModel("openai/o3")).rejects.toThrow("Incorrect API key provided: [redacted].");
+  });
+
   it("serves only the local and config-file providers while the database is not open yet", async () => {
     store.fromConfig = [
       { id: "from-file", kind: "ollama", baseUrl: ollama.baseUrl, timeoutSeconds: 30, enabled: true },

@@ -8,6 +8,7 @@ import type { Database } from "@hearth/db";
 import type { ModelProvider } from "@hearth/engine/spec";
 import type { Logger } from "../logger.ts";
 import { applyAllowList } from "./apply-allow-list.ts";
+import { hideApiKey } from "./hide-api-key.ts";
 import {
   definitionOfConfig,
   definitionOfRow,
@@ -166,7 +167,7 @@ export class ConfiguredProviders {
       };
     }
     try {
-      const provider = this.#options.factory(prepared.settings);
+      const provider = hideApiKey(this.#options.factory(prepared.settings), prepared.settings.apiKey);
       return { fingerprint, provider: applyAllowList(provider, definition.models), isRetried: false };
     } catch (error) {
       const failure = reasonWithoutSecret(error, prepared.settings.apiKey);

@@ -10,7 +10,7 @@ const ID_RULE = "may hold lowercase letters, digits and '-' (1–32 characters, 
 
 const ProviderIdText = z.string().regex(PROVIDER_ID, ID_RULE);
 
-export const ProviderId = ProviderIdText.refine((id) => id !== LOCAL_ID, {
+const ProviderId = ProviderIdText.refine((id) => id !== LOCAL_ID, {
   message: `"${LOCAL_ID}" is the embedded engine's id; choose another`,
 }).openapi({
   description: "Unique; the prefix of its models' qualified ids (`ollama` in `ollama/llama3.2`). Cannot change.",
