@@ -48,6 +48,7 @@ export {
   type ConfiguredProvidersOptions,
   type ProviderFactory,
 } from "./providers/configured-providers.ts";
+export { fetchWithoutRedirects } from "./providers/fetch-without-redirects.ts";
 export type { ProvidersProblem } from "./providers/problems.ts";
 export { providerRoutes } from "./providers/routes.ts";
 export { ProviderConfig, type ProviderKind, type ProviderSettings } from "./providers/schema.ts";
