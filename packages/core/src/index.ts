@@ -18,9 +18,9 @@ export {
   type GenerationMetrics,
   type GenerationSettings,
   Generations,
-  interruptUnfinishedReplies,
   type ModelSource,
 } from "./conversations/generations.ts";
+export { interruptUnfinishedReplies } from "./conversations/interrupt-unfinished-replies.ts";
 export { messageRoutes } from "./conversations/message-routes.ts";
 export type { ConversationsProblem } from "./conversations/problems.ts";
 export { conversationRoutes } from "./conversations/routes.ts";
@@ -41,6 +41,8 @@ export {
   type RegistryModel,
 } from "./models/model-registry.ts";
 export { modelRoutes } from "./models/routes.ts";
+export type { OpenAiApiProblem } from "./openai-api/problems.ts";
+export { openAiRoutes } from "./openai-api/routes.ts";
 export type { CommonProblem, FieldIssue, Result } from "./problems.ts";
 export { ProblemError, raise } from "./problems.ts";
 export {
@@ -63,9 +65,10 @@ export { pruneRateLimits } from "./rate-limits/service.ts";
 
 import type { AccountsProblem } from "./accounts/problems.ts";
 import type { ConversationsProblem } from "./conversations/problems.ts";
+import type { OpenAiApiProblem } from "./openai-api/problems.ts";
 import type { CommonProblem } from "./problems.ts";
 import type { ProvidersProblem } from "./providers/problems.ts";
 
 /** Every problem any capability can report. */
-export type Problem = CommonProblem | AccountsProblem | ConversationsProblem | ProvidersProblem;
+export type Problem = CommonProblem | AccountsProblem | ConversationsProblem | ProvidersProblem | OpenAiApiProblem;
 export type ProblemCode = Problem["code"];

@@ -356,7 +356,11 @@ describe("messages: the real engine writes replies into branching conversations"
         model: "no-such-model",
       });
       expect(model.status).toBe(422);
-      expect(model.body).toMatchObject({ code: "model-not-found", model: "no-such-model", installed: ["local/tiny-chat"] });
+      expect(model.body).toMatchObject({
+        code: "model-not-found",
+        model: "no-such-model",
+        installed: ["local/tiny-chat"],
+      });
       expect((await ada.get<{ data: unknown[] }>(`/api/conversations/${conversationId}/tree`)).body.data).toEqual([]);
     });
 

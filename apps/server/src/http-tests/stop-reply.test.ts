@@ -131,7 +131,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
   it("ends a reply cancelled while its model is still loading", async () => {
     const ada = await start();
     const models = await ada.get<{ data: { id: string; isLoaded: boolean }[] }>("/api/models");
-    expect(models.body.data).toEqual([expect.objectContaining({ id: "tiny-chat", isLoaded: false })]);
+    expect(models.body.data).toEqual([expect.objectContaining({ id: "local/tiny-chat", isLoaded: false })]);
     const conversationId = await createConversation(ada);
     const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
     const exchange = await sendMessage(ada, conversationId, "Hello");

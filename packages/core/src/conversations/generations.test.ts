@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import { createInProcessEventBus, readEventsAfter } from "./events.ts";
-import { cleanTitle, type GenerationJob, Generations } from "./generations.ts";
+import { type GenerationJob, Generations } from "./generations.ts";
 import { findMessage, insertMessage } from "./messages.ts";
 import { createConversation } from "./service.ts";
 import { databaseWithOwner } from "./test-owner.ts";
+import { cleanTitle } from "./title-conversation.ts";
 
 describe("a title written by the model", () => {
   it("becomes one clean line: no control characters, quotes or markdown around it", () => {

@@ -2,12 +2,10 @@ import type { Database } from "@hearth/db";
 import type { CallOptions, LanguageModel } from "@hearth/engine/spec";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
-import { appendEvents, type EventBus, newEvent } from "./events.ts";
-import { findMessage } from "./messages.ts";
+import type { EventBus } from "./events.ts";
 import { buildPrompt } from "./prompt.ts";
 import { type ReplyOutcome, type ReplyUsage, ReplyWriter } from "./reply-writer.ts";
-import { DEFAULT_TITLE } from "./schema.ts";
-import { COLUMNS as CONVERSATION_COLUMNS, type ConversationRow, conversationUpdatedEvent } from "./service.ts";
+import { titleIfFirstExchange } from "./title-conversation.ts";
 
 /** Where replies get their models: the model registry (see models/model-registry.ts). */
 export interface ModelSource {
@@ -53,9 +51,6 @@ interface Progress {
   contextMessages?: number;
 }
 
-const TITLE_MAX_TOKENS = 16;
-const TITLE_MAX_LENGTH = 80;
-
 /**
  * Runs replies: streams tokens from the engine into the message and the conversation's event log,
  * a coalesced batch at a time, and settles the reply's final status. A reply is only ever left
@@ -97,7 +92,7 @@ export class Generations {
       finished: written
         .then(async (status) => {
           if (status !== "done") return;
-          await this.#titleIfFirstExchange(db, job, signal).catch((error: unknown) =>
+          await titleIfFirstExchange(db, job, this.deps, signal).catch((error: unknown) =>
             this.deps.logger.warn({ err: error, conversationId: job.conversationId }, "titling failed"),
           );
         })
@@ -182,46 +177,6 @@ export class Generations {
       return { status: "error", error: `The model failed: ${failure}`.slice(0, 1000), ...progress };
     return { status: "done", ...progress };
   }
-
-  /** After the first reply, the model names a conversation nobody has named. */
-  async #titleIfFirstExchange(db: Database, job: GenerationJob, signal: AbortSignal): Promise<void> {
-    const { rows } = await db.query<{ content: string; parent_id: string | null; title_source: string }>(
-      `SELECT u.content, u.parent_id, c.title_source FROM messages u JOIN conversations c ON c.id = u.conversation_id
-       WHERE u.id = $1`,
-      [job.userMessageId],
-    );
-    const question = rows[0];
-    if (question === undefined || question.parent_id !== null || question.title_source !== "default") return;
-    const answer = await findMessage(db, job.messageId);
-    if (answer?.status !== "done") return;
-    const model = await this.deps.models.languageModel(job.model);
-    const instruction =
-      "Write a title of at most six words for the conversation below. Reply with the title only.\n\n" +
-      `User: ${question.content.slice(0, 2000)}\nAssistant: ${answer.content.slice(0, 2000)}`;
-    let text = "";
-    for await (const part of model.doStream({
-      prompt: [{ role: "user", content: [{ type: "text", text: instruction }] }],
-      maxOutputTokens: TITLE_MAX_TOKENS,
-      temperature: 0.2,
-      abortSignal: signal,
-    })) {
-      if (part.type === "text-delta") text += part.text;
-      else if (part.type === "finish") this.deps.metrics?.tokensGenerated(job.model, part.usage.outputTokens);
-    }
-    const title = cleanTitle(text);
-    if (title === undefined || signal.aborted) return;
-    await db.transaction(async (tx) => {
-      const { rows: updated } = await tx.query<ConversationRow>(
-        `UPDATE conversations SET title = $2, title_source = 'model'
-         WHERE id = $1 AND title_source = 'default' AND deleted_at IS NULL RETURNING ${CONVERSATION_COLUMNS}`,
-        [job.conversationId, title],
-      );
-      const row = updated[0];
-      if (row === undefined) return;
-      const events = await appendEvents(tx, job.conversationId, [conversationUpdatedEvent(row)], this.deps.clock.now());
-      this.deps.bus.publish(events);
-    });
-  }
 }
 
 /** How a stopped reply ends: `cancelled` by its owner, `interrupted` by a shutdown. */
@@ -244,43 +199,4 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 function readableReason(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return `The model failed: ${message}`.slice(0, 1000);
-}
-
-/** A model's title is untrusted text: one line, no control characters or wrapping quotes, short. */
-export function cleanTitle(text: string): string | undefined {
-  const line = text
-    .replace(/[\p{Cc}\p{Cf}\uFFFD]+/gu, " ")
-    .replace(/\s+/g, " ")
-    .trim()
-    .replace(/^["'“”‘’`*#\s]+|["'“”‘’`*\s]+$/gu, "")
-    .trim();
-  if (line.length === 0 || line === DEFAULT_TITLE) return undefined;
-  return [...line].slice(0, TITLE_MAX_LENGTH).join("").trim();
-}
-
-/**
- * Marks every reply left `pending` or `streaming` as `interrupted`, with a `message.done` event each.
- * Run at start, before any generation: such a reply's process is gone.
- */
-export async function interruptUnfinishedReplies(db: Database, bus: EventBus, now: Date): Promise<number> {
-  const { rows } = await db.query<{ id: string; conversation_id: string }>(
-    "SELECT id, conversation_id FROM messages WHERE status IN ('pending', 'streaming')",
-  );
-  let interrupted = 0;
-  for (const row of rows) {
-    // Each reply's status and its event commit together, and only from an unfinished status.
-    const event = newEvent("message.done", { messageId: row.id, status: "interrupted", usage: null });
-    const events = await appendEvents(db, row.conversation_id, [event], now, {
-      sql: `settle AS (
-        UPDATE messages SET status = 'interrupted', error = 'The server stopped before the reply finished.',
-          updated_at = $4
-        WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
-      )`,
-      params: [row.id],
-      requires: "settle",
-    });
-    bus.publish(events);
-    interrupted += events.length;
-  }
-  return interrupted;
 }

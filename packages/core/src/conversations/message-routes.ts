@@ -20,9 +20,12 @@ import {
 import { countPerMinute } from "../limits/count-per-minute.ts";
 import { limitsFor } from "../limits/user-limits.ts";
 import { raise, unwrap, validationFailed } from "../problems.ts";
-import { activateMessage, cancelReply, editMessage, regenerateReply, sendMessage } from "./chat.ts";
+import { activateMessage } from "./activate-message.ts";
+import { cancelReply } from "./cancel-reply.ts";
+import { editMessage } from "./edit-message.ts";
 import { openEventStream } from "./event-stream.ts";
 import { activePath, messageTree } from "./messages.ts";
+import { regenerateReply } from "./regenerate-reply.ts";
 import {
   EditMessageInput,
   Exchange,
@@ -34,6 +37,7 @@ import {
   Reply,
   SendMessageInput,
 } from "./schema.ts";
+import { sendMessage } from "./send-message.ts";
 import { getConversation } from "./service.ts";
 
 const tags = ["messages"];

@@ -1,6 +1,7 @@
 import type { Database } from "@hearth/db";
 import type { Clock } from "../clock.ts";
-import { appendEvents, type EventBus, newEvent } from "./events.ts";
+import { type EventBus, newEvent } from "./events.ts";
+import { recordEvents } from "./record-events.ts";
 import type { MessageStatus } from "./schema.ts";
 
 /** The reply a writer stores text into. */
@@ -75,7 +76,7 @@ export class ReplyWriter {
       outcome.status === "error"
         ? newEvent("message.error", { messageId: reply.messageId, status: "error", error: outcome.error, usage })
         : newEvent("message.done", { messageId: reply.messageId, status: outcome.status, usage });
-    const events = await appendEvents(this.db, reply.conversationId, [event], this.clock.now(), {
+    await recordEvents(this.db, this.bus, this.clock.now(), reply.conversationId, [event], {
       sql: `settle AS (
         UPDATE messages SET status = $6, error = $7, prompt_tokens = $8, completion_tokens = $9,
           context_messages = $10, updated_at = $4
@@ -84,7 +85,6 @@ export class ReplyWriter {
       params,
       requires: "settle",
     });
-    this.bus.publish(events);
     return outcome.status;
   }
 
@@ -97,11 +97,12 @@ export class ReplyWriter {
     // After a storage failure nothing more is written: the reply ends in error rather than claiming text it lost.
     this.#chain = this.#chain.then(async () => {
       try {
-        const events = await appendEvents(
+        await recordEvents(
           this.db,
+          this.bus,
+          this.clock.now(),
           this.reply.conversationId,
           [newEvent("message.delta", { messageId: this.reply.messageId, delta })],
-          this.clock.now(),
           {
             sql: `grow AS (
               UPDATE messages SET content = content || $6, status = 'streaming', updated_at = $4
@@ -111,7 +112,6 @@ export class ReplyWriter {
             requires: "grow",
           },
         );
-        this.bus.publish(events);
       } catch (error) {
         this.#failure = error;
       }

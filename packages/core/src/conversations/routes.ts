@@ -13,7 +13,8 @@ import {
 import { countPerMinute } from "../limits/count-per-minute.ts";
 import { limitsFor } from "../limits/user-limits.ts";
 import { unwrap } from "../problems.ts";
-import { appendEvents, newEvent } from "./events.ts";
+import { newEvent } from "./events.ts";
+import { recordInTransaction } from "./record-events.ts";
 import {
   Conversation,
   ConversationListQuery,
@@ -123,14 +124,11 @@ export const conversationRoutes = createRouter()
     const { id } = c.req.valid("param");
     const change = c.req.valid("json");
     const now = c.var.clock.now();
-    const { conversation, events } = await c.var.db.transaction(async (tx) => {
+    const conversation = await recordInTransaction(c.var.db, c.var.chat.bus, now, async (tx, log) => {
       const updated = unwrap(await updateConversation(tx, user.id, id, change, now));
-      return {
-        conversation: updated,
-        events: await appendEvents(tx, id, [newEvent("conversation.updated", updated)], now),
-      };
+      await log.append(id, [newEvent("conversation.updated", updated)]);
+      return updated;
     });
-    c.var.chat.bus.publish(events);
     return c.json(conversation, 200);
   })
   .openapi(remove, async (c) => {
