@@ -4,12 +4,14 @@ import {
   apiKeyRoutes,
   authenticate,
   type Clock,
+  type ConfiguredProviders,
   conversationRoutes,
   type Logger,
   limitRoutes,
   messageRoutes,
   modelRoutes,
   ProblemError,
+  providerRoutes,
   sessionRoutes,
   setupRoutes,
   userAdminRoutes,
@@ -37,6 +39,8 @@ export interface AppDependencies {
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
   revocations: AppVariables["revocations"];
+  /** The model providers admins manage at /api/admin/providers. */
+  providers: ConfiguredProviders;
 }
 
 declare module "hono" {
@@ -88,6 +92,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", userAdminRoutes);
   app.route("/", limitRoutes);
   app.route("/", modelRoutes);
+  app.route("/", providerRoutes(deps.providers));
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
   app.route(

@@ -23,6 +23,7 @@ import type { Config } from "./config.ts";
 import { EngineHolder } from "./engine-holder.ts";
 import { localModelProvider } from "./local-model-provider.ts";
 import { createMetrics } from "./metrics.ts";
+import { createConfiguredProviders } from "./model-providers.ts";
 
 export interface StartOptions {
   config: Config;
@@ -72,9 +73,15 @@ export async function startHearth({
     metrics,
     isIdle: () => chat.generations.activeCount === 0,
   });
-  const local = localModelProvider(engine);
-  const models = new ModelRegistry({
-    providers: async () => [local],
+  const configured = createConfiguredProviders({
+    config,
+    logger,
+    database: () => db,
+    local: localModelProvider(engine),
+    onChange: (providerId) => models.forget(providerId),
+  });
+  const models: ModelRegistry = new ModelRegistry({
+    providers: () => configured.providers(),
     settings: {
       listTimeoutMs: config.models.listTimeoutSeconds * 1000,
       cacheMs: config.models.listCacheSeconds * 1000,
@@ -87,7 +94,17 @@ export async function startHearth({
   const chat = createChatRuntime({ config, logger, clock, metrics, models, ...(replyModels ? { replyModels } : {}) });
   const revocations = createRevocations();
   revocations.subscribe((revocation) => chat.streams.revoke(revocation));
-  const app = createApp({ config, logger, clock, metrics, database: () => db, engine, chat, revocations });
+  const app = createApp({
+    config,
+    logger,
+    clock,
+    metrics,
+    database: () => db,
+    engine,
+    chat,
+    revocations,
+    providers: configured,
+  });
   let server: ServerType;
   try {
     server = await listen(app.fetch, config.server.host, config.server.port);
@@ -160,6 +177,7 @@ export async function startHearth({
       await ready.catch(() => {});
       // Replies being written are stored as interrupted, with their text, before the database closes.
       await chat.generations.close();
+      await configured.close();
       await engine.close();
       // A database handed in by the caller is the caller's to close.
       if (database === undefined) await opened?.close();

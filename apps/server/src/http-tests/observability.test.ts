@@ -5,6 +5,7 @@ import { createChatRuntime } from "../chat-runtime.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
+import { createConfiguredProviders } from "../model-providers.ts";
 import {
   ADMIN,
   signedInAdmin,
@@ -150,6 +151,20 @@ describe("before the database is ready", () => {
       models: new ModelRegistry({ providers: async () => [], settings: { listTimeoutMs: 1000, cacheMs: 1000 } }),
     }),
     revocations: createRevocations(),
+    providers: createConfiguredProviders({
+      config: loaded.config,
+      logger: createLogger("silent"),
+      database: () => undefined,
+      local: {
+        id: "local",
+        kind: "llama.cpp",
+        listModels: async () => [],
+        languageModel: () => Promise.reject(new Error("none")),
+        embeddingModel: () => Promise.reject(new Error("none")),
+        close: async () => {},
+      },
+      onChange: () => {},
+    }),
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {
