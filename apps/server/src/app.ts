@@ -10,6 +10,7 @@ import {
   limitRoutes,
   messageRoutes,
   modelRoutes,
+  openAiRoutes,
   ProblemError,
   providerRoutes,
   sessionRoutes,
@@ -95,6 +96,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", providerRoutes(deps.providers));
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
+  app.route("/", openAiRoutes);
   app.route(
     "/",
     systemRoutes({
@@ -166,7 +168,9 @@ function openApiDocument(app: OpenAPIHono<AppEnv>): Record<string, unknown> {
     info: {
       title: "Hearth API",
       version: "0.1.0",
-      description: "A self-hosted, private AI workspace. Errors under /api are application/problem+json (RFC 9457).",
+      description:
+        "A self-hosted, private AI workspace. Errors under /api are application/problem+json (RFC 9457); under /v1 (OpenAI-compatible) they " +
+        "are OpenAI's {error: {message, type, param, code}}.",
     },
   }) as unknown as Record<string, unknown>;
 }

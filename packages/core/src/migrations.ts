@@ -2,6 +2,7 @@ import type { Migration } from "@hearth/db";
 import { accountsMigrations } from "./accounts/migrations.ts";
 import { conversationMigrations } from "./conversations/migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
+import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
 
@@ -11,5 +12,6 @@ export const migrations: Migration[] = [
   ...rateLimitMigrations,
   ...conversationMigrations,
   ...limitMigrations,
+  ...openAiApiMigrations,
   ...providerMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -68,6 +68,9 @@ describe("the OpenAPI document", () => {
         "post /api/messages/{id}/regenerate",
         "post /api/messages/{id}/cancel",
         "post /api/messages/{id}/activate",
+        "get /v1/models",
+        "get /v1/models/{id}",
+        "post /v1/chat/completions",
       ].sort(),
     );
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["bearerApiKey", "sessionCookie"]);

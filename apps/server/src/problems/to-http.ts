@@ -37,11 +37,15 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "reply-finished": { status: 409, title: "Reply finished" },
   "message-too-long": { status: 413, title: "Message too long for the model" },
   "too-many-replies": { status: 429, title: "Too many replies in progress" },
+  "unknown-tool": { status: 422, title: "Unknown tool" },
   "provider-not-found": { status: 404, title: "Provider not found" },
   "provider-id-taken": { status: 409, title: "Provider id taken" },
   "provider-in-config-file": { status: 409, title: "Provider defined in the config file" },
   "provider-url-refused": { status: 422, title: "Provider URL refused" },
   "secret-key-unavailable": { status: 503, title: "Secret key unavailable" },
+  "unknown-model": { status: 404, title: "Model not found" },
+  "context-length-exceeded": { status: 400, title: "Context length exceeded" },
+  "too-many-completions": { status: 429, title: "Too many completions in progress" },
   "internal-error": { status: 500, title: "Internal server error" },
 };
 
@@ -51,16 +55,63 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
  */
 export function problemResponse(c: Context, problem: Problem | { code: "internal-error"; detail: string }): Response {
   const { status, title } = HTTP[problem.code];
-  const { code, detail, ...facts } = problem;
-  const requestId: string | undefined = c.get("requestId");
-  const body = { type: `urn:hearth:problem:${code}`, title, status, detail, code, ...facts, requestId };
-  const headers: Record<string, string> = { "Content-Type": "application/problem+json" };
+  const headers: Record<string, string> = {};
+  // The body was refused unread, and the server drops such a connection soon after: a client must not reuse it.
+  if (problem.code === "payload-too-large") headers.Connection = "close";
   if (problem.code === "rate-limited") headers["Retry-After"] = String(problem.retryAfterSeconds);
   if (problem.code === "limit-exceeded" && problem.retryAfterSeconds !== undefined) {
     headers["Retry-After"] = String(problem.retryAfterSeconds);
   }
-  return c.newResponse(JSON.stringify(body), status, headers);
+  if (isOpenAiPath(c.req.path)) {
+    const body = openAiError(problem, status, c.req.header("Authorization") !== undefined);
+    return c.newResponse(JSON.stringify(body), status, { ...headers, "Content-Type": "application/json" });
+  }
+  const { code, detail, ...facts } = problem;
+  const requestId: string | undefined = c.get("requestId");
+  const body = { type: `urn:hearth:problem:${code}`, title, status, detail, code, ...facts, requestId };
+  return c.newResponse(JSON.stringify(body), status, { ...headers, "Content-Type": "application/problem+json" });
 }
+
+/** The OpenAI-compatible API answers as OpenAI does, so its clients raise their own error classes. */
+function isOpenAiPath(path: string): boolean {
+  return path === "/v1" || path.startsWith("/v1/");
+}
+
+/**
+ * A problem as OpenAI's `{error: {message, type, param, code}}`: `type` follows the status, as OpenAI's
+ * and llama.cpp's servers set it; `code` is OpenAI's where one exists, else the problem's code.
+ */
+function openAiError(problem: Problem | { code: "internal-error"; detail: string }, status: number, hasKey: boolean) {
+  return { error: { message: problem.detail, type: OPENAI_TYPES[status] ?? "invalid_request_error", ...openAiCode() } };
+
+  function openAiCode(): { param: string | null; code: string | null } {
+    switch (problem.code) {
+      case "validation-failed":
+        return { param: problem.issues[0]?.field || null, code: "invalid_value" };
+      case "unknown-model":
+        return { param: "model", code: "model_not_found" };
+      case "context-length-exceeded":
+        return { param: "messages", code: "context_length_exceeded" };
+      case "unauthenticated":
+        return { param: null, code: hasKey ? "invalid_api_key" : "missing_api_key" };
+      case "rate-limited":
+      case "limit-exceeded":
+      case "too-many-completions":
+        return { param: null, code: "rate_limit_exceeded" };
+      default:
+        return { param: null, code: problem.code.replaceAll("-", "_") };
+    }
+  }
+}
+
+const OPENAI_TYPES: Record<number, string> = {
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  429: "rate_limit_error",
+  500: "server_error",
+  503: "server_error",
+};
 
 /**
  * A problem's status, title and problem+json body, for the answers written straight to the socket,

@@ -114,6 +114,8 @@ export async function signedInUser(
 }
 
 function merge(base: unknown, override: unknown): unknown {
+  // A list (models.providers) replaces the one it overrides: spreading it would make it an object.
+  if (Array.isArray(override)) return override;
   if (typeof override !== "object" || override === null || typeof base !== "object" || base === null) {
     return override === undefined ? base : override;
   }

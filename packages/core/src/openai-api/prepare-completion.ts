@@ -1,0 +1,84 @@
+/** @module Finds the model a completion names and makes sure its prompt fits the model's context. */
+import { type LanguageModel, NoSuchModelError, ProviderUnavailableError } from "@hearth/engine/spec";
+import { type ConversationsProblem, conversationsProblems } from "../conversations/problems.ts";
+import type { Logger } from "../logger.ts";
+import type { ModelRegistry } from "../models/model-registry.ts";
+import { type CommonProblem, fail, ok, type Result } from "../problems.ts";
+import type { ChatCompletionRequest } from "./chat-completion-request.ts";
+import { type OpenAiApiProblem, openAiApiProblems } from "./problems.ts";
+import { promptBytes, type RequestedCall } from "./to-call-options.ts";
+
+type ModelProblem = OpenAiApiProblem | ConversationsProblem | CommonProblem;
+
+export interface PreparedCompletion {
+  model: LanguageModel;
+  /** The qualified id (`local/tiny-chat`), whatever form the request named it in. */
+  modelId: string;
+  /** The reply's length: what the client asked for, at most what the context has room for. */
+  maxOutputTokens: number;
+}
+
+/**
+ * The model to call and the reply's length. Refuses a prompt that leaves no room for a reply: first
+ * by its bytes alone (a token stands for at most `maxTokenBytes` bytes), so a text that cannot fit
+ * is never tokenized, then by counting its tokens, which stops once the count passes the context.
+ */
+export async function prepareCompletion(
+  deps: { models: ModelRegistry; logger: Logger },
+  request: ChatCompletionRequest,
+  call: RequestedCall,
+  maxTokens: number | undefined,
+): Promise<Result<PreparedCompletion, ModelProblem>> {
+  let model: LanguageModel;
+  let window: Awaited<ReturnType<LanguageModel["contextWindow"]>>;
+  try {
+    model = await deps.models.languageModel(request.model);
+    window = await model.contextWindow();
+  } catch (error) {
+    const problem = await modelProblem(deps.models, request, error);
+    if (problem === undefined) {
+      // Loading the model failed (a broken file, too little memory): it cannot be used, for a reason.
+      deps.logger.warn({ err: error, model: request.model }, "a model for /v1 failed to load");
+      return fail(conversationsProblems.modelUnavailable(request.model, reasonOf(error)));
+    }
+    return fail(problem);
+  }
+  const modelId = `${model.provider}/${model.modelId}`;
+  const { contextTokens, maxTokenBytes } = window;
+  const minimumTokens = Math.ceil(promptBytes(call) / maxTokenBytes);
+  if (minimumTokens >= contextTokens) {
+    return fail(openAiApiProblems.contextLengthExceeded(modelId, minimumTokens, contextTokens));
+  }
+  const promptTokens = await window.countPromptTokens(call.prompt, contextTokens - 1);
+  if (promptTokens >= contextTokens) {
+    return fail(openAiApiProblems.contextLengthExceeded(modelId, promptTokens, contextTokens));
+  }
+  const room = contextTokens - promptTokens;
+  return ok({ model, modelId, maxOutputTokens: Math.min(maxTokens ?? room, room) });
+}
+
+/**
+ * The problem a model's failure to start is, for the errors the port defines (an unknown model, a
+ * provider that cannot be reached); undefined for any other error.
+ */
+export async function modelProblem(
+  models: ModelRegistry,
+  request: ChatCompletionRequest,
+  error: unknown,
+): Promise<ModelProblem | undefined> {
+  if (error instanceof NoSuchModelError)
+    return openAiApiProblems.unknownModel(request.model, await chatModelIds(models));
+  if (error instanceof ProviderUnavailableError)
+    return conversationsProblems.modelUnavailable(request.model, error.reason);
+  return undefined;
+}
+
+/** The qualified ids of the chat models that can be used now: what GET /v1/models lists. */
+export async function chatModelIds(models: ModelRegistry): Promise<string[]> {
+  const { models: listed } = await models.list();
+  return listed.filter((model) => model.isAvailable && model.capabilities.chat).map((model) => model.id);
+}
+
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
+}

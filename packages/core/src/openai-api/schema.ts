@@ -1,0 +1,80 @@
+/** @module The answers of the OpenAI-compatible API, for the OpenAPI document. */
+import { z } from "@hono/zod-openapi";
+
+export const OpenAiModel = z
+  .object({
+    id: z.string().openapi({ description: "Qualified id: `<provider>/<model>`.", example: "local/qwen2.5-1.5b" }),
+    object: z.literal("model"),
+    created: z.number().int().openapi({ description: "Unknown for most models: 0." }),
+    owned_by: z.string().openapi({ description: "The provider's id (`local`, `ollama` …)." }),
+  })
+  .openapi("OpenAiModel");
+
+export const OpenAiModelList = z
+  .object({ object: z.literal("list"), data: z.array(OpenAiModel) })
+  .openapi("OpenAiModelList");
+
+const ToolCall = z.object({
+  id: z.string(),
+  type: z.literal("function"),
+  function: z.object({ name: z.string(), arguments: z.string().openapi({ description: "JSON text." }) }),
+});
+
+const Usage = z.object({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+});
+
+export const ChatCompletion = z
+  .object({
+    id: z.string(),
+    object: z.literal("chat.completion"),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number().int(),
+        message: z.object({
+          role: z.literal("assistant"),
+          content: z.string().nullable(),
+          refusal: z.null(),
+          tool_calls: z.array(ToolCall).optional(),
+        }),
+        logprobs: z.null(),
+        finish_reason: z.enum(["stop", "length", "tool_calls"]),
+      }),
+    ),
+    usage: Usage,
+  })
+  .openapi("ChatCompletion");
+
+const OpenAiError = z
+  .object({
+    error: z.object({
+      message: z.string(),
+      type: z.string().openapi({ example: "invalid_request_error" }),
+      param: z.string().nullable().openapi({ description: "The request field at fault, where one is." }),
+      code: z.string().nullable().openapi({ example: "model_not_found" }),
+    }),
+  })
+  .openapi("OpenAiError");
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: OpenAiError } },
+});
+
+/** The errors every /v1 route may give, in OpenAI's shape. */
+export const openAiErrorResponses = {
+  400: errorResponse("Malformed JSON, or a field that fails validation (`param` names it)."),
+  401: errorResponse("No valid API key (`Authorization: Bearer`) or session."),
+  403: errorResponse("A session request without its CSRF token."),
+  413: errorResponse("The body is larger than the configured limit."),
+  429: errorResponse("A per-user limit was reached; see Retry-After."),
+};
+
+export const modelErrorResponses = {
+  404: errorResponse("No such model (`model_not_found`)."),
+  503: errorResponse("The model's provider cannot be reached, or the model failed to load."),
+};
