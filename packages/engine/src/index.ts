@@ -20,7 +20,7 @@ export type {
   ToolSupport,
   Usage,
 } from "./spec/index.ts";
-export { NoSuchModelError, ProviderUnavailableError } from "./spec/index.ts";
+export { NoSuchModelError, ProviderUnavailableError, UnsupportedCallOptionError } from "./spec/index.ts";
 export type { LlamaCppInfo, LlamaCppOptions } from "./llama-cpp/llama-cpp-provider.ts";
 export { LlamaCppProvider } from "./llama-cpp/llama-cpp-provider.ts";
 export {

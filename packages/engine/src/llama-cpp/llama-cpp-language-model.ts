@@ -1,15 +1,18 @@
-import { type LLamaChatGenerateResponseOptions, LlamaChat } from "node-llama-cpp";
+import { type ChatModelFunctions, type LLamaChatGenerateResponseOptions, LlamaChat } from "node-llama-cpp";
 import type {
   CallOptions,
   ContextWindow,
-  FinishReason,
   LanguageModel,
   Prompt,
+  PromptMessage,
   StreamPart,
 } from "../spec/language-model.ts";
+import { type CallPlan, planCall } from "./call-plan.ts";
 import { countTokens } from "./count-tokens.ts";
+import type { GrammarCache } from "./grammar-cache.ts";
 import type { LoadedModel } from "./loaded-model.ts";
 import { PushQueue } from "./push-queue.ts";
+import { type ReplyEnd, toReplyMode } from "./reply-mode.ts";
 import { toChatHistory } from "./to-chat-history.ts";
 
 /** One local GGUF model: loaded (through `use`) on the first call that needs it. */
@@ -18,6 +21,7 @@ export class LlamaCppLanguageModel implements LanguageModel {
     readonly provider: string,
     readonly modelId: string,
     private readonly use: () => Promise<LoadedModel>,
+    private readonly grammars: GrammarCache,
   ) {}
 
   async contextWindow(): Promise<ContextWindow> {
@@ -36,13 +40,19 @@ export class LlamaCppLanguageModel implements LanguageModel {
       maxTokenBytes: loaded.maxTokenBytes,
       isExact: true,
       countPromptTokens,
-      countMessageTokens: async (message, stopAbove) =>
-        (await countPromptTokens([message], stopAbove === undefined ? undefined : stopAbove + emptyPrompt)) -
-        emptyPrompt,
+      countMessageTokens: async (message, stopAbove) => {
+        // A tool result is rendered only with the call it answers: it counts as what it adds to the call.
+        const before: Prompt = message.role === "tool" ? [callsAnsweredBy(message)] : [];
+        const base = before.length === 0 ? emptyPrompt : await countPromptTokens(before);
+        const stop = stopAbove === undefined ? undefined : stopAbove + base;
+        return (await countPromptTokens([...before, message], stop)) - base;
+      },
     };
   }
 
   async *doStream(options: CallOptions): AsyncIterable<StreamPart> {
+    // Checked before the model loads: a call it cannot honour fails at once, before any part.
+    const plan = await planCall(options, this.grammars);
     const loaded = await this.use();
     const callerSignal = options.abortSignal;
     // Linked to the caller's signal, and aborted if the caller stops reading early.
@@ -56,7 +66,7 @@ export class LlamaCppLanguageModel implements LanguageModel {
         yield { type: "finish", finishReason: "abort", usage: { inputTokens: 0, outputTokens: 0 } };
         return;
       }
-      yield* generate(loaded, options, controller.signal);
+      yield* generate(loaded, options, plan, controller.signal);
     } finally {
       callerSignal?.removeEventListener("abort", onCallerAbort);
       controller.abort();
@@ -66,29 +76,51 @@ export class LlamaCppLanguageModel implements LanguageModel {
   }
 }
 
-async function* generate(loaded: LoadedModel, options: CallOptions, signal: AbortSignal): AsyncIterable<StreamPart> {
+/** An assistant turn making the calls whose results `message` holds. */
+function callsAnsweredBy(message: Extract<PromptMessage, { role: "tool" }>): PromptMessage {
+  return {
+    role: "assistant",
+    content: message.content.map((result) => ({
+      type: "tool-call",
+      toolCallId: result.toolCallId,
+      toolName: result.toolName,
+      input: "{}",
+    })),
+  };
+}
+
+async function* generate(
+  loaded: LoadedModel,
+  options: CallOptions,
+  plan: CallPlan,
+  signal: AbortSignal,
+): AsyncIterable<StreamPart> {
   const sequence = loaded.context.getSequence();
   const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: true });
   const before = sequence.tokenMeter.getState();
   const parts = new PushQueue<StreamPart>();
+  // Unbounded, a model that never ends (a grammar's string it never closes) would shift its context forever.
+  const maxTokens = options.maxOutputTokens ?? loaded.context.contextSize;
+  const mode = toReplyMode(plan, (part) => parts.push(part), maxTokens);
   const generation = chat
-    .generateResponse(toChatHistory(options.prompt), {
+    .generateResponse<ChatModelFunctions>(mode.history(toChatHistory(options.prompt)), {
       ...sampling(options),
+      ...mode.options,
+      maxTokens,
       signal,
       stopOnAbortSignal: true,
-      onTextChunk: (text) => parts.push({ type: "text-delta", text }),
     })
     .then(
-      (result) => finish(toFinishReason(result.metadata.stopReason)),
+      (result) => finish(mode.end(result.metadata.stopReason)),
       // Aborted before its first token (loading or evaluating the prompt), LlamaChat rejects with the
       // signal's reason: that is a stop like any other, not a failure.
-      (error: unknown) => (signal.aborted ? finish("abort") : parts.fail(error)),
+      (error: unknown) => (signal.aborted ? finish({ finishReason: "abort" }) : parts.fail(error)),
     );
-  function finish(finishReason: FinishReason) {
+  function finish(end: ReplyEnd) {
     const used = sequence.tokenMeter.diff(before);
     parts.push({
       type: "finish",
-      finishReason,
+      ...end,
       usage: { inputTokens: used.usedInputTokens, outputTokens: used.usedOutputTokens },
     });
     parts.end();
@@ -103,9 +135,13 @@ async function* generate(loaded: LoadedModel, options: CallOptions, signal: Abor
 }
 
 /** The spec's sampling settings in node-llama-cpp's words; unset ones keep its defaults. */
-function sampling(options: CallOptions): LLamaChatGenerateResponseOptions {
-  const settings: LLamaChatGenerateResponseOptions = {};
-  if (options.maxOutputTokens !== undefined) settings.maxTokens = options.maxOutputTokens;
+type Sampling = Pick<
+  LLamaChatGenerateResponseOptions,
+  "temperature" | "topP" | "topK" | "minP" | "seed" | "repeatPenalty" | "customStopTriggers"
+>;
+
+function sampling(options: CallOptions): Sampling {
+  const settings: Sampling = {};
   if (options.temperature !== undefined) settings.temperature = options.temperature;
   if (options.topP !== undefined) settings.topP = options.topP;
   if (options.topK !== undefined) settings.topK = options.topK;
@@ -115,11 +151,4 @@ function sampling(options: CallOptions): LLamaChatGenerateResponseOptions {
   if (options.stopSequences !== undefined && options.stopSequences.length > 0)
     settings.customStopTriggers = options.stopSequences;
   return settings;
-}
-
-function toFinishReason(reason: string): FinishReason {
-  if (reason === "maxTokens") return "length";
-  if (reason === "abort") return "abort";
-  if (reason === "functionCalls") return "tool-calls";
-  return "stop";
 }

@@ -1,9 +1,18 @@
 import { totalmem } from "node:os";
-import { ChatWrapper, getLlama, type Llama, LlamaLogLevel, resolveChatWrapper } from "node-llama-cpp";
+import {
+  ChatWrapper,
+  type ChatWrapperSettings,
+  getLlama,
+  type Llama,
+  LlamaLogLevel,
+  LlamaText,
+  resolveChatWrapper,
+} from "node-llama-cpp";
 import type { EmbeddingModel, LanguageModel } from "../spec/language-model.ts";
 import type { ModelDescriptor, ModelProvider, ToolSupport } from "../spec/model-provider.ts";
 import { NoSuchModelError } from "../spec/no-such-model-error.ts";
 import { chooseThreads } from "./choose-threads.ts";
+import { GrammarCache } from "./grammar-cache.ts";
 import { type GgufFile, listGgufModels } from "./list-gguf-models.ts";
 import { LlamaCppLanguageModel } from "./llama-cpp-language-model.ts";
 import type { LoadedModel } from "./loaded-model.ts";
@@ -37,11 +46,14 @@ export interface LlamaCppInfo {
 export class LlamaCppProvider implements ModelProvider {
   readonly kind = "llama.cpp";
   readonly #loaded = new Map<string, Promise<LoadedModel>>();
+  readonly #grammars: GrammarCache;
 
   private constructor(
     readonly llama: Llama,
     readonly options: Required<Omit<LlamaCppOptions, "onModelLoaded" | "gpu">> & Pick<LlamaCppOptions, "onModelLoaded">,
-  ) {}
+  ) {
+    this.#grammars = new GrammarCache(llama);
+  }
 
   get id(): string {
     return this.options.id;
@@ -96,7 +108,7 @@ export class LlamaCppProvider implements ModelProvider {
 
   async languageModel(modelId: string): Promise<LanguageModel> {
     await this.#find(modelId);
-    return new LlamaCppLanguageModel(this.id, modelId, () => this.#use(modelId));
+    return new LlamaCppLanguageModel(this.id, modelId, () => this.#use(modelId), this.#grammars);
   }
 
   async embeddingModel(modelId: string): Promise<EmbeddingModel> {
@@ -202,10 +214,12 @@ async function unload(loaded: LoadedModel): Promise<void> {
 }
 
 /**
- * Native where the model's template has its own way to call tools; otherwise node-llama-cpp's general
- * format, which the model was never taught, so calls are only as good as a grammar can force them.
+ * Native where the model's template has its own way to call tools (Qwen's `<tool_call>`, Llama 3.1's
+ * `<function=`, one read from a Jinja template); otherwise node-llama-cpp's general `||call:` format,
+ * which the model was never taught, so calls are only as good as a grammar can force them. Compared as
+ * text: wrappers such as Llama 3's repeat the general format in their own settings.
  */
 function toolSupport(model: LoadedModel): ToolSupport {
-  const { prefix } = model.chatWrapper.settings.functions.call;
-  return prefix === ChatWrapper.defaultSettings.functions.call.prefix ? "emulated" : "native";
+  const callPrefix = (settings: ChatWrapperSettings) => LlamaText(settings.functions.call.prefix).toString();
+  return callPrefix(model.chatWrapper.settings) === callPrefix(ChatWrapper.defaultSettings) ? "emulated" : "native";
 }

@@ -24,8 +24,10 @@ export function toChatHistory(prompt: Prompt): ChatHistoryItem[] {
       history.push({ type: "model", response });
     }
   }
-  // The reply being generated: LlamaChat continues the last model turn.
-  history.push({ type: "model", response: [] });
+  // The reply being generated: LlamaChat continues the last model turn. After tool results that turn
+  // is the one that made the calls, as node-llama-cpp keeps a turn's calls, results and what follows
+  // in one item (a second item would render as a second, empty turn).
+  if (prompt.at(-1)?.role !== "tool" || history.at(-1)?.type !== "model") history.push({ type: "model", response: [] });
   return history;
 }
 
@@ -34,7 +36,8 @@ function functionCall(name: string, input: string, result: ToolResultPart | unde
     type: "functionCall",
     name,
     params: parseJson(input),
-    result: result === undefined ? "" : parseJson(result.output),
+    // A failure is told as one, so that the model does not take its message for the tool's answer.
+    result: result === undefined ? "" : result.isError ? { error: parseJson(result.output) } : parseJson(result.output),
   };
 }
 

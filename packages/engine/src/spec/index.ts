@@ -24,3 +24,4 @@ export type {
 } from "./model-provider.ts";
 export { NoSuchModelError } from "./no-such-model-error.ts";
 export { ProviderUnavailableError } from "./provider-unavailable-error.ts";
+export { UnsupportedCallOptionError } from "./unsupported-call-option-error.ts";

@@ -122,7 +122,8 @@ export interface LanguageModel {
   contextWindow(): Promise<ContextWindow>;
   /**
    * Streams a reply. Fails (rejects the first read) before any part for a model that cannot be
-   * reached; later failures end the stream with `finishReason: "error"`.
+   * reached, and with UnsupportedCallOptionError for options it cannot honour; later failures end the
+   * stream with `finishReason: "error"`.
    */
   doStream(options: CallOptions): AsyncIterable<StreamPart>;
 }

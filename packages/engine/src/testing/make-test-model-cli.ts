@@ -8,14 +8,17 @@ import { type TestModelOptions, writeTestModel } from "./write-test-model.ts";
 
 const usage = `Usage: npm run make-test-model -- <out.gguf> [options]
 
-Writes a tiny llama-architecture GGUF with random weights, a byte-fallback tokenizer and a ChatML template.
+Writes a tiny llama-architecture GGUF with random weights, a byte-fallback tokenizer and a chat template.
 
   --layers <n>    transformer blocks (default 2)
   --width <n>     embedding width, a multiple of 32 (default 64)
   --context <n>   context length in the metadata (default 2048)
   --seed <n>      weight seed (default 1)
   --type f32|f16  matrix precision (default f32)
-  --allow-eos     end replies after ".", "!" or "?" (default: replies always run to the token limit)`;
+  --allow-eos     end replies after ".", "!" or "?" (default: replies always run to the token limit)
+  --template chatml|qwen2.5
+                  chat template (default chatml); qwen2.5 has its own tool-call syntax
+  --calls-tools   with --template qwen2.5: open every reply with a tool call`;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -26,6 +29,8 @@ const { values, positionals } = parseArgs({
     seed: { type: "string" },
     type: { type: "string" },
     "allow-eos": { type: "boolean" },
+    template: { type: "string" },
+    "calls-tools": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -40,7 +45,16 @@ if (values.type !== undefined && values.type !== "f32" && values.type !== "f16")
   process.exit(1);
 }
 
-const options: TestModelOptions = { allowEndOfGeneration: values["allow-eos"] === true };
+if (values.template !== undefined && values.template !== "chatml" && values.template !== "qwen2.5") {
+  console.error(`--template must be chatml or qwen2.5, got ${values.template}`);
+  process.exit(1);
+}
+
+const options: TestModelOptions = {
+  allowEndOfGeneration: values["allow-eos"] === true,
+  callsTools: values["calls-tools"] === true,
+};
+if (values.template !== undefined) options.chatTemplate = values.template;
 if (values.layers !== undefined) options.layers = Number(values.layers);
 if (values.width !== undefined) options.width = Number(values.width);
 if (values.context !== undefined) options.contextLength = Number(values.context);

@@ -10,6 +10,8 @@ export type TestVocabulary = {
   imEnd: number;
   /** Id of `<0x00>`; byte b is token `firstByte + b`. */
   firstByte: number;
+  /** Qwen 2.5's `<tool_call>`, `</tool_call>` and the piece a tool-calling model writes after the first. */
+  tools?: { callStart: number; callEnd: number; callHead: number };
 };
 
 const words =
@@ -22,7 +24,7 @@ const words =
  * printable ASCII character, and every prefix of each `▁word`, because SentencePiece merges one
  * adjacent pair at a time and reaches a word only through pieces that exist.
  */
-export function buildTestVocabulary(): TestVocabulary {
+export function buildTestVocabulary(options: { withToolTokens?: boolean } = {}): TestVocabulary {
   const tokens: string[] = [];
   const scores: number[] = [];
   const types: number[] = [];
@@ -50,7 +52,15 @@ export function buildTestVocabulary(): TestVocabulary {
   }
   // Longer pieces score higher, so merges prefer whole words over fragments.
   for (const piece of pieces) add(piece, tokenTypes.normal, piece.length - 10);
-  return { tokens, scores, types, unknown, bos, imEnd, firstByte };
+  if (!options.withToolTokens) return { tokens, scores, types, unknown, bos, imEnd, firstByte };
+
+  const callStart = add("<tool_call>", tokenTypes.control);
+  const callEnd = add("</tool_call>", tokenTypes.control);
+  for (const tag of ["<tool_response>", "</tool_response>"]) add(tag, tokenTypes.control);
+  // What follows `<tool_call>` in Qwen's call syntax as one piece, which no merge reaches: only
+  // NextTokenRules writes it.
+  const callHead = add('\n{"name":▁"', tokenTypes.normal, -1000);
+  return { tokens, scores, types, unknown, bos, imEnd, firstByte, tools: { callStart, callEnd, callHead } };
 }
 
 /**

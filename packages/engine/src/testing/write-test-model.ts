@@ -3,7 +3,9 @@
  * without downloading one.
  */
 import { type GgufTensor, type GgufValue, writeGguf } from "./gguf-writer.ts";
-import { buildTestVocabulary, isNeverSampled, isSentenceEnd, type TestVocabulary } from "./test-vocabulary.ts";
+import { NextTokenRules } from "./next-token-rules.ts";
+import { qwen25ChatTemplate } from "./qwen25-chat-template.ts";
+import { buildTestVocabulary } from "./test-vocabulary.ts";
 
 export type TestModelOptions = {
   /** Transformer blocks; default 2. */
@@ -22,6 +24,17 @@ export type TestModelOptions = {
    * once). Off by default: no end token is ever sampled and replies run to `maxTokens`.
    */
   allowEndOfGeneration?: boolean;
+  /**
+   * The chat template written to `tokenizer.chat_template`. "chatml" (default) has no tool syntax, so
+   * node-llama-cpp emulates tool calls; "qwen2.5" is Qwen 2.5 Instruct's, with its own call syntax.
+   */
+  chatTemplate?: "chatml" | "qwen2.5";
+  /**
+   * With the "qwen2.5" template: every reply opens with a tool call in Qwen's syntax (node-llama-cpp's
+   * grammar then writes a name and arguments, where tools are offered) and ends right after it. In
+   * fact a call opens after every newline the model writes.
+   */
+  callsTools?: boolean;
 };
 
 export type TestModel = {
@@ -34,16 +47,6 @@ export type TestModel = {
 };
 
 const headDimension = 32;
-/**
- * Two residual dimensions that no layer writes to, so the final norm sees exactly what the last
- * token's embedding put there: dimension 0 holds a constant in every token, dimension 1 marks tokens
- * that end a sentence. A large weight on them in a token's output row decides that token's logit,
- * far beyond any random logit, at any temperature. (node-llama-cpp ignores a token bias against
- * end-of-generation tokens, so the weights must do it.)
- */
-const constantFeature = 2;
-const sentenceEndFeature = 2 * constantFeature;
-const decisiveWeight = 1000;
 
 const chatMlTemplate =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
@@ -62,7 +65,11 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
     throw new RangeError(`width must be a positive multiple of ${headDimension}, got ${width}`);
   }
 
-  const vocabulary = buildTestVocabulary();
+  if (options.callsTools && options.chatTemplate !== "qwen2.5")
+    throw new RangeError('callsTools writes Qwen\'s call syntax: it needs chatTemplate "qwen2.5"');
+  const vocabulary = buildTestVocabulary({ withToolTokens: options.chatTemplate === "qwen2.5" });
+  const rules = new NextTokenRules(vocabulary, options);
+  const reserved = rules.reservedDimensions;
   const headCount = width / headDimension;
   const feedForwardLength = 2 * width;
   const metadata = new Map<string, GgufValue>([
@@ -88,7 +95,10 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
     ["tokenizer.ggml.padding_token_id", { type: "uint32", value: vocabulary.unknown }],
     ["tokenizer.ggml.add_bos_token", { type: "bool", value: true }],
     ["tokenizer.ggml.add_eos_token", { type: "bool", value: false }],
-    ["tokenizer.chat_template", { type: "string", value: chatMlTemplate }],
+    [
+      "tokenizer.chat_template",
+      { type: "string", value: options.chatTemplate === "qwen2.5" ? qwen25ChatTemplate : chatMlTemplate },
+    ],
   ]);
 
   const vocabularySize = vocabulary.tokens.length;
@@ -99,24 +109,21 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
       return values;
     });
   const norm = (name: string) => tensor(name, [width], "F32", () => new Float32Array(width).fill(1));
-  // Rows are outputs, `inputs` values each: zero rows 0 and 1 keep a layer off the reserved dimensions.
-  const zeroReservedRows = (inputs: number) => (values: Float32Array) => values.fill(0, 0, 2 * inputs);
+  // Rows are outputs, `inputs` values each: zero first rows keep a layer off the reserved dimensions.
+  const zeroReservedRows = (inputs: number) => (values: Float32Array) => values.fill(0, 0, reserved * inputs);
 
   const tensors: GgufTensor[] = [
     tensor("token_embd.weight", [width, vocabularySize], matrixType, () => {
       // Unit scale, as large as the constant, so that it doesn't drown out which token this is.
       const values = randomValues(seed, "token_embd.weight", width * vocabularySize, 1);
-      for (let token = 0; token < vocabularySize; token++) {
-        values[token * width] = constantFeature;
-        values[token * width + 1] = isSentenceEnd(vocabulary, token) ? sentenceEndFeature : 0;
-      }
+      for (let token = 0; token < vocabularySize; token++)
+        rules.markEmbedding(values.subarray(token * width, (token + 1) * width), token);
       return values;
     }),
     norm("output_norm.weight"),
     matrix("output.weight", width, vocabularySize, (values) => {
-      for (let token = 0; token < vocabularySize; token++) {
-        shapeOutputRow(values.subarray(token * width, (token + 1) * width), vocabulary, token, options);
-      }
+      for (let token = 0; token < vocabularySize; token++)
+        rules.shapeOutputRow(values.subarray(token * width, (token + 1) * width), token);
     }),
   ];
   for (let layer = 0; layer < layers; layer++) {
@@ -136,24 +143,6 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
 
   const bytes = await writeGguf(path, { metadata, tensors, alignment: 32 });
   return { path, bytes, vocabularySize, width, layers, contextLength };
-}
-
-/**
- * Ordinary tokens keep their random row, blind to the reserved dimensions. A suppressed token's logit
- * is -1000·c; `<|im_end|>`, when allowed, gets +1000·c after a sentence end and -1000·c elsewhere,
- * where c = constantFeature / rms(final residual) > 0.
- */
-function shapeOutputRow(row: Float32Array, vocabulary: TestVocabulary, token: number, options: TestModelOptions) {
-  row[0] = 0;
-  row[1] = 0;
-  if (options.allowEndOfGeneration && token === vocabulary.imEnd) {
-    row.fill(0);
-    row[0] = -decisiveWeight;
-    row[1] = decisiveWeight;
-  } else if (isNeverSampled(vocabulary, token)) {
-    row.fill(0);
-    row[0] = -decisiveWeight;
-  }
 }
 
 function tensor(name: string, dimensions: number[], type: "F32" | "F16", values: () => Float32Array): GgufTensor {
