@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CallOptions, StreamPart } from "../spec/language-model.ts";
 import type { ModelProvider } from "../spec/model-provider.ts";
 import { NoSuchModelError } from "../spec/no-such-model-error.ts";
+import { UnsupportedCallOptionError } from "../spec/unsupported-call-option-error.ts";
 import { type OllamaStandIn, type StandInModel, startOllamaStandIn } from "../testing/ollama-stand-in.ts";
 import { createOllamaProvider } from "./ollama-provider.ts";
 
@@ -208,6 +209,18 @@ describe("createOllamaProvider against a stand-in speaking Ollama's API", () => 
     const body = standIn.requests.at(-1)?.body as Record<string, unknown>;
     expect(body.format).toBe("json");
     expect(body.tools).toBeUndefined();
+  });
+
+  it("refuses a tool choice that forces a call, which Ollama cannot do, before sending anything", async () => {
+    const model = await provider.languageModel("llama3.2:latest");
+    const before = standIn.requests.length;
+    const tools = [{ name: "get_weather", inputSchema: { type: "object" } }];
+    const failure = await collect(model.doStream({ ...question, tools, toolChoice: "required" })).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(UnsupportedCallOptionError);
+    expect((failure as UnsupportedCallOptionError).option).toBe("toolChoice");
+    expect(standIn.requests.length).toBe(before);
   });
 
   it("finishes with length when Ollama stopped at the token limit", async () => {

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { ChatResponse, Ollama } from "ollama";
+import { checkToolChoice } from "../remote/check-tool-choice.ts";
 import { startDeadline } from "../remote/deadline.ts";
 import type { CallOptions, StreamPart, Usage } from "../spec/language-model.ts";
+import { UnsupportedCallOptionError } from "../spec/unsupported-call-option-error.ts";
 import { toOllamaChatRequest } from "./to-ollama-chat-request.ts";
 import { describeOllamaFailure, type OllamaFailureContext, toOllamaProviderError } from "./to-ollama-provider-error.ts";
 
@@ -84,6 +86,9 @@ export async function* streamOllamaChat(
   contextTokens: number,
   options: CallOptions,
 ): AsyncGenerator<StreamPart> {
+  checkToolChoice(options);
+  if (options.toolChoice === "required" || typeof options.toolChoice === "object")
+    throw new UnsupportedCallOptionError("toolChoice", 'Ollama cannot make a model call a tool: use "auto" or "none".');
   const abortSignal = options.abortSignal;
   if (abortSignal?.aborted) {
     yield abortPart({ inputTokens: 0, outputTokens: 0 });

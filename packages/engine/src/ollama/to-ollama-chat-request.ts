@@ -53,16 +53,9 @@ function toTool(tool: ToolDefinition): Tool {
   };
 }
 
-/**
- * Ollama has no tool_choice: "none" sends no tools, a named tool sends only that one, and
- * "required" cannot be enforced (the model may still answer in text).
- */
-function selectTools(options: CallOptions): ToolDefinition[] {
-  const tools = options.tools ?? [];
-  const choice = options.toolChoice;
-  if (choice === "none") return [];
-  if (typeof choice === "object") return tools.filter((tool) => tool.name === choice.toolName);
-  return [...tools];
+/** Ollama has no tool_choice: "none" sends no tools; a choice that forces a call is refused before this. */
+function selectTools(options: CallOptions): readonly ToolDefinition[] {
+  return options.toolChoice === "none" ? [] : (options.tools ?? []);
 }
 
 function toOptions(options: CallOptions, contextTokens: number): Partial<Options> {

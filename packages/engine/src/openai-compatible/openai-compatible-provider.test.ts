@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CallOptions, StreamPart } from "../spec/language-model.ts";
 import type { ModelProvider } from "../spec/model-provider.ts";
 import { NoSuchModelError } from "../spec/no-such-model-error.ts";
+import { UnsupportedCallOptionError } from "../spec/unsupported-call-option-error.ts";
 import { type OpenAIProtocolReplay, startOpenAIProtocolReplay } from "../testing/openai-protocol-replay.ts";
 import { createOpenAICompatibleProvider } from "./openai-compatible-provider.ts";
 
@@ -199,6 +200,18 @@ describe("createOpenAICompatibleProvider against a protocol replay of OpenAI's A
     const failure = await provider.languageModel("gpt-9").catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(NoSuchModelError);
     expect((failure as NoSuchModelError).available).toEqual(["gpt-4.1-mini", "text-embedding-3-small"]);
+  });
+
+  it("refuses a tool choice naming a tool the call does not have, before sending anything", async () => {
+    const model = await provider.languageModel("gpt-4.1-mini");
+    const before = replay.requests.length;
+    const tools = [{ name: "get_weather", inputSchema: { type: "object" } }];
+    const failure = await collect(
+      model.doStream({ ...question, tools, toolChoice: { type: "tool", toolName: "get_time" } }),
+    ).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnsupportedCallOptionError);
+    expect((failure as UnsupportedCallOptionError).option).toBe("toolChoice.toolName");
+    expect(replay.requests.length).toBe(before);
   });
 
   it("sends no Authorization header when no API key is configured", async () => {

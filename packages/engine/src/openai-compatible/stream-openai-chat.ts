@@ -1,5 +1,6 @@
 import type OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { checkToolChoice } from "../remote/check-tool-choice.ts";
 import { startDeadline } from "../remote/deadline.ts";
 import { displayUrl } from "../remote/describe-network-failure.ts";
 import { describeContentType, UnexpectedAnswerError } from "../remote/unexpected-answer-error.ts";
@@ -45,6 +46,7 @@ export async function* streamOpenAIChat(
   modelId: string,
   options: CallOptions,
 ): AsyncGenerator<StreamPart> {
+  checkToolChoice(options);
   const abortSignal = options.abortSignal;
   const reader = new OpenAIChunkReader();
   if (abortSignal?.aborted) {
