@@ -172,4 +172,21 @@ describe("llama.cpp's chat completion cases", () => {
     });
     await expect(attempt).rejects.toBeInstanceOf(OpenAI.BadRequestError);
   });
+
+  it.each([
+    ["a const schema on json_object", { type: "json_object", schema: { const: "42" } }, '"42"'],
+    [
+      "a const schema on json_schema",
+      { type: "json_schema", json_schema: { name: "answer", schema: { const: "foooooo" } } },
+      '"foooooo"',
+    ],
+  ])("test_completion_with_response_format: %s forces the reply", async (_, responseFormat, expected) => {
+    const completion = await openai.chat.completions.create({
+      model: TEST_MODEL,
+      messages: [{ role: "user", content: "Write an example" }],
+      max_tokens: 10,
+      response_format: responseFormat as never,
+    });
+    expect(completion.choices[0]?.message.content).toBe(expected);
+  });
 });

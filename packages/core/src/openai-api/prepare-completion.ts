@@ -1,12 +1,18 @@
 /** @module Finds the model a completion names and makes sure its prompt fits the model's context. */
-import { type LanguageModel, NoSuchModelError, ProviderUnavailableError } from "@hearth/engine/spec";
+import {
+  type LanguageModel,
+  NoSuchModelError,
+  ProviderUnavailableError,
+  UnsupportedCallOptionError,
+} from "@hearth/engine/spec";
 import { type ConversationsProblem, conversationsProblems } from "../conversations/problems.ts";
 import type { Logger } from "../logger.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
-import { type CommonProblem, fail, ok, type Result } from "../problems.ts";
+import { type CommonProblem, fail, ok, type Result, validationFailed } from "../problems.ts";
 import type { ChatCompletionRequest } from "./chat-completion-request.ts";
 import { type OpenAiApiProblem, openAiApiProblems } from "./problems.ts";
 import { promptBytes, type RequestedCall } from "./to-call-options.ts";
+import { toRequestField } from "./to-request-field.ts";
 
 type ModelProblem = OpenAiApiProblem | ConversationsProblem | CommonProblem;
 
@@ -59,7 +65,7 @@ export async function prepareCompletion(
 
 /**
  * The problem a model's failure to start is, for the errors the port defines (an unknown model, a
- * provider that cannot be reached); undefined for any other error.
+ * provider that cannot be reached, an option the model cannot honour); undefined for any other error.
  */
 export async function modelProblem(
   models: ModelRegistry,
@@ -70,6 +76,9 @@ export async function modelProblem(
     return openAiApiProblems.unknownModel(request.model, await chatModelIds(models));
   if (error instanceof ProviderUnavailableError)
     return conversationsProblems.modelUnavailable(request.model, error.reason);
+  if (error instanceof UnsupportedCallOptionError) {
+    return validationFailed("body", [{ field: toRequestField(error.option, request), message: error.reason }]);
+  }
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ChatCompletionRequest } from "./chat-completion-request.ts";
 import { findJsonSchemaError } from "./json-schema-check.ts";
 import { promptBytes, requestedMaxTokens, toCallOptions } from "./to-call-options.ts";
+import { toRequestField } from "./to-request-field.ts";
 
 const parse = (body: Record<string, unknown>) => ChatCompletionRequest.parse({ model: "local/m", ...body });
 
@@ -119,5 +120,22 @@ describe("findJsonSchemaError", () => {
     const error = findJsonSchemaError(schema);
     if (where === undefined) expect(error).toBeUndefined();
     else expect(error).toContain(where);
+  });
+});
+
+describe("toRequestField", () => {
+  const request = parse({
+    messages: [{ role: "user", content: "hi" }],
+    response_format: { type: "json_schema", json_schema: { name: "x" } },
+  });
+  it.each([
+    ["tools[0].inputSchema.properties.a.pattern", "tools.0.function.parameters.properties.a.pattern"],
+    ["tools[2].name", "tools.2.function.name"],
+    ["toolChoice.toolName", "tool_choice.function.name"],
+    ["responseFormat.schema.properties.b", "response_format.json_schema.schema.properties.b"],
+    ["responseFormat", "response_format"],
+    ["prompt[3].content", "messages"],
+  ])("names %s as %s", (option, field) => {
+    expect(toRequestField(option, request)).toBe(field);
   });
 });
