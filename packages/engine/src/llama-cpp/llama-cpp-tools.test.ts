@@ -1,92 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CallOptions, Prompt, StreamPart, ToolDefinition } from "../spec/language-model.ts";
-import { UnsupportedCallOptionError } from "../spec/unsupported-call-option-error.ts";
-import { writeTestModel } from "../testing/write-test-model.ts";
-import { LlamaCppProvider } from "./llama-cpp-provider.ts";
+import type { Prompt, StreamPart } from "../spec/language-model.ts";
+import { clock, collect, ofType, question, startToolModels, type ToolModels, weather } from "./start-tool-models.ts";
 
-const question: Prompt = [{ role: "user", content: [{ type: "text", text: "What is the weather in Oslo?" }] }];
-const weather: ToolDefinition = {
-  name: "get_weather",
-  description: "The weather in a city now",
-  inputSchema: {
-    type: "object",
-    properties: {
-      city: { type: "string", enum: ["Oslo", "Paris", "Lima"] },
-      days: { type: "integer", minimum: 1, maximum: 3 },
-      metric: { type: "boolean" },
-    },
-    required: ["city"],
-  },
-};
-const clock: ToolDefinition = {
-  name: "get_time",
-  description: "The time now",
-  inputSchema: { type: "object", properties: { zone: { enum: ["UTC", "CET"] } } },
-};
-
-async function collect(stream: AsyncIterable<StreamPart>): Promise<StreamPart[]> {
-  const parts: StreamPart[] = [];
-  for await (const part of stream) parts.push(part);
-  return parts;
-}
-
-const ofType = <T extends StreamPart["type"]>(parts: StreamPart[], type: T) =>
-  parts.filter((part): part is Extract<StreamPart, { type: T }> => part.type === type);
-
-describe("LlamaCppProvider with tools", () => {
-  let modelsDir: string;
-  let provider: LlamaCppProvider;
-  const stream = async (modelId: string, options: Omit<CallOptions, "prompt"> & { prompt?: Prompt }) =>
-    collect((await provider.languageModel(modelId)).doStream({ prompt: question, ...options }));
+describe("LlamaCppProvider offering tools", () => {
+  let models: ToolModels;
+  const stream: ToolModels["stream"] = (modelId, options) => models.stream(modelId, options);
 
   beforeAll(async () => {
-    modelsDir = await mkdtemp(join(tmpdir(), "hearth-tools-"));
-    await writeTestModel(join(modelsDir, "chatml.gguf"));
-    await writeTestModel(join(modelsDir, "qwen.gguf"), { chatTemplate: "qwen2.5" });
-    await writeTestModel(join(modelsDir, "caller.gguf"), { chatTemplate: "qwen2.5", callsTools: true });
-    // Qwen's template lists the tools in a system prompt of some 600 tokens.
-    provider = await LlamaCppProvider.create({ modelsDir, gpu: false, contextSize: 2048 });
+    models = await startToolModels();
   });
   afterAll(async () => {
-    await provider.close();
-    await rm(modelsDir, { recursive: true, force: true });
-  });
-
-  it.each(["chatml", "qwen"])(
-    "forces a call with toolChoice required on the %s model, whose input matches the schema",
-    async (model) => {
-      for (const seed of [1, 2, 3]) {
-        const parts = await stream(model, { tools: [weather, clock], toolChoice: "required", seed, temperature: 1 });
-        const [call, ...more] = ofType(parts, "tool-call");
-        expect(more).toEqual([]);
-        expect(call?.toolCallId).toMatch(/^call_[\w-]{24}$/);
-        expect(["get_weather", "get_time"]).toContain(call?.toolName);
-        const input = JSON.parse(call?.input as string);
-        if (call?.toolName === "get_weather") {
-          expect(["Oslo", "Paris", "Lima"]).toContain(input.city);
-          expect([1, 2, 3]).toContain(input.days);
-          expect(typeof input.metric).toBe("boolean");
-        } else expect(["UTC", "CET"]).toContain(input.zone);
-        expect(ofType(parts, "text-delta")).toEqual([]);
-        expect(parts.at(-1)).toMatchObject({ type: "finish", finishReason: "tool-calls" });
-      }
-    },
-  );
-
-  it("forces the named tool, streaming its input in deltas that concatenate to the call's input", async () => {
-    const parts = await stream("qwen", { tools: [weather, clock], toolChoice: { type: "tool", toolName: "get_time" } });
-    const deltas = ofType(parts, "tool-input-delta");
-    const [call] = ofType(parts, "tool-call");
-    expect(call?.toolName).toBe("get_time");
-    expect(deltas.length).toBeGreaterThan(1);
-    expect(deltas.every((delta) => delta.toolCallId === call?.toolCallId && delta.toolName === "get_time")).toBe(true);
-    expect(deltas.map((delta) => delta.delta).join("")).toBe(call?.input);
-    expect(JSON.parse(call?.input as string)).toEqual({ zone: expect.stringMatching(/^(UTC|CET)$/) });
-    // The call comes after its deltas, and the finish last.
-    expect(parts.indexOf(call as StreamPart)).toBe(parts.length - 2);
+    await models.close();
   });
 
   it("never calls a tool with toolChoice none, and writes text", async () => {
@@ -142,44 +66,6 @@ describe("LlamaCppProvider with tools", () => {
     );
   });
 
-  it("ends a forced call that the token limit cuts short as an error that says so", async () => {
-    const note: ToolDefinition = {
-      name: "note",
-      inputSchema: { type: "object", properties: { text: { type: "string" } } },
-    };
-    const parts = await stream("qwen", { tools: [note], toolChoice: "required", maxOutputTokens: 12 });
-    expect(ofType(parts, "tool-call")).toEqual([]);
-    expect(parts.at(-1)).toMatchObject({
-      type: "finish",
-      finishReason: "error",
-      error: expect.stringContaining("limit of 12 output tokens"),
-    });
-  });
-
-  it("ends with an abort when stopped during a forced call", async () => {
-    const controller = new AbortController();
-    const note: ToolDefinition = {
-      name: "note",
-      inputSchema: { type: "object", properties: { text: { type: "string" } } },
-    };
-    const parts: StreamPart[] = [];
-    const model = await provider.languageModel("qwen");
-    for await (const part of model.doStream({
-      prompt: question,
-      tools: [note],
-      toolChoice: "required",
-      maxOutputTokens: 400,
-      abortSignal: controller.signal,
-    })) {
-      parts.push(part);
-      if (part.type === "tool-input-delta") controller.abort();
-    }
-    expect(ofType(parts, "tool-input-delta").length).toBeGreaterThan(0);
-    expect(ofType(parts, "tool-call")).toEqual([]);
-    expect(parts.at(-1)).toMatchObject({ type: "finish", finishReason: "abort" });
-    expect((parts.at(-1) as Extract<StreamPart, { type: "finish" }>).usage.outputTokens).toBeLessThan(400);
-  });
-
   it("runs and counts a second step with the tool call and its result in the prompt", async () => {
     const [call] = ofType(await stream("qwen", { tools: [clock], toolChoice: "required" }), "tool-call");
     if (call === undefined) throw new Error("no call");
@@ -206,7 +92,7 @@ describe("LlamaCppProvider with tools", () => {
       },
     ];
     for (const modelId of ["qwen", "chatml"]) {
-      const model = await provider.languageModel(modelId);
+      const model = await models.provider.languageModel(modelId);
       const parts = await collect(
         model.doStream({ prompt: second, tools: [clock], toolChoice: "none", maxOutputTokens: 4 }),
       );
@@ -227,54 +113,11 @@ describe("LlamaCppProvider with tools", () => {
   it("reports tools as native for a template with its own call syntax and emulated for plain ChatML", async () => {
     // Known once loaded, when the template has been read.
     for (const model of ["caller", "chatml", "qwen"]) await stream(model, { maxOutputTokens: 1 });
-    const models = await provider.listModels();
-    expect(Object.fromEntries(models.map((model) => [model.id, model.capabilities.tools]))).toEqual({
+    const listed = await models.provider.listModels();
+    expect(Object.fromEntries(listed.map((model) => [model.id, model.capabilities.tools]))).toEqual({
       caller: "native",
       chatml: "emulated",
       qwen: "native",
-    });
-  });
-
-  describe("refuses before any part", () => {
-    const refusals: [string, Omit<CallOptions, "prompt">, string][] = [
-      [
-        "a $ref outside the schema",
-        {
-          tools: [
-            { name: "t", inputSchema: { type: "object", properties: { a: { $ref: "https://example.com/a.json" } } } },
-          ],
-        },
-        "tools[0].inputSchema.properties.a.$ref",
-      ],
-      [
-        "a pattern",
-        {
-          tools: [{ name: "t", inputSchema: { type: "object", properties: { a: { type: "string", pattern: "^a" } } } }],
-        },
-        "tools[0].inputSchema.properties.a.pattern",
-      ],
-      [
-        "a tool name with spaces",
-        { tools: [{ name: "get weather", inputSchema: { type: "object" } }] },
-        "tools[0].name",
-      ],
-      [
-        "a schema that is not an object",
-        { tools: [{ name: "t", inputSchema: { type: "string" } }] },
-        "tools[0].inputSchema",
-      ],
-      [
-        "a named tool that is not offered",
-        { tools: [clock], toolChoice: { type: "tool", toolName: "nope" } },
-        "toolChoice.toolName",
-      ],
-      ["required without tools", { toolChoice: "required" }, "toolChoice"],
-      ["JSON output with tools", { tools: [clock], responseFormat: { type: "json" } }, "responseFormat"],
-    ];
-    it.each(refusals)("%s", async (_, options, option) => {
-      const attempt = stream("qwen", options);
-      await expect(attempt).rejects.toBeInstanceOf(UnsupportedCallOptionError);
-      await expect(attempt).rejects.toMatchObject({ option });
     });
   });
 });
