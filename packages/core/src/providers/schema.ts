@@ -33,7 +33,13 @@ const BaseUrl = z
 
 const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
 const text = (maxLength: number) =>
-  z.string().trim().min(1).max(maxLength).regex(NO_CONTROL_CHARACTERS, "must not hold control characters");
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(maxLength)
+    .regex(NO_CONTROL_CHARACTERS, "must not hold control characters")
+    .openapi({ pattern: openApiPattern(NO_CONTROL_CHARACTERS) });
 
 const ApiKeyText = text(4096).openapi({
   format: "password",
