@@ -15,6 +15,7 @@ import {
   providerRoutes,
   sessionRoutes,
   setupRoutes,
+  toolRoutes,
   userAdminRoutes,
 } from "@hearth/core";
 import type { Database } from "@hearth/db";
@@ -96,6 +97,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", providerRoutes(deps.providers));
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
+  app.route("/", toolRoutes);
   app.route("/", openAiRoutes);
   app.route(
     "/",

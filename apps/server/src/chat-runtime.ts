@@ -1,4 +1,5 @@
 import {
+  builtInTools,
   type ChatRuntime,
   type Clock,
   createInProcessEventBus,
@@ -7,6 +8,8 @@ import {
   type ModelRegistry,
   type ModelSource,
   StreamRegistry,
+  type Tool,
+  ToolRegistry,
 } from "@hearth/core";
 import type { Config } from "./config.ts";
 import type { Metrics } from "./metrics.ts";
@@ -20,12 +23,17 @@ export function createChatRuntime(deps: {
   models: ModelRegistry;
   /** Where replies get their models: the registry, unless a test wraps it. */
   replyModels?: ModelSource;
+  /** Tools registered after the built-in ones (tests add tools through this seam). */
+  extraTools?: readonly Tool[];
 }): ChatRuntime {
   const { config, metrics } = deps;
   const bus = createInProcessEventBus();
+  const tools = new ToolRegistry();
+  for (const tool of [...builtInTools(deps.clock), ...(deps.extraTools ?? [])]) tools.register(tool);
   return {
     bus,
     models: deps.models,
+    tools,
     generations: new Generations({
       models: deps.replyModels ?? deps.models,
       bus,
@@ -33,6 +41,14 @@ export function createChatRuntime(deps: {
       logger: deps.logger,
       settings: { maxReplyTokens: config.chat.maxReplyTokens, coalesceMs: config.chat.coalesceMs },
       metrics,
+      tools: {
+        registry: tools,
+        settings: {
+          maxSteps: config.chat.maxToolSteps,
+          timeoutMs: config.chat.toolTimeoutSeconds * 1000,
+          outputBytes: config.chat.toolOutputBytes,
+        },
+      },
     }),
     defaultModel: config.engine.defaultModel,
     maxRepliesInProgress: config.chat.maxRepliesInProgress,

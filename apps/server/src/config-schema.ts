@@ -128,6 +128,17 @@ export const ConfigSchema = z.strictObject({
       maxRepliesInProgress: z.number().int().min(1).max(1000).default(4),
       /** The longest reply, in tokens (shorter when the conversation fills the context). */
       maxReplyTokens: z.number().int().min(1).max(1_048_576).default(2048),
+      /** Model calls per reply in a conversation with tools (a tool's result is read by the next call); the last may not call tools. */
+      maxToolSteps: z.number().int().min(2).max(50).default(5),
+      /** A tool call still running after this long is stopped, and the model told so. */
+      toolTimeoutSeconds: seconds(10),
+      /** A tool's output past this many bytes is cut before the model reads it. */
+      toolOutputBytes: z
+        .number()
+        .int()
+        .min(256)
+        .max(1024 * 1024)
+        .default(16 * 1024),
       /** Token deltas are gathered this long before they are stored and streamed. */
       coalesceMs: z.number().int().min(1).max(5000).default(50),
       /** How long the event log keeps events for reconnecting clients (Last-Event-ID). */

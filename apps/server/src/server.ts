@@ -12,6 +12,7 @@ import {
   pruneRateLimits,
   pruneSessions,
   systemClock,
+  type Tool,
 } from "@hearth/core";
 import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } from "@hearth/db";
 import type { LanguageModel } from "@hearth/engine";
@@ -33,6 +34,8 @@ export interface StartOptions {
   database?: Database;
   /** Wraps the models that write replies (tests inject a failure into the real engine with it). */
   wrapReplyModel?: (model: LanguageModel) => LanguageModel;
+  /** Tools to offer besides the built-in ones. */
+  extraTools?: readonly Tool[];
 }
 
 export interface RunningHearth {
@@ -59,6 +62,7 @@ export async function startHearth({
   clock = systemClock,
   database,
   wrapReplyModel,
+  extraTools,
 }: StartOptions): Promise<RunningHearth> {
   const isEmbedded = database === undefined && config.databaseUrl === undefined;
   // Taken before anything else, so a second Hearth on the same dir stops before touching it.
@@ -91,7 +95,15 @@ export async function startHearth({
     wrapReplyModel === undefined
       ? undefined
       : { languageModel: async (id) => wrapReplyModel(await models.languageModel(id)) };
-  const chat = createChatRuntime({ config, logger, clock, metrics, models, ...(replyModels ? { replyModels } : {}) });
+  const chat = createChatRuntime({
+    config,
+    logger,
+    clock,
+    metrics,
+    models,
+    ...(replyModels ? { replyModels } : {}),
+    ...(extraTools ? { extraTools } : {}),
+  });
   const revocations = createRevocations();
   revocations.subscribe((revocation) => chat.streams.revoke(revocation));
   const app = createApp({

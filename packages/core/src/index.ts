@@ -62,6 +62,10 @@ export {
   SecretKeyError,
 } from "./providers/secret-box.ts";
 export { pruneRateLimits } from "./rate-limits/service.ts";
+export { builtInTools } from "./tools/built-in-tools.ts";
+export { toolRoutes } from "./tools/routes.ts";
+export type { Tool } from "./tools/tool.ts";
+export { ToolRegistry } from "./tools/tool-registry.ts";
 
 import type { AccountsProblem } from "./accounts/problems.ts";
 import type { ConversationsProblem } from "./conversations/problems.ts";

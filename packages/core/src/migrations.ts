@@ -1,6 +1,7 @@
 import type { Migration } from "@hearth/db";
 import { accountsMigrations } from "./accounts/migrations.ts";
 import { conversationMigrations } from "./conversations/migrations.ts";
+import { conversationToolMigrations } from "./conversations/tool-migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
 import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
@@ -14,4 +15,5 @@ export const migrations: Migration[] = [
   ...limitMigrations,
   ...openAiApiMigrations,
   ...providerMigrations,
+  ...conversationToolMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

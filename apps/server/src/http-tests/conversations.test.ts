@@ -59,6 +59,8 @@ describe("conversations", () => {
       title: "Trip to Lisbon",
       model: "tiny.gguf",
       activeMessageId: null,
+      tools: [],
+      toolChoice: "auto",
       createdAt: server.clock.now().toISOString(),
       updatedAt: server.clock.now().toISOString(),
     });

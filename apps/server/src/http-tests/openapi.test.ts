@@ -53,6 +53,7 @@ describe("the OpenAPI document", () => {
         "patch /api/admin/users/{id}/limits",
         "get /api/limits",
         "get /api/models",
+        "get /api/tools",
         "get /metrics",
         "post /api/conversations",
         "get /api/conversations",

@@ -30,7 +30,12 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
  */
 export async function startTestServer(
   overrides: DeepPartial<Config> = {},
-  options: { logLines?: string[]; wrapReplyModel?: StartOptions["wrapReplyModel"] } = {},
+  options: {
+    logLines?: string[];
+    wrapReplyModel?: StartOptions["wrapReplyModel"];
+    /** Tools to offer besides the built-in ones. */
+    extraTools?: StartOptions["extraTools"];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "hearth-test-"));
   const loaded = loadConfig({
@@ -56,6 +61,7 @@ export async function startTestServer(
     clock,
     database: db,
     ...(options.wrapReplyModel ? { wrapReplyModel: options.wrapReplyModel } : {}),
+    ...(options.extraTools ? { extraTools: options.extraTools } : {}),
   });
   await hearth.ready;
   return {

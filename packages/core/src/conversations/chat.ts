@@ -4,6 +4,7 @@ import type { LimitProblem } from "../limits/problems.ts";
 import type { UserLimits } from "../limits/user-limits.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import type { Result } from "../problems.ts";
+import type { ToolRegistry } from "../tools/tool-registry.ts";
 import type { EventStreamCloseReason } from "./event-stream.ts";
 import type { EventBus } from "./events.ts";
 import type { Generations } from "./generations.ts";
@@ -16,6 +17,8 @@ export interface ChatRuntime {
   generations: Generations;
   /** Every provider's models; replies resolve their model through it. */
   models: ModelRegistry;
+  /** The tools conversations may enable (the same registry the replies run them from). */
+  tools: ToolRegistry;
   /** The model a conversation uses when it names none; by default the first installed one. */
   defaultModel?: string | undefined;
   /** Replies one user may have pending or streaming at once, so nobody can fill the model's queue. */

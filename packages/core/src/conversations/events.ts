@@ -8,6 +8,8 @@ import type { Queryable } from "@hearth/db";
 export type ConversationEventType =
   | "message.created"
   | "message.delta"
+  | "message.tool-call"
+  | "message.tool-result"
   | "message.done"
   | "message.error"
   | "conversation.updated";

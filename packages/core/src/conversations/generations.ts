@@ -1,10 +1,13 @@
 import type { Database } from "@hearth/db";
-import type { CallOptions, LanguageModel } from "@hearth/engine/spec";
+import type { LanguageModel } from "@hearth/engine/spec";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
+import type { ToolRegistry } from "../tools/tool-registry.ts";
 import type { EventBus } from "./events.ts";
 import { buildPrompt } from "./prompt.ts";
-import { type ReplyOutcome, type ReplyUsage, ReplyWriter } from "./reply-writer.ts";
+import { prepareReplyTools, type ToolLoopSettings } from "./reply-tools.ts";
+import { type ReplyOutcome, ReplyWriter } from "./reply-writer.ts";
+import { type Progress, runReplySteps } from "./run-reply-steps.ts";
 import { titleIfFirstExchange } from "./title-conversation.ts";
 
 /** Where replies get their models: the model registry (see models/model-registry.ts). */
@@ -45,12 +48,6 @@ interface Running {
   finished: Promise<void>;
 }
 
-/** What is known of a reply while it is written, kept when it ends early. */
-interface Progress {
-  usage?: ReplyUsage;
-  contextMessages?: number;
-}
-
 /**
  * Runs replies: streams tokens from the engine into the message and the conversation's event log,
  * a coalesced batch at a time, and settles the reply's final status. A reply is only ever left
@@ -67,6 +64,8 @@ export class Generations {
       logger: Logger;
       settings: GenerationSettings;
       metrics?: GenerationMetrics;
+      /** The tools conversations may enable; without it replies never call tools. */
+      tools?: { registry: ToolRegistry; settings: ToolLoopSettings };
     },
   ) {}
 
@@ -159,19 +158,34 @@ export class Generations {
     const model = await untilAborted(this.deps.models.languageModel(job.model), signal);
     // Loading a model can take many seconds: a stop does not wait for it (the load goes on for later replies).
     const window = await untilAborted(model.contextWindow(), signal);
-    const prompt = await buildPrompt(db, job.conversationId, job.userMessageId, window, settings.maxReplyTokens);
+    const { tools } = this.deps;
+    const replyTools =
+      tools === undefined
+        ? undefined
+        : await prepareReplyTools(db, job.conversationId, tools.registry, tools.settings, window);
+    const { maxReplyTokens } = settings;
+    const prompt = await buildPrompt(
+      db,
+      job.conversationId,
+      job.userMessageId,
+      window,
+      maxReplyTokens,
+      replyTools?.definitionTokens,
+    );
     signal.throwIfAborted();
     if (!prompt.ok) return { status: "error", error: prompt.reason };
     progress.contextMessages = prompt.contextMessages;
-    const call: CallOptions = { prompt: prompt.messages, maxOutputTokens: prompt.maxTokens, abortSignal: signal };
-    let failure: string | undefined;
-    for await (const part of model.doStream(call)) {
-      if (part.type === "text-delta") writer.write(part.text);
-      else if (part.type === "finish") {
-        progress.usage = { promptTokens: part.usage.inputTokens, completionTokens: part.usage.outputTokens };
-        if (part.finishReason === "error") failure = part.error ?? "the provider gave no reason";
-      }
-    }
+    const failure = await runReplySteps({
+      model,
+      window,
+      prompt: prompt.messages,
+      maxOutputTokens: prompt.maxTokens,
+      maxReplyTokens,
+      tools: replyTools,
+      writer,
+      signal,
+      progress,
+    });
     if (progress.usage !== undefined) this.deps.metrics?.tokensGenerated(job.model, progress.usage.completionTokens);
     if (failure !== undefined)
       return { status: "error", error: `The model failed: ${failure}`.slice(0, 1000), ...progress };

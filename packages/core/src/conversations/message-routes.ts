@@ -91,7 +91,9 @@ const events = createRoute({
   tags,
   summary: "Server-sent events of a conversation, resumable with Last-Event-ID",
   description:
-    "Events: `message.created`, `message.delta` `{messageId, delta}`, `message.done` `{messageId, status, usage}`, " +
+    "Events: `message.created`, `message.delta` `{messageId, delta}`, `message.tool-call` " +
+    "`{messageId, toolCallId, toolName, input, offset}`, `message.tool-result` `{messageId, toolCallId, toolName, output, " +
+    "isError, offset}`, `message.done` `{messageId, status, usage}`, " +
     "`message.error` `{messageId, status, error}`, `conversation.updated`, and `conversation.refetch` when the " +
     "events after Last-Event-ID are no longer kept. Ids are decimal and increase per conversation. " +
     "`Last-Event-ID: 0` replays every event still kept; without it the stream starts with the next event. " +

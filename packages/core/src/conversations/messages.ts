@@ -1,6 +1,6 @@
 import type { Queryable } from "@hearth/db";
 import { decodeCursor, encodeCursor } from "../pagination.ts";
-import type { Message, MessageNode, MessagePath, MessageStatus, MessageTree } from "./schema.ts";
+import type { Message, MessageNode, MessagePart, MessagePath, MessageStatus, MessageTree } from "./schema.ts";
 
 /** The tree's storage: messages point at their parent; a conversation remembers its active leaf. */
 export interface MessageRow {
@@ -15,12 +15,14 @@ export interface MessageRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   context_messages: number | null;
+  /** A reply's tool calls and results (jsonb); null for text alone. */
+  parts: MessagePart[] | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const MESSAGE_COLUMNS =
-  "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, created_at, updated_at";
+  "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, parts, created_at, updated_at";
 
 export const UNFINISHED: readonly MessageStatus[] = ["pending", "streaming"];
 
@@ -39,6 +41,7 @@ export function presentNode(row: MessageRow): MessageNode {
         ? null
         : { promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens },
     contextMessages: row.context_messages,
+    parts: row.parts,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };

@@ -9,7 +9,8 @@ export type ConversationsProblem =
   | { code: "reply-in-progress"; detail: string; messageId: string }
   | { code: "reply-finished"; detail: string; messageId: string; status: string }
   | { code: "too-many-replies"; detail: string; limit: number }
-  | { code: "message-too-long"; detail: string; model: string; minimumTokens: number; contextTokens: number };
+  | { code: "message-too-long"; detail: string; model: string; minimumTokens: number; contextTokens: number }
+  | { code: "unknown-tool"; detail: string; tools: string[]; known: string[] };
 
 export const conversationsProblems = {
   /** Also the answer for another user's conversation: whether an id exists is not theirs to learn. */
@@ -70,6 +71,16 @@ export const conversationsProblems = {
     model,
     minimumTokens,
     contextTokens,
+  }),
+  unknownTool: (tools: string[], known: string[]): ConversationsProblem => ({
+    code: "unknown-tool",
+    detail:
+      `No tool is named ${tools.join(", ")}. ` +
+      (known.length === 0
+        ? "This Hearth has no tools."
+        : `Tools: ${known.join(", ")} (GET /api/tools describes them).`),
+    tools,
+    known,
   }),
   replyFinished: (messageId: string, status: string): ConversationsProblem => ({
     code: "reply-finished",

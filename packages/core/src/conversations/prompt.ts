@@ -1,9 +1,10 @@
 import type { Queryable } from "@hearth/db";
 import type { ContextWindow, PromptMessage } from "@hearth/engine/spec";
 import { ancestors } from "./messages.ts";
+import { replyPromptMessages } from "./reply-prompt-messages.ts";
 
 /** Kept free besides the reply, for a template that counts a little differently at the edges. */
-const RESERVE_TOKENS = 8;
+export const RESERVE_TOKENS = 8;
 /** Ancestors read per round trip while filling the context. */
 const PAGE = 32;
 
@@ -24,11 +25,14 @@ export async function buildPrompt(
   userMessageId: string,
   window: ContextWindow,
   maxReplyTokens: number,
+  /** Tokens the call adds besides the messages (tool definitions). */
+  extraTokens = 0,
 ): Promise<Prompt> {
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
-  const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
+  const budget = window.contextTokens - replyTokens - RESERVE_TOKENS - extraTokens;
   const emptyPromptTokens = await window.countPromptTokens([]);
-  const newestFirst: PromptMessage[] = [];
+  /** The prompt's messages by stored message (a reply with tool parts is several), newest first. */
+  const newestFirst: PromptMessage[][] = [];
   let used = emptyPromptTokens;
   let startId: string | null = userMessageId;
   let full = false;
@@ -39,25 +43,28 @@ export async function buildPrompt(
     const rows = await ancestors(db, conversationId, startId, PAGE + 1);
     for (const row of rows.slice(0, PAGE)) {
       // An empty reply (failed before its first token) says nothing to the model.
-      if (row.content.length === 0) continue;
-      const message: PromptMessage = { role: row.role, content: [{ type: "text", text: row.content }] };
+      const turn = replyPromptMessages(row);
+      if (turn.length === 0) continue;
       const room = budget - used;
-      const cost = await costWithin(window, message, room);
+      const cost = await turnCostWithin(window, turn, room);
       if (cost.tokens > room) {
         if (newestFirst.length === 0) tooLong = { ...cost, room };
         full = true;
         break;
       }
       used += cost.tokens;
-      newestFirst.push(message);
+      newestFirst.push(turn);
     }
     startId = rows.length > PAGE ? (rows[PAGE]?.id ?? null) : null;
   }
-  const messages = newestFirst.reverse();
-  // Templates join messages in ways a per-message count cannot see: drop the oldest until it fits.
+  const turns = newestFirst.reverse();
+  // Templates join messages in ways a per-message count cannot see: drop the oldest until it fits. A
+  // stored message goes whole, so a tool result never loses the call it answers.
+  let messages = turns.flat();
   let promptTokens = messages.length === 0 ? 0 : await window.countPromptTokens(messages, budget);
-  while (messages.length > 1 && promptTokens > budget) {
-    messages.shift();
+  while (turns.length > 1 && promptTokens > budget) {
+    turns.shift();
+    messages = turns.flat();
     promptTokens = await window.countPromptTokens(messages, budget);
   }
   if (messages.length === 0 || promptTokens > budget) {
@@ -70,12 +77,15 @@ export async function buildPrompt(
       ok: false,
       reason:
         `The message is ${isLowerBound ? `at least ${tokens}` : `more than ${room}`} tokens long; this model reads at most ` +
-        `${budget} at once (a ${window.contextTokens}-token context, less room for the reply). ` +
+        `${budget} at once (a ${window.contextTokens}-token context, less room for the reply${extraTokens > 0 ? " and the tools" : ""}). ` +
         "Shorten it or use a model with a larger context.",
     };
   }
-  const maxTokens = Math.max(1, Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS));
-  return { ok: true, messages, maxTokens, contextMessages: messages.length };
+  const maxTokens = Math.max(
+    1,
+    Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS - extraTokens),
+  );
+  return { ok: true, messages, maxTokens, contextMessages: turns.length };
 }
 
 interface TooLong {
@@ -83,6 +93,17 @@ interface TooLong {
   isLowerBound: boolean;
   tokens: number;
   room: number;
+}
+
+/** A stored message's tokens, as one or more prompt messages, or a number above `room` when they cannot fit there. */
+async function turnCostWithin(window: ContextWindow, turn: readonly PromptMessage[], room: number) {
+  let tokens = 0;
+  for (const message of turn) {
+    const cost = await costWithin(window, message, room - tokens);
+    tokens += cost.tokens;
+    if (tokens > room) return { isLowerBound: cost.isLowerBound, tokens };
+  }
+  return { isLowerBound: false, tokens };
 }
 
 /**
@@ -97,7 +118,10 @@ async function costWithin(window: ContextWindow, message: PromptMessage, room: n
   return { isLowerBound: false, tokens: await window.countMessageTokens(message, room) };
 }
 
+/** Every text the model reads of a message: its bytes bound its tokens from below. */
 function textOf(message: PromptMessage): string {
   if (message.role === "system") return message.content;
-  return message.content.map((part) => ("text" in part ? part.text : "")).join("");
+  return message.content
+    .map((part) => (part.type === "text" ? part.text : part.type === "tool-call" ? part.input : part.output))
+    .join("");
 }

@@ -1,8 +1,12 @@
 import type { Database } from "@hearth/db";
 import type { Clock } from "../clock.ts";
-import { type EventBus, newEvent } from "./events.ts";
-import { recordEvents } from "./record-events.ts";
-import type { MessageStatus } from "./schema.ts";
+import { type EventBus, type NewEvent, newEvent } from "./events.ts";
+import { type EventCondition, recordEvents } from "./record-events.ts";
+import type { MessagePart, MessageStatus } from "./schema.ts";
+
+/** A tool call or result as the reply's loop hands it over; the writer places it in the text. */
+type WithoutOffset<Part> = Part extends unknown ? Omit<Part, "offset"> : never;
+export type NewReplyPart = WithoutOffset<MessagePart>;
 
 /** The reply a writer stores text into. */
 export interface ReplyTarget {
@@ -36,6 +40,8 @@ export interface ReplyOutcome {
  */
 export class ReplyWriter {
   #pending = "";
+  /** Length of the text accepted so far: where a part written now sits in `content`. */
+  #length = 0;
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #failure: unknown;
@@ -50,7 +56,9 @@ export class ReplyWriter {
 
   write(text: string): void {
     // Model output is untrusted: PostgreSQL text cannot hold NUL, and nothing else is altered.
-    this.#pending += text.replaceAll("\u0000", "");
+    const cleaned = withoutNul(text);
+    this.#pending += cleaned;
+    this.#length += cleaned.length;
     this.#timer ??= setTimeout(() => this.#flush(), this.coalesceMs);
   }
 
@@ -88,33 +96,67 @@ export class ReplyWriter {
     return outcome.status;
   }
 
+  /**
+   * Stores a tool call or result after the text written so far, with its `message.tool-call` or
+   * `message.tool-result` event, in one statement and in order with the text.
+   */
+  addPart(part: NewReplyPart): void {
+    // The text before the part is stored first, so the part's offset and the stored content agree.
+    this.#flush();
+    const stored = cleanPart({ ...part, offset: this.#length } as MessagePart);
+    const { type, ...facts } = stored;
+    const event = newEvent(type === "tool-call" ? "message.tool-call" : "message.tool-result", {
+      messageId: this.reply.messageId,
+      ...facts,
+    });
+    this.#enqueue(event, {
+      sql: `part AS (
+        UPDATE messages SET parts = COALESCE(parts, '[]'::jsonb) || $6::jsonb, status = 'streaming', updated_at = $4
+        WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
+      )`,
+      params: [this.reply.messageId, JSON.stringify([stored])],
+      requires: "part",
+    });
+  }
+
   #flush(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const delta = this.#pending;
     if (delta.length === 0 || this.#failure !== undefined) return;
     this.#pending = "";
-    // After a storage failure nothing more is written: the reply ends in error rather than claiming text it lost.
+    this.#enqueue(newEvent("message.delta", { messageId: this.reply.messageId, delta }), {
+      sql: `grow AS (
+        UPDATE messages SET content = content || $6, status = 'streaming', updated_at = $4
+        WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
+      )`,
+      params: [this.reply.messageId, delta],
+      requires: "grow",
+    });
+  }
+
+  /** Writes a change and its event after every earlier one. */
+  #enqueue(event: NewEvent, change: EventCondition): void {
+    // After a storage failure nothing more is written: the reply ends in error rather than claiming what it lost.
     this.#chain = this.#chain.then(async () => {
+      if (this.#failure !== undefined) return;
       try {
-        await recordEvents(
-          this.db,
-          this.bus,
-          this.clock.now(),
-          this.reply.conversationId,
-          [newEvent("message.delta", { messageId: this.reply.messageId, delta })],
-          {
-            sql: `grow AS (
-              UPDATE messages SET content = content || $6, status = 'streaming', updated_at = $4
-              WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
-            )`,
-            params: [this.reply.messageId, delta],
-            requires: "grow",
-          },
-        );
+        await recordEvents(this.db, this.bus, this.clock.now(), this.reply.conversationId, [event], change);
       } catch (error) {
         this.#failure = error;
       }
     });
   }
+}
+
+function withoutNul(text: string): string {
+  return text.replaceAll("\u0000", "");
+}
+
+/** A part's text fields without NUL, which jsonb cannot hold (tool names, ids and inputs come from the model). */
+function cleanPart(part: MessagePart): MessagePart {
+  const base = { ...part, toolCallId: withoutNul(part.toolCallId), toolName: withoutNul(part.toolName) };
+  return base.type === "tool-call"
+    ? { ...base, input: withoutNul(base.input) }
+    : { ...base, output: withoutNul(base.output) };
 }

@@ -9,10 +9,13 @@ import {
   jsonContent,
   limitResponse,
   notFoundResponse,
+  unprocessableResponse,
 } from "../http/route-helpers.ts";
 import { countPerMinute } from "../limits/count-per-minute.ts";
 import { limitsFor } from "../limits/user-limits.ts";
 import { unwrap } from "../problems.ts";
+import type { ChatRuntime } from "./chat.ts";
+import { checkToolNames } from "./enabled-tools.ts";
 import { newEvent } from "./events.ts";
 import { recordInTransaction } from "./record-events.ts";
 import {
@@ -40,7 +43,12 @@ const create = createRoute({
   summary: "Start a conversation",
   ...asUser,
   request: { body: jsonBody(CreateConversationInput) },
-  responses: { 201: jsonContent(Conversation, "The new conversation"), ...authProblemResponses, 429: limitResponse },
+  responses: {
+    201: jsonContent(Conversation, "The new conversation"),
+    ...authProblemResponses,
+    422: unprocessableResponse,
+    429: limitResponse,
+  },
 });
 
 const list = createRoute({
@@ -67,7 +75,7 @@ const update = createRoute({
   method: "patch",
   path: "/api/conversations/{id}",
   tags,
-  summary: "Rename a conversation or change its model",
+  summary: "Rename a conversation or change its model or tools",
   description: "Moves the conversation to the top of the list.",
   ...asUser,
   request: { params: IdParam, body: jsonBody(UpdateConversationInput) },
@@ -75,6 +83,7 @@ const update = createRoute({
     200: jsonContent(Conversation, "The updated conversation"),
     ...authProblemResponses,
     404: notFoundResponse,
+    422: unprocessableResponse,
   },
 });
 
@@ -105,9 +114,10 @@ const restore = createRoute({
 export const conversationRoutes = createRouter()
   .openapi(create, async (c) => {
     const { user } = currentPrincipal(c);
+    const input = withKnownTools(c.var.chat, c.req.valid("json"));
     const limits = await limitsFor(c.var.db, user.id, c.var.limits);
     unwrap(await countPerMinute(c.var.db, user.id, "conversationsPerMinute", limits, c.var.clock.now()));
-    const conversation = await createConversation(c.var.db, user.id, c.req.valid("json"), c.var.clock.now());
+    const conversation = await createConversation(c.var.db, user.id, input, c.var.clock.now());
     return c.json(conversation, 201);
   })
   .openapi(list, async (c) => {
@@ -122,7 +132,7 @@ export const conversationRoutes = createRouter()
   .openapi(update, async (c) => {
     const { user } = currentPrincipal(c);
     const { id } = c.req.valid("param");
-    const change = c.req.valid("json");
+    const change = withKnownTools(c.var.chat, c.req.valid("json"));
     const now = c.var.clock.now();
     const conversation = await recordInTransaction(c.var.db, c.var.chat.bus, now, async (tx, log) => {
       const updated = unwrap(await updateConversation(tx, user.id, id, change, now));
@@ -140,3 +150,9 @@ export const conversationRoutes = createRouter()
     const { user } = currentPrincipal(c);
     return c.json(unwrap(await restoreConversation(c.var.db, user.id, c.req.valid("param").id)), 200);
   });
+
+/** The input with its tool names checked against the registry (each once), or `unknown-tool` raised. */
+function withKnownTools<T extends { tools?: string[] | undefined }>(chat: ChatRuntime, input: T): T {
+  if (input.tools === undefined) return input;
+  return { ...input, tools: unwrap(checkToolNames(chat.tools, input.tools)) };
+}

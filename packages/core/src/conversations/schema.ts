@@ -10,12 +10,28 @@ const Model = plainText(200).openapi({ example: "qwen2.5-7b-instruct-q4_k_m.gguf
 /** The title of a conversation nobody has named yet; the model replaces it after the first exchange. */
 export const DEFAULT_TITLE = "New conversation";
 
+const ToolNames = z
+  .array(z.string().min(1).max(64))
+  .max(64)
+  .openapi({
+    description: "Names of tools replies may call (GET /api/tools lists them); none by default.",
+    example: ["calculator"],
+  });
+
+const ToolChoice = z.enum(["auto", "required"]).openapi({
+  description:
+    "`auto`: the model decides whether to call a tool; `required`: the first step of each reply must call one (later " +
+    "steps decide). Without tools it changes nothing.",
+});
+
 export const Conversation = z
   .object({
     id: z.uuid(),
     title: z.string(),
     model: z.string().nullable(),
     activeMessageId: z.uuid().nullable().openapi({ description: "The last message of the branch in view." }),
+    tools: z.array(z.string()).openapi({ description: "The tools replies may call (GET /api/tools lists them)." }),
+    toolChoice: ToolChoice,
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -28,14 +44,24 @@ export const ConversationPage = z
 export type ConversationPage = z.infer<typeof ConversationPage>;
 
 export const CreateConversationInput = z
-  .object({ title: Title.optional(), model: Model.optional() })
+  .object({
+    title: Title.optional(),
+    model: Model.optional(),
+    tools: ToolNames.optional(),
+    toolChoice: ToolChoice.optional(),
+  })
   .openapi("CreateConversationInput");
 export type CreateConversationInput = z.infer<typeof CreateConversationInput>;
 
 export const UpdateConversationInput = z
-  .object({ title: Title.optional(), model: Model.nullable().optional() })
-  .refine((input) => input.title !== undefined || input.model !== undefined, {
-    message: "give at least one of title, model",
+  .object({
+    title: Title.optional(),
+    model: Model.nullable().optional(),
+    tools: ToolNames.optional(),
+    toolChoice: ToolChoice.optional(),
+  })
+  .refine((input) => Object.values(input).some((value) => value !== undefined), {
+    message: "give at least one of title, model, tools, toolChoice",
   })
   .openapi("UpdateConversationInput");
 export type UpdateConversationInput = z.infer<typeof UpdateConversationInput>;
@@ -66,6 +92,31 @@ export const MessageStatus = z
   });
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
+export const MessagePart = z
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("tool-call"),
+      offset: z.number().int(),
+      toolCallId: z.string(),
+      toolName: z.string(),
+      input: z.string().openapi({ description: "The arguments as the model wrote them (JSON text)." }),
+    }),
+    z.object({
+      type: z.literal("tool-result"),
+      offset: z.number().int(),
+      toolCallId: z.string(),
+      toolName: z.string(),
+      output: z.string(),
+      isError: z.boolean().openapi({ description: "The call failed; `output` says why (the model was told)." }),
+    }),
+  ])
+  .openapi("MessagePart", {
+    description:
+      "A tool call or result of a reply. `offset` is where it happened in `content`: the length of the text before " +
+      "it, in UTF-16 code units (JavaScript string indices).",
+  });
+export type MessagePart = z.infer<typeof MessagePart>;
+
 const TokenUsage = z.object({ promptTokens: z.number().int(), completionTokens: z.number().int() });
 
 export const MessageNode = z
@@ -79,6 +130,10 @@ export const MessageNode = z
     model: z.string().nullable(),
     error: z.string().nullable().openapi({ description: "Why a reply ended in `error` or `interrupted`." }),
     usage: TokenUsage.nullable(),
+    parts: z.array(MessagePart).nullable().openapi({
+      description:
+        "The reply's tool calls and results in order, each at its `offset` into `content`; null for text alone.",
+    }),
     contextMessages: z
       .number()
       .int()

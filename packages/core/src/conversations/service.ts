@@ -16,17 +16,21 @@ export interface ConversationRow {
   title: string;
   model: string | null;
   active_message_id: string | null;
+  tools: string[];
+  tool_choice: "auto" | "required";
   created_at: Date;
   updated_at: Date;
 }
 
-export const COLUMNS = "id, title, model, active_message_id, created_at, updated_at";
+export const COLUMNS = "id, title, model, active_message_id, tools, tool_choice, created_at, updated_at";
 
 const presentConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
   title: row.title,
   model: row.model,
   activeMessageId: row.active_message_id,
+  tools: row.tools,
+  toolChoice: row.tool_choice,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -51,9 +55,17 @@ export async function createConversation(
   now: Date,
 ): Promise<Conversation> {
   const { rows } = await db.query<ConversationRow>(
-    `INSERT INTO conversations (owner_id, title, title_source, model, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $5) RETURNING ${COLUMNS}`,
-    [ownerId, input.title ?? DEFAULT_TITLE, input.title === undefined ? "default" : "user", input.model ?? null, now],
+    `INSERT INTO conversations (owner_id, title, title_source, model, tools, tool_choice, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $6, $7, $5, $5) RETURNING ${COLUMNS}`,
+    [
+      ownerId,
+      input.title ?? DEFAULT_TITLE,
+      input.title === undefined ? "default" : "user",
+      input.model ?? null,
+      now,
+      input.tools ?? [],
+      input.toolChoice ?? "auto",
+    ],
   );
   return presentConversation(rows[0] as ConversationRow);
 }
@@ -98,7 +110,7 @@ export async function getConversation(
   return found(rows, conversationId);
 }
 
-/** Renames a live conversation or changes its model; either moves it to the top of the list. */
+/** Renames a live conversation or changes its model or tools; any change moves it to the top of the list. */
 export async function updateConversation(
   db: Queryable,
   ownerId: string,
@@ -108,9 +120,19 @@ export async function updateConversation(
 ): Promise<ConversationResult> {
   const { rows } = await db.query<ConversationRow>(
     `UPDATE conversations
-     SET title = COALESCE($3, title), title_source = CASE WHEN $3 IS NULL THEN title_source ELSE 'user' END, model = CASE WHEN $4 THEN $5 ELSE model END, updated_at = $6
+     SET title = COALESCE($3, title), title_source = CASE WHEN $3 IS NULL THEN title_source ELSE 'user' END, model = CASE WHEN $4 THEN $5 ELSE model END,
+       tools = COALESCE($7, tools), tool_choice = COALESCE($8, tool_choice), updated_at = $6
      WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
-    [conversationId, ownerId, change.title ?? null, change.model !== undefined, change.model ?? null, now],
+    [
+      conversationId,
+      ownerId,
+      change.title ?? null,
+      change.model !== undefined,
+      change.model ?? null,
+      now,
+      change.tools ?? null,
+      change.toolChoice ?? null,
+    ],
   );
   return found(rows, conversationId);
 }

@@ -1,0 +1,69 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeTestModel } from "@hearth/engine/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type MessageBody,
+  sendMessage,
+  settledReply,
+  signedInAdmin,
+  startTestServer,
+  type TestServer,
+} from "../testing/index.ts";
+
+type Part = { type: "tool-call" | "tool-result"; offset: number; toolCallId: string; toolName: string };
+
+/**
+ * Issue 9 §3: the tool loop stops at `chat.maxToolSteps`. The test model here opens every reply with a
+ * call in Qwen's syntax whenever tools are offered, so without the limit the reply would call forever.
+ */
+describe("the tool loop's step limit", { timeout: 120_000 }, () => {
+  let modelsDir: string;
+  let server: TestServer;
+  beforeAll(async () => {
+    modelsDir = await mkdtemp(join(tmpdir(), "hearth-models-"));
+    await writeTestModel(join(modelsDir, "caller.gguf"), {
+      chatTemplate: "qwen2.5",
+      callsTools: true,
+      contextLength: 8192,
+    });
+    server = await startTestServer({
+      modelsDir,
+      engine: { gpu: "off", contextSize: 8192 },
+      chat: { maxReplyTokens: 400, maxToolSteps: 3 },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  it("runs a call per step until the last step, which may only write text", async () => {
+    const ada = await signedInAdmin(server);
+    const created = await ada.post<{ id: string }>("/api/conversations", { tools: ["current_time"] });
+    expect(created.status, created.text).toBe(201);
+    const exchange = await sendMessage(ada, created.body.id, "What time is it?");
+    const reply = (await settledReply(ada, created.body.id, exchange.assistantMessage.id)) as MessageBody & {
+      parts: Part[] | null;
+    };
+    expect(reply.status, reply.error ?? "").toBe("done");
+    // Steps 1 and 2 call the tool (`auto`, and this model always calls); step 3 gets toolChoice "none".
+    expect(reply.parts?.map((part) => `${part.type} ${part.toolName}`)).toEqual([
+      "tool-call current_time",
+      "tool-result current_time",
+      "tool-call current_time",
+      "tool-result current_time",
+    ]);
+    const [first, firstResult, second, secondResult] = reply.parts as Part[];
+    expect(firstResult?.toolCallId).toBe(first?.toolCallId);
+    expect(secondResult?.toolCallId).toBe(second?.toolCallId);
+    expect(second?.toolCallId).not.toBe(first?.toolCallId);
+    expect(reply.content.length).toBeGreaterThan(0);
+    // Each part sits at the length of the text written before it, and the last step's text comes after them all.
+    for (const part of reply.parts as Part[]) expect(part.offset).toBeLessThanOrEqual(reply.content.length);
+    expect((reply.parts as Part[]).map((part) => part.offset)).toEqual(
+      [...(reply.parts as Part[])].map((part) => part.offset).sort((a, b) => a - b),
+    );
+  });
+});
