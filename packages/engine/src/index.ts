@@ -1,3 +1,18 @@
+export type { LlamaCppInfo, LlamaCppOptions } from "./llama-cpp/llama-cpp-provider.ts";
+export { LlamaCppProvider } from "./llama-cpp/llama-cpp-provider.ts";
+export {
+  hasLocalBuild,
+  type LocalBuild,
+  type LocalBuildState,
+  type LocalBuildStatus,
+  missingBuildTools,
+  startLocalBuild,
+} from "./llama-cpp/local-build.ts";
+export { createOllamaProvider, type OllamaProviderOptions } from "./ollama/ollama-provider.ts";
+export {
+  createOpenAICompatibleProvider,
+  type OpenAICompatibleProviderOptions,
+} from "./openai-compatible/openai-compatible-provider.ts";
 export type {
   CallOptions,
   ContextWindow,
@@ -16,23 +31,9 @@ export type {
   ToolCallPart,
   ToolChoice,
   ToolDefinition,
+  ToolOptions,
   ToolResultPart,
   ToolSupport,
   Usage,
 } from "./spec/index.ts";
 export { NoSuchModelError, ProviderUnavailableError, UnsupportedCallOptionError } from "./spec/index.ts";
-export type { LlamaCppInfo, LlamaCppOptions } from "./llama-cpp/llama-cpp-provider.ts";
-export { LlamaCppProvider } from "./llama-cpp/llama-cpp-provider.ts";
-export {
-  hasLocalBuild,
-  type LocalBuild,
-  type LocalBuildState,
-  type LocalBuildStatus,
-  missingBuildTools,
-  startLocalBuild,
-} from "./llama-cpp/local-build.ts";
-export { createOllamaProvider, type OllamaProviderOptions } from "./ollama/ollama-provider.ts";
-export {
-  createOpenAICompatibleProvider,
-  type OpenAICompatibleProviderOptions,
-} from "./openai-compatible/openai-compatible-provider.ts";

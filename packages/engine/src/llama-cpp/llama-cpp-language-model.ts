@@ -6,6 +6,7 @@ import type {
   Prompt,
   PromptMessage,
   StreamPart,
+  ToolOptions,
 } from "../spec/language-model.ts";
 import { type CallPlan, planCall } from "./call-plan.ts";
 import { countTokens } from "./count-tokens.ts";
@@ -27,13 +28,17 @@ export class LlamaCppLanguageModel implements LanguageModel {
   async contextWindow(): Promise<ContextWindow> {
     const loaded = await this.use();
     const { model, context, chatWrapper } = loaded;
-    // The wrapper the chats use, so the count is of what is evaluated.
-    const countPromptTokens = (prompt: Prompt, stopAbove?: number) =>
-      countTokens(
-        chatWrapper.generateContextState({ chatHistory: toChatHistory(prompt) }).contextText,
-        model.tokenizer,
-        stopAbove,
-      );
+    // The wrapper the chats use, and the history and functions a call with these tools evaluates.
+    const countPromptTokens = async (prompt: Prompt, stopAbove?: number, tools?: ToolOptions) => {
+      const history = toChatHistory(prompt);
+      const plan = tools?.tools?.length ? await planCall({ prompt, ...tools }, this.grammars) : undefined;
+      const mode = plan === undefined ? undefined : toReplyMode(plan, () => {}, 0);
+      const state = chatWrapper.generateContextState({
+        chatHistory: mode === undefined ? history : mode.history(history),
+        ...(plan?.kind === "tools" ? { availableFunctions: plan.functions } : {}),
+      });
+      return countTokens(state.contextText, model.tokenizer, stopAbove);
+    };
     const emptyPrompt = await countPromptTokens([]);
     return {
       contextTokens: context.contextSize,

@@ -110,6 +110,24 @@ describe("LlamaCppProvider offering tools", () => {
     }
   });
 
+  it("counts a prompt with the tools it offers as the model reads it, for offered and forced calls", async () => {
+    for (const modelId of ["chatml", "qwen"]) {
+      const model = await models.provider.languageModel(modelId);
+      const window = await model.contextWindow();
+      for (const toolChoice of ["auto", "required"] as const) {
+        const parts = await collect(
+          model.doStream({ prompt: question, tools: [weather], toolChoice, maxOutputTokens: 2 }),
+        );
+        const read = ofType(parts, "finish")[0]?.usage.inputTokens as number;
+        const counted = await window.countPromptTokens(question, undefined, { tools: [weather], toolChoice });
+        // node-llama-cpp's meter books the prompt's last token with the first generated one.
+        expect(counted - read, `${modelId}, ${toolChoice}`).toBeGreaterThanOrEqual(0);
+        expect(counted - read, `${modelId}, ${toolChoice}`).toBeLessThanOrEqual(1);
+        expect(counted).toBeGreaterThan(await window.countPromptTokens(question));
+      }
+    }
+  });
+
   it("reports tools as native for a template with its own call syntax and emulated for plain ChatML", async () => {
     // Known once loaded, when the template has been read.
     for (const model of ["caller", "chatml", "qwen"]) await stream(model, { maxOutputTokens: 1 });

@@ -1,4 +1,4 @@
-import type { ContextWindow, PromptMessage } from "../spec/language-model.ts";
+import type { ContextWindow, PromptMessage, ToolOptions } from "../spec/language-model.ts";
 
 /**
  * Tokens a chat template adds around one message (role markers, separators) and per tool call or
@@ -22,6 +22,12 @@ function estimateMessageTokens(message: PromptMessage): number {
   return tokens;
 }
 
+/** Offered tools travel as JSON (the provider renders them into the prompt): their bytes, and some. */
+function estimateToolTokens(tools: ToolOptions | undefined): number {
+  if (tools?.tools === undefined || tools.tools.length === 0 || tools.toolChoice === "none") return 0;
+  return PROMPT_OVERHEAD_TOKENS + byteLength(JSON.stringify(tools.tools));
+}
+
 /**
  * The context window of a model whose tokenizer Hearth cannot run (a remote model): an estimate that
  * never runs short. Every tokenizer in use (byte-level BPE, SentencePiece with byte fallback) spends
@@ -37,7 +43,10 @@ export function estimateContextWindow(contextTokens: number): ContextWindow {
     maxTokenBytes: 1,
     isExact: false,
     countMessageTokens: async (message) => estimateMessageTokens(message),
-    countPromptTokens: async (prompt) =>
-      prompt.reduce((total, message) => total + estimateMessageTokens(message), PROMPT_OVERHEAD_TOKENS),
+    countPromptTokens: async (prompt, _stopAbove, tools) =>
+      prompt.reduce(
+        (total, message) => total + estimateMessageTokens(message),
+        PROMPT_OVERHEAD_TOKENS + estimateToolTokens(tools),
+      ),
   };
 }

@@ -13,6 +13,7 @@ export type {
   ToolCallPart,
   ToolChoice,
   ToolDefinition,
+  ToolOptions,
   ToolResultPart,
   Usage,
 } from "./language-model.ts";

@@ -47,6 +47,9 @@ export interface ToolDefinition {
   inputSchema: JsonSchema;
 }
 
+/** The tools a call offers, as counting needs them. */
+export type ToolOptions = Pick<CallOptions, "tools" | "toolChoice">;
+
 export type ToolChoice = "auto" | "none" | "required" | { type: "tool"; toolName: string };
 
 export type ResponseFormat = { type: "text" } | { type: "json"; schema?: JsonSchema; name?: string };
@@ -109,8 +112,12 @@ export interface ContextWindow {
    * Asynchronous so that counting a long text never holds the event loop.
    */
   countMessageTokens(message: PromptMessage, stopAbove?: number): Promise<number>;
-  /** Tokens of the whole prompt: as templated for the model, with the reply's opening. */
-  countPromptTokens(prompt: Prompt, stopAbove?: number): Promise<number>;
+  /**
+   * Tokens of the whole prompt: as templated for the model, with the reply's opening, and with what
+   * offering `tools` under `toolChoice` adds (their documentation in the prompt can run to hundreds of
+   * tokens), so a call made with the same options fits where the count says it does.
+   */
+  countPromptTokens(prompt: Prompt, stopAbove?: number, tools?: ToolOptions): Promise<number>;
 }
 
 /** One model of one provider, ready to be called. */
