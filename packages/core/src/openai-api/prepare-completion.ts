@@ -55,7 +55,19 @@ export async function prepareCompletion(
   if (minimumTokens >= contextTokens) {
     return fail(openAiApiProblems.contextLengthExceeded(modelId, minimumTokens, contextTokens));
   }
-  const promptTokens = await window.countPromptTokens(call.prompt, contextTokens - 1);
+  let promptTokens: number;
+  try {
+    // With the tools it offers: their documentation is part of what the model reads.
+    const tools = {
+      ...(call.tools ? { tools: call.tools } : {}),
+      ...(call.toolChoice ? { toolChoice: call.toolChoice } : {}),
+    };
+    promptTokens = await window.countPromptTokens(call.prompt, contextTokens - 1, tools);
+  } catch (error) {
+    const problem = await modelProblem(deps.models, request, error);
+    if (problem === undefined) throw error;
+    return fail(problem);
+  }
   if (promptTokens >= contextTokens) {
     return fail(openAiApiProblems.contextLengthExceeded(modelId, promptTokens, contextTokens));
   }
