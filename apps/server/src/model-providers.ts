@@ -13,7 +13,7 @@ import type { Config } from "./config.ts";
  * Builds a configured provider with the engine's adapters. Redirects are not followed: a server at an
  * allowed address could otherwise send a call on to a metadata address past the URL check.
  */
-export function buildProvider(settings: ProviderSettings): ModelProvider {
+function buildProvider(settings: ProviderSettings): ModelProvider {
   const common = {
     id: settings.id,
     timeoutMs: settings.timeoutSeconds * 1000,

@@ -16,7 +16,12 @@ export async function resolveModel(chat: ChatRuntime, requested: string | null):
       // A provider that is down has listed nothing: its models are unknown, not missing.
       const down = providers.find((provider) => !provider.isAvailable && wanted.startsWith(`${provider.id}/`));
       if (down !== undefined) return fail(problems.modelUnavailable(wanted, down.reason ?? "unknown"));
-      return fail(problems.modelNotFound(wanted, models.map((model) => model.id)));
+      return fail(
+        problems.modelNotFound(
+          wanted,
+          models.map((model) => model.id),
+        ),
+      );
     }
     if (!found.isAvailable) return fail(problems.modelUnavailable(found.id, found.unavailableReason ?? "unknown"));
     return ok(found.id);
