@@ -7,7 +7,7 @@ import type { EventBus } from "./events.ts";
 import { buildPrompt } from "./prompt.ts";
 import { prepareReplyTools, type ToolLoopSettings } from "./reply-tools.ts";
 import { type ReplyOutcome, ReplyWriter } from "./reply-writer.ts";
-import { type Progress, runReplySteps } from "./run-reply-steps.ts";
+import { type Progress, runReplySteps, toolOptionsFor } from "./run-reply-steps.ts";
 import { titleIfFirstExchange } from "./title-conversation.ts";
 
 /** Where replies get their models: the model registry (see models/model-registry.ts). */
@@ -160,9 +160,7 @@ export class Generations {
     const window = await untilAborted(model.contextWindow(), signal);
     const { tools } = this.deps;
     const replyTools =
-      tools === undefined
-        ? undefined
-        : await prepareReplyTools(db, job.conversationId, tools.registry, tools.settings, window);
+      tools === undefined ? undefined : await prepareReplyTools(db, job.conversationId, tools.registry, tools.settings);
     const { maxReplyTokens } = settings;
     const prompt = await buildPrompt(
       db,
@@ -170,7 +168,7 @@ export class Generations {
       job.userMessageId,
       window,
       maxReplyTokens,
-      replyTools?.definitionTokens,
+      replyTools && toolOptionsFor(replyTools, 0),
     );
     signal.throwIfAborted();
     if (!prompt.ok) return { status: "error", error: prompt.reason };

@@ -1,5 +1,5 @@
 import type { Queryable } from "@hearth/db";
-import type { ContextWindow, PromptMessage } from "@hearth/engine/spec";
+import type { ContextWindow, PromptMessage, ToolOptions } from "@hearth/engine/spec";
 import { ancestors } from "./messages.ts";
 import { replyPromptMessages } from "./reply-prompt-messages.ts";
 
@@ -25,12 +25,12 @@ export async function buildPrompt(
   userMessageId: string,
   window: ContextWindow,
   maxReplyTokens: number,
-  /** Tokens the call adds besides the messages (tool definitions). */
-  extraTokens = 0,
+  /** The tools the call offers: their documentation takes room in the prompt. */
+  tools?: ToolOptions,
 ): Promise<Prompt> {
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
-  const budget = window.contextTokens - replyTokens - RESERVE_TOKENS - extraTokens;
-  const emptyPromptTokens = await window.countPromptTokens([]);
+  const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
+  const emptyPromptTokens = await window.countPromptTokens([], undefined, tools);
   /** The prompt's messages by stored message (a reply with tool parts is several), newest first. */
   const newestFirst: PromptMessage[][] = [];
   let used = emptyPromptTokens;
@@ -61,11 +61,11 @@ export async function buildPrompt(
   // Templates join messages in ways a per-message count cannot see: drop the oldest until it fits. A
   // stored message goes whole, so a tool result never loses the call it answers.
   let messages = turns.flat();
-  let promptTokens = messages.length === 0 ? 0 : await window.countPromptTokens(messages, budget);
+  let promptTokens = messages.length === 0 ? 0 : await window.countPromptTokens(messages, budget, tools);
   while (turns.length > 1 && promptTokens > budget) {
     turns.shift();
     messages = turns.flat();
-    promptTokens = await window.countPromptTokens(messages, budget);
+    promptTokens = await window.countPromptTokens(messages, budget, tools);
   }
   if (messages.length === 0 || promptTokens > budget) {
     const { isLowerBound, tokens, room } = tooLong ?? {
@@ -77,14 +77,11 @@ export async function buildPrompt(
       ok: false,
       reason:
         `The message is ${isLowerBound ? `at least ${tokens}` : `more than ${room}`} tokens long; this model reads at most ` +
-        `${budget} at once (a ${window.contextTokens}-token context, less room for the reply${extraTokens > 0 ? " and the tools" : ""}). ` +
+        `${budget} at once (a ${window.contextTokens}-token context, less room for the reply${tools === undefined ? "" : " and the tools"}). ` +
         "Shorten it or use a model with a larger context.",
     };
   }
-  const maxTokens = Math.max(
-    1,
-    Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS - extraTokens),
-  );
+  const maxTokens = Math.max(1, Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS));
   return { ok: true, messages, maxTokens, contextMessages: turns.length };
 }
 

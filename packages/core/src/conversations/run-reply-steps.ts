@@ -5,7 +5,7 @@ import type {
   PromptMessage,
   TextPart,
   ToolCallPart,
-  ToolChoice,
+  ToolOptions,
   ToolResultPart,
 } from "@hearth/engine/spec";
 import { runTool } from "../tools/run-tool.ts";
@@ -45,16 +45,11 @@ export interface ReplySteps {
  */
 export async function runReplySteps(steps: ReplySteps): Promise<string | undefined> {
   const { tools, signal, progress } = steps;
-  const maxSteps = tools === undefined ? 1 : tools.settings.maxSteps;
   let prompt = steps.prompt;
   let maxOutputTokens = steps.maxOutputTokens;
   for (let step = 0; ; step++) {
-    const isLast = step >= maxSteps - 1;
-    const call: CallOptions = { prompt, maxOutputTokens, abortSignal: signal };
-    if (tools !== undefined) {
-      call.tools = tools.definitions;
-      call.toolChoice = choiceFor(step, isLast, tools.choice);
-    }
+    const isLast = tools === undefined || step >= tools.settings.maxSteps - 1;
+    const call: CallOptions = { prompt, maxOutputTokens, abortSignal: signal, ...toolOptionsFor(tools, step) };
     const made = await streamStep(steps, call);
     if (made.failure !== undefined) return made.failure;
     // Calls the last step made anyway (a provider that ignores "none") are kept but not run: nothing would read them.
@@ -69,16 +64,20 @@ export async function runReplySteps(steps: ReplySteps): Promise<string | undefin
     }
     const said: (TextPart | ToolCallPart)[] = made.text.length > 0 ? [{ type: "text", text: made.text }] : [];
     prompt = [...prompt, { role: "assistant", content: [...said, ...made.calls] }, { role: "tool", content: results }];
-    const room = await roomLeft(steps, prompt, tools.definitionTokens, progress.usage?.completionTokens ?? 0);
+    const room = await roomLeft(steps, prompt, toolOptionsFor(tools, step + 1), progress.usage?.completionTokens ?? 0);
     if (room < 1) return undefined;
     maxOutputTokens = room;
   }
 }
 
-/** "required" holds for the first call only, so the model can answer once it has a result. */
-function choiceFor(step: number, isLast: boolean, choice: "auto" | "required"): ToolChoice {
-  if (isLast) return "none";
-  return step === 0 ? choice : "auto";
+/**
+ * The tools a step's call offers, and how it may use them: "required" holds for the first call only,
+ * so the model can answer once it has a result, and the last call may not call a tool.
+ */
+export function toolOptionsFor(tools: ReplyTools | undefined, step: number): ToolOptions {
+  if (tools === undefined) return {};
+  const isLast = step >= tools.settings.maxSteps - 1;
+  return { tools: tools.definitions, toolChoice: isLast ? "none" : step === 0 ? tools.choice : "auto" };
 }
 
 /** One model call, its text written and its tool calls stored as they come. */
@@ -107,9 +106,12 @@ async function streamStep(steps: ReplySteps, call: CallOptions) {
   return { text, calls, failure };
 }
 
-/** Output tokens the next call may write: what the context leaves after its prompt, within the reply's limit. */
-async function roomLeft(steps: ReplySteps, prompt: PromptMessage[], toolTokens: number, written: number) {
+/**
+ * Output tokens the next call may write: what the context leaves after its prompt (with what its tools
+ * add), within the reply's limit.
+ */
+async function roomLeft(steps: ReplySteps, prompt: PromptMessage[], tools: ToolOptions, written: number) {
   const { contextTokens } = steps.window;
-  const promptTokens = await steps.window.countPromptTokens(prompt, contextTokens);
-  return Math.min(steps.maxReplyTokens - written, contextTokens - promptTokens - toolTokens - RESERVE_TOKENS);
+  const promptTokens = await steps.window.countPromptTokens(prompt, contextTokens, tools);
+  return Math.min(steps.maxReplyTokens - written, contextTokens - promptTokens - RESERVE_TOKENS);
 }
