@@ -24,6 +24,8 @@ const WATCH_MS = 60_000;
  */
 export class EngineHolder {
   #engine: Promise<LlamaCppProvider> | undefined;
+  /** The engine once it has started, until it is replaced. */
+  #started: LlamaCppProvider | undefined;
   #status: LocalBuildStatus = { state: "none", detail: "Not checked yet." };
   #build: LocalBuild | undefined;
   #timers = new Set<NodeJS.Timeout>();
@@ -56,6 +58,7 @@ export class EngineHolder {
       this.#engine = engine;
       engine.then(
         (started) => {
+          if (this.#engine === engine) this.#started = started;
           metrics.setQueueDepthSource(() => started.queueDepth());
           logger.info(started.info(), "llama.cpp engine started");
         },
@@ -68,8 +71,11 @@ export class EngineHolder {
     return this.#engine;
   };
 
-  /** The llama.cpp binary in use and its threads (starts the engine). */
-  info = async (): Promise<LlamaCppInfo> => (await this.get()).info();
+  /** The engine if it has started; undefined while it is not running (it starts on a model's first use). */
+  started = (): LlamaCppProvider | undefined => this.#started;
+
+  /** The llama.cpp binary in use and its threads; undefined while the engine is not running. */
+  info = (): LlamaCppInfo | undefined => this.#started?.info();
 
   /** Whether a local build is in use, being made, or why not. */
   localBuild(): LocalBuildStatus {
@@ -114,6 +120,7 @@ export class EngineHolder {
         if (!this.deps.isIdle()) return this.#after(SWITCH_POLL_MS, attempt);
         const old = this.#engine;
         this.#engine = undefined;
+        this.#started = undefined;
         void old
           ?.then((engine) => engine.close())
           .catch((error: unknown) => this.deps.logger.warn({ err: error }, "closing the old engine failed"));

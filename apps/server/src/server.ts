@@ -81,7 +81,7 @@ export async function startHearth({
     config,
     logger,
     database: () => db,
-    local: localModelProvider(engine),
+    local: localModelProvider(engine, config.modelsDir as string),
     onChange: (providerId) => models.forget(providerId),
   });
   const models: ModelRegistry = new ModelRegistry({

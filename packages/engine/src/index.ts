@@ -1,3 +1,4 @@
+export { listLocalModels } from "./llama-cpp/list-gguf-models.ts";
 export type { LlamaCppInfo, LlamaCppOptions } from "./llama-cpp/llama-cpp-provider.ts";
 export { LlamaCppProvider } from "./llama-cpp/llama-cpp-provider.ts";
 export {

@@ -18,7 +18,7 @@ describe("GET /api/models", () => {
     await rm(modelsDir, { recursive: true, force: true });
   });
 
-  it("lists the GGUF files in the models dir as local models and says which llama.cpp build runs them", async () => {
+  it("lists the GGUF files in the models dir as local models without starting llama.cpp", async () => {
     const admin = await signedInAdmin(server);
     const response = await admin.get("/api/models");
     expect(response.status).toBe(200);
@@ -37,11 +37,26 @@ describe("GET /api/models", () => {
       ],
       providers: [{ id: "local", kind: "llama.cpp", isAvailable: true, models: 1 }],
       engine: {
-        buildType: expect.stringMatching(/^(prebuilt|localBuild)$/),
-        gpu: false,
-        threads: expect.any(Number),
+        isRunning: false,
         localBuild: { state: expect.stringMatching(/^(ready|none)$/), detail: expect.any(String) },
       },
+    });
+  });
+
+  it("says which llama.cpp build runs the local models once a model was used", async () => {
+    await server.reset();
+    const admin = await signedInAdmin(server);
+    const conversation = await admin.post<{ id: string }>("/api/conversations", {});
+    const sent = await admin.post(`/api/conversations/${conversation.body.id}/messages`, { content: "hello" });
+    expect(sent.status).toBe(202);
+    await server.idle();
+    const response = await admin.get<{ engine: Record<string, unknown> }>("/api/models");
+    expect(response.body.engine).toEqual({
+      isRunning: true,
+      buildType: expect.stringMatching(/^(prebuilt|localBuild)$/),
+      gpu: false,
+      threads: expect.any(Number),
+      localBuild: { state: expect.stringMatching(/^(ready|none)$/), detail: expect.any(String) },
     });
   });
 

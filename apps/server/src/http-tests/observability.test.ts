@@ -1,4 +1,4 @@
-import { createRevocations, ModelRegistry, systemClock } from "@hearth/core";
+import { createRevocations, ModelCalls, ModelRegistry, systemClock } from "@hearth/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
 import { createChatRuntime } from "../chat-runtime.ts";
@@ -140,7 +140,7 @@ describe("before the database is ready", () => {
     metrics: createMetrics(),
     database: () => undefined,
     engine: {
-      info: () => Promise.reject(new Error("no engine before readiness")),
+      info: () => undefined,
       localBuild: () => ({ state: "none", detail: "not started" }),
     },
     chat: createChatRuntime({
@@ -165,6 +165,7 @@ describe("before the database is ready", () => {
       },
       onChange: () => {},
     }),
+    modelCalls: new ModelCalls(),
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {

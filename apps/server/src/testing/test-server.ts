@@ -17,6 +17,8 @@ export interface TestServer {
   client(): TestClient;
   /** The /metrics text, read with the test metrics token. */
   metricsText(): Promise<string>;
+  /** Resolves once no reply (nor its titling) is being written. */
+  idle(): Promise<void>;
   /** Empties every table but the migration ledger, so one server can serve a whole test file. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -74,6 +76,7 @@ export async function startTestServer(
       const authorization = `Bearer ${config.metrics.token ?? ""}`;
       return (await new TestClient(hearth.url).get("/metrics", { headers: { Authorization: authorization } })).text;
     },
+    idle: () => hearth.idle(),
     async reset() {
       // A reply still being written (or titled) holds row locks that TRUNCATE would deadlock with.
       await hearth.idle();

@@ -31,8 +31,8 @@ export interface AppVariables {
 }
 
 export interface EngineAccess {
-  /** The llama.cpp binary in use; starts the engine if it is not running. */
-  info(): Promise<{ buildType: "localBuild" | "prebuilt"; gpu: string | false; threads: number }>;
+  /** The llama.cpp binary in use; undefined while the engine is not running (it starts on first use). */
+  info(): { buildType: "localBuild" | "prebuilt"; gpu: string | false; threads: number } | undefined;
   /** Whether llama.cpp compiled on this machine is in use, being compiled, or why not. */
   localBuild(): { state: "ready" | "building" | "none" | "failed"; detail: string };
 }

@@ -13,6 +13,8 @@ const list = createRoute({
 });
 
 export const modelRoutes = createRouter().openapi(list, async (c) => {
-  const [{ models, providers }, info] = await Promise.all([c.var.chat.models.list(), c.var.engine.info()]);
-  return c.json({ data: models, providers, engine: { ...info, localBuild: c.var.engine.localBuild() } }, 200);
+  const { models, providers } = await c.var.chat.models.list();
+  const info = c.var.engine.info();
+  const engine = { isRunning: info !== undefined, ...info, localBuild: c.var.engine.localBuild() };
+  return c.json({ data: models, providers, engine }, 200);
 });

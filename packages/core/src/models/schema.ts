@@ -41,12 +41,15 @@ const ProviderStatus = z
 
 const EngineInfo = z
   .object({
-    buildType: z.enum(["prebuilt", "localBuild"]).openapi({
+    isRunning: z.boolean().openapi({
+      description: "Whether llama.cpp is loaded; it starts on a local model's first use. The fields below need it.",
+    }),
+    buildType: z.enum(["prebuilt", "localBuild"]).optional().openapi({
       description:
         "`localBuild`: llama.cpp compiled on this machine; `prebuilt`: the binary shipped with node-llama-cpp.",
     }),
-    gpu: z.union([z.string(), z.literal(false)]),
-    threads: z.number().int(),
+    gpu: z.union([z.string(), z.literal(false)]).optional(),
+    threads: z.number().int().optional(),
     localBuild: z
       .object({ state: z.enum(["ready", "building", "none", "failed"]), detail: z.string() })
       .openapi({ description: "Whether a build of llama.cpp for this machine is in use, being compiled, or why not." }),

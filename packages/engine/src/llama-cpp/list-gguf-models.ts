@@ -1,5 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { ModelDescriptor } from "../spec/model-provider.ts";
 
 export interface GgufFile {
   id: string;
@@ -26,4 +27,18 @@ export async function listGgufModels(modelsDir: string): Promise<GgufFile[]> {
       }),
   );
   return files.filter((file): file is GgufFile => file !== undefined).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * The models of a models dir as listed without llama.cpp: from the files alone, none loaded, tool
+ * support as any template allows until a model is loaded and its chat template read. Listing never
+ * waits for the engine, which may be starting or waiting for a llama.cpp build to finish.
+ */
+export async function listLocalModels(modelsDir: string): Promise<ModelDescriptor[]> {
+  return (await listGgufModels(modelsDir)).map((file) => ({
+    id: file.id,
+    sizeBytes: file.sizeBytes,
+    isLoaded: false,
+    capabilities: { chat: true, embeddings: true, tools: "emulated", vision: false },
+  }));
 }

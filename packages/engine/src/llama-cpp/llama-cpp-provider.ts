@@ -13,7 +13,7 @@ import type { ModelDescriptor, ModelProvider, ToolSupport } from "../spec/model-
 import { NoSuchModelError } from "../spec/no-such-model-error.ts";
 import { chooseThreads } from "./choose-threads.ts";
 import { GrammarCache } from "./grammar-cache.ts";
-import { type GgufFile, listGgufModels } from "./list-gguf-models.ts";
+import { type GgufFile, listGgufModels, listLocalModels } from "./list-gguf-models.ts";
 import { LlamaCppLanguageModel } from "./llama-cpp-language-model.ts";
 import type { LoadedModel } from "./loaded-model.ts";
 import { maxTokenBytes } from "./max-token-bytes.ts";
@@ -84,25 +84,18 @@ export class LlamaCppProvider implements ModelProvider {
   }
 
   async listModels(): Promise<ModelDescriptor[]> {
-    const files = await listGgufModels(this.options.modelsDir);
     const loaded = new Map<string, LoadedModel>();
     for (const entry of await Promise.allSettled(this.#loaded.values()))
       if (entry.status === "fulfilled") loaded.set(entry.value.file.id, entry.value);
-    return files.map((file) => {
-      const model = loaded.get(file.id);
-      return {
-        id: file.id,
-        sizeBytes: file.sizeBytes,
-        isLoaded: model !== undefined,
-        capabilities: {
-          chat: true,
-          embeddings: true,
-          // Known once the model is loaded and its chat template read; until then, what any template allows.
-          tools: model === undefined ? "emulated" : toolSupport(model),
-          vision: false,
-          ...(model === undefined ? {} : { contextLength: model.context.contextSize }),
-        },
+    return (await listLocalModels(this.options.modelsDir)).map((listed) => {
+      const model = loaded.get(listed.id);
+      if (model === undefined) return listed;
+      const capabilities = {
+        ...listed.capabilities,
+        tools: toolSupport(model),
+        contextLength: model.context.contextSize,
       };
+      return { ...listed, isLoaded: true, capabilities };
     });
   }
 
