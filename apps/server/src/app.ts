@@ -8,6 +8,7 @@ import {
   conversationRoutes,
   type Logger,
   limitRoutes,
+  type ModelCalls,
   messageRoutes,
   modelRoutes,
   openAiRoutes,
@@ -43,6 +44,8 @@ export interface AppDependencies {
   revocations: AppVariables["revocations"];
   /** The model providers admins manage at /api/admin/providers. */
   providers: ConfiguredProviders;
+  /** Counts the /v1 routes' model calls (the engine switch waits for none to run). */
+  modelCalls: ModelCalls;
 }
 
 declare module "hono" {
@@ -98,7 +101,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
   app.route("/", toolRoutes);
-  app.route("/", openAiRoutes);
+  app.route("/", openAiRoutes(deps.modelCalls));
   app.route(
     "/",
     systemRoutes({

@@ -4,6 +4,7 @@ import {
   createRevocations,
   interruptUnfinishedReplies,
   type Logger,
+  ModelCalls,
   ModelRegistry,
   type ModelSource,
   migrations,
@@ -71,11 +72,13 @@ export async function startHearth({
   let opened: Database | undefined;
 
   const metrics = createMetrics();
+  const modelCalls = new ModelCalls(metrics);
   const engine = new EngineHolder({
     config,
     logger,
     metrics,
-    isIdle: () => chat.generations.activeCount === 0,
+    // Replies and /v1 calls both hold the engine's models.
+    isIdle: () => chat.generations.activeCount === 0 && modelCalls.activeCount === 0,
   });
   const configured = createConfiguredProviders({
     config,
@@ -116,6 +119,7 @@ export async function startHearth({
     chat,
     revocations,
     providers: configured,
+    modelCalls,
   });
   let server: ServerType;
   try {

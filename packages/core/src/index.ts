@@ -41,6 +41,7 @@ export {
   type RegistryModel,
 } from "./models/model-registry.ts";
 export { modelRoutes } from "./models/routes.ts";
+export { ModelCalls } from "./openai-api/model-calls.ts";
 export type { OpenAiApiProblem } from "./openai-api/problems.ts";
 export { openAiRoutes } from "./openai-api/routes.ts";
 export type { CommonProblem, FieldIssue, Result } from "./problems.ts";

@@ -78,6 +78,9 @@ describe("the OpenAPI document", () => {
         "get /v1/models",
         "get /v1/models/{id}",
         "post /v1/chat/completions",
+        "post /v1/completions",
+        "post /v1/embeddings",
+        "post /v1/responses",
       ].sort(),
     );
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(["bearerApiKey", "sessionCookie"]);

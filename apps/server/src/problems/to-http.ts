@@ -91,7 +91,10 @@ function openAiError(problem: Problem | { code: "internal-error"; detail: string
       case "unknown-model":
         return { param: "model", code: "model_not_found" };
       case "context-length-exceeded":
-        return { param: "messages", code: "context_length_exceeded" };
+        return { param: problem.param, code: "context_length_exceeded" };
+      case "conversation-not-found":
+        // Under /v1 a conversation is only ever named by the metadata that stores an exchange.
+        return { param: "metadata.hearth_conversation_id", code: "conversation_not_found" };
       case "unauthenticated":
         return { param: null, code: hasKey ? "invalid_api_key" : "missing_api_key" };
       case "rate-limited":

@@ -75,7 +75,7 @@ export const ConversationListQuery = PageQuery.extend({
 });
 
 /** A message's text: any characters a person can type (line breaks included), but no NUL. */
-const Content = z
+export const Content = z
   .string()
   .min(1)
   .max(200_000)

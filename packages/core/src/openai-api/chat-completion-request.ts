@@ -5,8 +5,9 @@
  */
 import { z } from "@hono/zod-openapi";
 import { findJsonSchemaError } from "./json-schema-check.ts";
+import { Metadata } from "./metadata.ts";
 
-const JsonSchema = z
+export const JsonSchema = z
   .record(z.string(), z.unknown())
   .superRefine((schema, context) => {
     const error = findJsonSchemaError(schema);
@@ -23,7 +24,7 @@ const Content = z.union([z.string(), z.array(TextPart)], {
 });
 
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-const ToolName = z.string().regex(TOOL_NAME, "must be 1 to 64 letters, digits, '_' or '-'");
+export const ToolName = z.string().regex(TOOL_NAME, "must be 1 to 64 letters, digits, '_' or '-'");
 
 const ToolCall = z.object({
   id: z.string().min(1).max(256),
@@ -83,11 +84,11 @@ const ResponseFormat = z.discriminatedUnion(
   { error: "must have a type of text, json_object or json_schema" },
 );
 
-const Stop = z.union([z.string().min(1), z.array(z.string().min(1)).max(16)], {
+export const Stop = z.union([z.string().min(1), z.array(z.string().min(1)).max(16)], {
   error: "must be a non-empty string or a list of up to 16 of them",
 });
 
-const TokenCount = z.number().int().min(1).max(1_048_576);
+export const TokenCount = z.number().int().min(1).max(1_048_576);
 
 export const ChatCompletionRequest = z
   .object({
@@ -106,6 +107,7 @@ export const ChatCompletionRequest = z
     tool_choice: ToolChoice.nullish(),
     parallel_tool_calls: z.boolean().nullish(),
     response_format: ResponseFormat.nullish(),
+    metadata: Metadata.nullish(),
     top_k: z.number().int().min(0).max(100_000).nullish().openapi({ description: "llama.cpp's top-k sampling." }),
     min_p: z.number().min(0).max(1).nullish().openapi({ description: "llama.cpp's min-p sampling." }),
     repeat_penalty: z

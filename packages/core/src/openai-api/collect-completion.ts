@@ -1,6 +1,6 @@
 import type { StreamPart } from "@hearth/engine/spec";
 import { type OpenAiToolCall, toOpenAiToolCall } from "./present-completion.ts";
-import type { CompletionOutcome } from "./stream-chat-completion.ts";
+import { type CompletionOutcome, type ContentPart, readParts } from "./read-parts.ts";
 
 export interface CollectedCompletion {
   text: string;
@@ -8,29 +8,23 @@ export interface CollectedCompletion {
   outcome: CompletionOutcome;
 }
 
+/** Gathers a reply's text and its complete tool calls as its parts come. */
+export class ReplyCollector {
+  text = "";
+  readonly toolCalls: OpenAiToolCall[] = [];
+
+  add(part: ContentPart): void {
+    if (part.type === "text-delta") this.text += part.text;
+    else if (part.type === "tool-call") this.toolCalls.push(toOpenAiToolCall(part));
+  }
+}
+
 /** Reads a whole reply, for a request without `stream`: its text, its complete tool calls, how it ended. */
 export async function collectCompletion(
   first: IteratorResult<StreamPart>,
   parts: AsyncIterator<StreamPart>,
 ): Promise<CollectedCompletion> {
-  let text = "";
-  const toolCalls: OpenAiToolCall[] = [];
-  let outcome: CompletionOutcome = { finishReason: "stop" };
-  try {
-    for (let result = first; !result.done; result = await parts.next()) {
-      const part = result.value;
-      if (part.type === "text-delta") text += part.text;
-      else if (part.type === "tool-call") toolCalls.push(toOpenAiToolCall(part));
-      else if (part.type === "finish") {
-        outcome = {
-          finishReason: part.finishReason,
-          usage: part.usage,
-          ...(part.error === undefined ? {} : { error: part.error }),
-        };
-      }
-    }
-  } catch (error) {
-    outcome = { finishReason: "error", error: error instanceof Error ? error.message : String(error) };
-  }
-  return { text, toolCalls, outcome };
+  const collector = new ReplyCollector();
+  const outcome = await readParts(first, parts, (part) => collector.add(part));
+  return { text: collector.text, toolCalls: collector.toolCalls, outcome };
 }

@@ -9,12 +9,20 @@ import { type ConversationsProblem, conversationsProblems } from "../conversatio
 import type { Logger } from "../logger.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { type CommonProblem, fail, ok, type Result, validationFailed } from "../problems.ts";
-import type { ChatCompletionRequest } from "./chat-completion-request.ts";
 import { type OpenAiApiProblem, openAiApiProblems } from "./problems.ts";
 import { promptBytes, type RequestedCall } from "./to-call-options.ts";
-import { toRequestField } from "./to-request-field.ts";
 
-type ModelProblem = OpenAiApiProblem | ConversationsProblem | CommonProblem;
+export type ModelProblem = OpenAiApiProblem | ConversationsProblem | CommonProblem;
+
+/** What a /v1 request asks of a model, in the words its client used. */
+export interface CallTarget {
+  /** The model as the request names it (qualified, or a bare local id). */
+  model: string;
+  /** The request field an option of the port's call came from, so a model's refusal names what was sent. */
+  fieldOf(option: string): string;
+  /** The request field that holds the prompt, named when it cannot fit. */
+  promptField: string;
+}
 
 export interface PreparedCompletion {
   model: LanguageModel;
@@ -31,46 +39,32 @@ export interface PreparedCompletion {
  */
 export async function prepareCompletion(
   deps: { models: ModelRegistry; logger: Logger },
-  request: ChatCompletionRequest,
+  target: CallTarget,
   call: RequestedCall,
   maxTokens: number | undefined,
 ): Promise<Result<PreparedCompletion, ModelProblem>> {
   let model: LanguageModel;
   let window: Awaited<ReturnType<LanguageModel["contextWindow"]>>;
   try {
-    model = await deps.models.languageModel(request.model);
+    model = await deps.models.languageModel(target.model);
     window = await model.contextWindow();
   } catch (error) {
-    const problem = await modelProblem(deps.models, request, error);
+    const problem = await modelProblem(deps.models, target, error);
     if (problem === undefined) {
       // Loading the model failed (a broken file, too little memory): it cannot be used, for a reason.
-      deps.logger.warn({ err: error, model: request.model }, "a model for /v1 failed to load");
-      return fail(conversationsProblems.modelUnavailable(request.model, reasonOf(error)));
+      deps.logger.warn({ err: error, model: target.model }, "a model for /v1 failed to load");
+      return fail(conversationsProblems.modelUnavailable(target.model, reasonOf(error)));
     }
     return fail(problem);
   }
   const modelId = `${model.provider}/${model.modelId}`;
   const { contextTokens, maxTokenBytes } = window;
+  const tooLong = (tokens: number) =>
+    fail(openAiApiProblems.contextLengthExceeded(modelId, tokens, contextTokens, target.promptField));
   const minimumTokens = Math.ceil(promptBytes(call) / maxTokenBytes);
-  if (minimumTokens >= contextTokens) {
-    return fail(openAiApiProblems.contextLengthExceeded(modelId, minimumTokens, contextTokens));
-  }
-  let promptTokens: number;
-  try {
-    // With the tools it offers: their documentation is part of what the model reads.
-    const tools = {
-      ...(call.tools ? { tools: call.tools } : {}),
-      ...(call.toolChoice ? { toolChoice: call.toolChoice } : {}),
-    };
-    promptTokens = await window.countPromptTokens(call.prompt, contextTokens - 1, tools);
-  } catch (error) {
-    const problem = await modelProblem(deps.models, request, error);
-    if (problem === undefined) throw error;
-    return fail(problem);
-  }
-  if (promptTokens >= contextTokens) {
-    return fail(openAiApiProblems.contextLengthExceeded(modelId, promptTokens, contextTokens));
-  }
+  if (minimumTokens >= contextTokens) return tooLong(minimumTokens);
+  const promptTokens = await window.countPromptTokens(call.prompt, contextTokens - 1);
+  if (promptTokens >= contextTokens) return tooLong(promptTokens);
   const room = contextTokens - promptTokens;
   return ok({ model, modelId, maxOutputTokens: Math.min(maxTokens ?? room, room) });
 }
@@ -81,15 +75,15 @@ export async function prepareCompletion(
  */
 export async function modelProblem(
   models: ModelRegistry,
-  request: ChatCompletionRequest,
+  target: CallTarget,
   error: unknown,
 ): Promise<ModelProblem | undefined> {
   if (error instanceof NoSuchModelError)
-    return openAiApiProblems.unknownModel(request.model, await chatModelIds(models));
+    return openAiApiProblems.unknownModel(target.model, await chatModelIds(models));
   if (error instanceof ProviderUnavailableError)
-    return conversationsProblems.modelUnavailable(request.model, error.reason);
+    return conversationsProblems.modelUnavailable(target.model, error.reason);
   if (error instanceof UnsupportedCallOptionError) {
-    return validationFailed("body", [{ field: toRequestField(error.option, request), message: error.reason }]);
+    return validationFailed("body", [{ field: target.fieldOf(error.option), message: error.reason }]);
   }
   return undefined;
 }
@@ -100,6 +94,6 @@ export async function chatModelIds(models: ModelRegistry): Promise<string[]> {
   return listed.filter((model) => model.isAvailable && model.capabilities.chat).map((model) => model.id);
 }
 
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
 }

@@ -9,27 +9,36 @@ export type OpenAiApiProblem =
       /** Tokens the prompt holds at least (counting stops once it cannot fit). */
       promptTokens: number;
       contextTokens: number;
+      /** The request field that holds what cannot fit: `messages`, `prompt`, `input`, `input.3`. */
+      param: string;
     }
   | { code: "too-many-completions"; detail: string; limit: number };
 
 export const openAiApiProblems = {
-  unknownModel: (model: string, available: string[]): OpenAiApiProblem => ({
+  unknownModel: (model: string, available: string[], kind: "chat" | "embedding" = "chat"): OpenAiApiProblem => ({
     code: "unknown-model",
     detail:
       available.length === 0
-        ? `The model ${model} does not exist, and no chat model is available: add a GGUF file or a provider.`
+        ? `The model ${model} does not exist, and no ${kind} model is available: add a GGUF file or a provider.`
         : `The model ${model} does not exist. Available: ${available.join(", ")} (GET /v1/models).`,
     model,
     available,
   }),
-  contextLengthExceeded: (model: string, promptTokens: number, contextTokens: number): OpenAiApiProblem => ({
+  contextLengthExceeded: (
+    model: string,
+    promptTokens: number,
+    contextTokens: number,
+    param = "messages",
+  ): OpenAiApiProblem => ({
     code: "context-length-exceeded",
     detail:
-      `The messages are at least ${promptTokens} tokens long; ${model} reads at most ${contextTokens} tokens at ` +
-      "once, its reply included. Send fewer or shorter messages, or use a model with a larger context.",
+      `${param === "messages" ? "The messages are" : `${param} is`} at least ${promptTokens} tokens long; ${model} ` +
+      `reads at most ${contextTokens} tokens at once${param.startsWith("input.") ? "" : ", its reply included"}. ` +
+      "Send less text, or use a model with a larger context.",
     model,
     promptTokens,
     contextTokens,
+    param,
   }),
   tooManyCompletions: (limit: number): OpenAiApiProblem => ({
     code: "too-many-completions",

@@ -49,6 +49,72 @@ export const ChatCompletion = z
   })
   .openapi("ChatCompletion");
 
+export const TextCompletion = z
+  .object({
+    id: z.string(),
+    object: z.literal("text_completion"),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        text: z.string(),
+        index: z.number().int(),
+        logprobs: z.null(),
+        finish_reason: z.enum(["stop", "length"]),
+      }),
+    ),
+    usage: Usage,
+  })
+  .openapi("TextCompletion");
+
+export const EmbeddingList = z
+  .object({
+    object: z.literal("list"),
+    data: z.array(
+      z.object({
+        object: z.literal("embedding"),
+        index: z.number().int(),
+        embedding: z.union([z.array(z.number()), z.string().openapi({ description: "base64 of float32 LE values." })]),
+      }),
+    ),
+    model: z.string(),
+    usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+  })
+  .openapi("EmbeddingList");
+
+export const ResponseObject = z
+  .object({
+    id: z.string(),
+    object: z.literal("response"),
+    created_at: z.number().int(),
+    status: z.enum(["completed", "incomplete", "failed", "in_progress"]),
+    model: z.string(),
+    output: z.array(
+      z.union([
+        z.object({
+          id: z.string(),
+          type: z.literal("message"),
+          role: z.literal("assistant"),
+          status: z.string(),
+          content: z.array(z.object({ type: z.literal("output_text"), text: z.string() })),
+        }),
+        z.object({
+          id: z.string(),
+          type: z.literal("function_call"),
+          status: z.string(),
+          call_id: z.string(),
+          name: z.string(),
+          arguments: z.string().openapi({ description: "JSON text." }),
+        }),
+      ]),
+    ),
+    usage: z
+      .object({ input_tokens: z.number().int(), output_tokens: z.number().int(), total_tokens: z.number().int() })
+      .nullable(),
+  })
+  .catchall(z.unknown())
+  .openapi("Response", { description: "The request's settings are repeated in it, as OpenAI's are." });
+
 const OpenAiError = z
   .object({
     error: z.object({
@@ -77,4 +143,11 @@ export const openAiErrorResponses = {
 export const modelErrorResponses = {
   404: errorResponse("No such model (`model_not_found`)."),
   503: errorResponse("The model's provider cannot be reached, or the model failed to load."),
+};
+
+/** The errors of a call whose metadata names a conversation to store the exchange in. */
+export const exchangeErrorResponses = {
+  404: errorResponse("No such model (`model_not_found`), or no such conversation of yours (`conversation_not_found`)."),
+  409: errorResponse("The conversation's last reply is still being written."),
+  413: errorResponse("The body is larger than the configured limit, or the exchange passes your storage quota."),
 };

@@ -2,7 +2,8 @@
  * @module A reply as OpenAI's server-sent events: a chunk with the role, the text and tool-call deltas,
  * a chunk with `finish_reason`, the usage chunk where asked for, and `data: [DONE]`.
  */
-import type { FinishReason, StreamPart, Usage } from "@hearth/engine/spec";
+import type { CollectedCompletion } from "./collect-completion.ts";
+import { ReplyCollector } from "./collect-completion.ts";
 import {
   type CompletionHead,
   presentChunk,
@@ -10,94 +11,48 @@ import {
   toOpenAiFinishReason,
   toOpenAiUsage,
 } from "./present-completion.ts";
-
-const encoder = new TextEncoder();
-/** The last event of a stream that ended well. */
-const DONE = "[DONE]";
-
-/** How a completion ended, for the caller's log and limits. */
-export interface CompletionOutcome {
-  finishReason: FinishReason;
-  usage?: Usage;
-  error?: string;
-}
+import { readParts } from "./read-parts.ts";
+import { DONE, eventStream, type SendEvent } from "./server-sent-events.ts";
+import type { ModelRun } from "./start-model-run.ts";
 
 export interface StreamOptions {
   head: CompletionHead;
-  /** The model's parts, with the first already read (so a model that failed at once got an HTTP error). */
-  first: IteratorResult<StreamPart>;
-  parts: AsyncIterator<StreamPart>;
+  run: Pick<ModelRun, "first" | "parts" | "abort">;
   includeUsage: boolean;
-  /** Stops the generation: the client went away. */
-  abort: () => void;
-  /** Called once the generation has ended, before the stream closes. */
-  onEnd: (outcome: CompletionOutcome) => Promise<void>;
+  /**
+   * Called once the generation has ended, before the last chunks; a failure it returns (a message)
+   * ends the stream with an error event instead.
+   */
+  onEnd: (reply: CollectedCompletion) => Promise<string | undefined>;
 }
 
-/**
- * The events of one reply. The generation runs to its end whether or not the client reads as fast:
- * it holds a model sequence and a completion slot, which a client that stalls must not keep (a
- * reply's chunks are small next to the memory that holds the model); a client that leaves aborts it.
- */
+/** The events of one reply (see `eventStream` for how a slow or departed client is treated). */
 export function streamChatCompletion(options: StreamOptions): ReadableStream<Uint8Array> {
-  const { head, includeUsage } = options;
-  let isClosed = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      const send = (data: unknown) => {
-        const text = data === DONE ? DONE : JSON.stringify(data);
-        if (!isClosed) controller.enqueue(encoder.encode(`data: ${text}\n\n`));
-      };
-      const chunk = (delta: Record<string, unknown>) =>
-        send(presentChunk(head, { delta }, includeUsage ? null : undefined));
-      void pump(options, chunk, send).finally(() => {
-        if (isClosed) return;
-        isClosed = true;
-        controller.close();
-      });
-    },
-    cancel() {
-      isClosed = true;
-      options.abort();
-    },
-  });
+  return eventStream((send) => pump(options, send), options.run.abort);
 }
 
-async function pump(
-  options: StreamOptions,
-  chunk: (delta: Record<string, unknown>) => void,
-  send: (data: unknown) => void,
-): Promise<void> {
-  const { head, includeUsage } = options;
+async function pump(options: StreamOptions, send: SendEvent): Promise<void> {
+  const { head, includeUsage, run } = options;
+  const chunk = (delta: Record<string, unknown>) =>
+    send(presentChunk(head, { delta }, includeUsage ? null : undefined));
   const calls = new ToolCallIndex();
-  let outcome: CompletionOutcome = { finishReason: "stop" };
-  try {
-    chunk({ role: "assistant", content: "" });
-    for (let result = options.first; !result.done; result = await options.parts.next()) {
-      const part = result.value;
-      if (part.type === "text-delta") {
-        if (part.text !== "") chunk({ content: part.text });
-      } else if (part.type === "tool-input-delta") {
-        chunk({ tool_calls: [calls.delta(part.toolCallId, part.toolName, part.delta)] });
-      } else if (part.type === "tool-call") {
-        const delta = calls.complete(part.toolCallId, part.toolName, part.input);
-        if (delta !== undefined) chunk({ tool_calls: [delta] });
-      } else {
-        outcome = {
-          finishReason: part.finishReason,
-          usage: part.usage,
-          ...(part.error === undefined ? {} : { error: part.error }),
-        };
-      }
+  const collector = new ReplyCollector();
+  chunk({ role: "assistant", content: "" });
+  const outcome = await readParts(run.first, run.parts, (part) => {
+    collector.add(part);
+    if (part.type === "text-delta") {
+      if (part.text !== "") chunk({ content: part.text });
+    } else if (part.type === "tool-input-delta") {
+      chunk({ tool_calls: [calls.delta(part.toolCallId, part.toolName, part.delta)] });
+    } else {
+      const delta = calls.complete(part.toolCallId, part.toolName, part.input);
+      if (delta !== undefined) chunk({ tool_calls: [delta] });
     }
-  } catch (error) {
-    // The port ends a failure after the first part with a `finish` part; a provider that throws instead is told the same way.
-    outcome = { finishReason: "error", error: error instanceof Error ? error.message : String(error) };
-  }
-  await options.onEnd(outcome);
+  });
+  const failure = await options.onEnd({ text: collector.text, toolCalls: collector.toolCalls, outcome });
   if (outcome.finishReason === "abort") return;
-  if (outcome.finishReason === "error") {
-    send(presentStreamError(`The model failed: ${outcome.error ?? "it gave no reason"}`));
+  if (outcome.finishReason === "error" || failure !== undefined) {
+    send(presentStreamError(failure ?? `The model failed: ${outcome.error ?? "it gave no reason"}`));
     return;
   }
   const finishReason = toOpenAiFinishReason(outcome.finishReason, calls.size > 0);
