@@ -119,7 +119,9 @@ describe("pathological input: one request never stalls the server (issue: harden
       code: "message-too-long",
       minimumTokens: expect.any(Number),
       contextTokens: CONTEXT_TOKENS,
-      detail: expect.stringMatching(/^The message is at least \d+ tokens long; tiny-chat reads at most 16384 at once/),
+      detail: expect.stringMatching(
+        /^The message is at least \d+ tokens long; local\/tiny-chat reads at most 16384 at once/,
+      ),
     });
     const tree = await client.get<{ data: unknown[] }>(`/api/conversations/${conversationId}/tree`);
     expect(tree.body.data).toEqual([]);
