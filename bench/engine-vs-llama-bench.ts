@@ -1,17 +1,22 @@
 /**
  * The embedded engine (LlamaCppProvider) against llama.cpp's own `llama-bench` on the same GGUF and
- * thread count: prompt and generation tokens per second, and their ratios. Used by `npm run bench`
- * (on the bench model) and `npm run bench:engine` (on a larger one).
+ * thread count: prompt and generation tokens per second, and their ratios; and, as the lead "run
+ * llama.cpp's server per model", `llama-server`'s streamed generation against the same baseline. Used
+ * by `npm run bench` (on the bench model) and `npm run bench:engine` (on a larger one).
  */
-import { join } from "node:path";
-import { LlamaCppProvider } from "@hearth/engine";
+import type { LlamaCppProvider } from "@hearth/engine";
 import { promptOf } from "./bench-model.ts";
-import { ensureLlamaBench, findLlamaCppSource, type LlamaBenchFigures, runLlamaBench } from "./llama-bench.ts";
+import { type LlamaBenchFigures, runLlamaBench } from "./llama-bench.ts";
+import { type LlamaServerAtDepthFigures, measureLlamaServerAtDepth } from "./llama-server-at-depth.ts";
+import { ensureLlamaTools, findLlamaCppSource } from "./llama-tools.ts";
+import { openEngine } from "./open-engine.ts";
 import { median } from "./report.ts";
 
-const GENERATED_TOKENS = 128;
+export const GENERATED_TOKENS = 128;
 /** Single-token words; 490 of them plus the chat template ≈ 512 tokens, as llama-bench's pp512. */
 const PROMPT_WORDS = 490;
+/** The engine's and llama-server's context: room for the 512-token prompt and the reply. */
+const CONTEXT_SIZE = 1024;
 export const ENGINE_GOAL = 0.9;
 
 export interface EngineModel {
@@ -50,12 +55,13 @@ export interface EngineFigures {
     runs: EngineRun[];
   };
   llamaBench: LlamaBenchFigures;
-  /** generation: against tg128 (empty context); generationAtDepth: like for like. */
-  ratios: { prompt: number; generation: number; generationAtDepth: number; goal: number };
+  llamaServer: LlamaServerAtDepthFigures;
+  /**
+   * generation: against tg128 (empty context); generationAtDepth: like for like; llamaServerAtDepth:
+   * llama-server's streamed generation against the same `-d 512` baseline.
+   */
+  ratios: { prompt: number; generation: number; generationAtDepth: number; llamaServerAtDepth: number; goal: number };
 }
-
-/** Thrown when the engine runs the prebuilt binary and the caller asked for a local build. */
-export class NoLocalBuildError extends Error {}
 
 /**
  * One request. Prompt speed is prompt tokens ÷ time to the first delta, which also covers templating,
@@ -99,25 +105,6 @@ async function measureRequest(
   };
 }
 
-async function openEngine(model: EngineModel, settings: EngineSettings, progress: (message: string) => void) {
-  const provider = await LlamaCppProvider.create({
-    modelsDir: model.modelsDir,
-    gpu: false,
-    contextSize: 1024,
-    ...(settings.threads === undefined ? {} : { threads: settings.threads }),
-  });
-  if (provider.info().buildType === "localBuild") return provider;
-  if (settings.requireLocalBuild) {
-    await provider.close();
-    throw new NoLocalBuildError(
-      "the engine runs node-llama-cpp's prebuilt binary, not a build from the source llama-bench is built " +
-        "from; run `npm run build-llama` first (needs cmake, g++ and git, ≈ 4 min on 2 cores)",
-    );
-  }
-  progress("  warning: the engine uses the prebuilt binary, not a build from the source llama-bench is built from");
-  return provider;
-}
-
 async function measureEngine(
   provider: LlamaCppProvider,
   model: EngineModel,
@@ -148,8 +135,9 @@ async function measureEngine(
 }
 
 /**
- * Builds llama-bench into `buildDir` unless built from the same source already (a few minutes), then
- * measures both. Throws LlamaBenchUnavailableError or NoLocalBuildError when a prerequisite is missing.
+ * Builds llama-bench and llama-server into `buildDir` unless built from the same source already (a few
+ * minutes), then measures the three. Throws LlamaToolsUnavailableError or NoLocalBuildError when a
+ * prerequisite is missing.
  */
 export async function measureEngineAgainstLlamaBench(
   root: string,
@@ -161,22 +149,38 @@ export async function measureEngineAgainstLlamaBench(
   const source = await findLlamaCppSource(root);
   // Opened first: it refuses a prebuilt binary before minutes of building, and decides the thread
   // count, which llama-bench then gets too.
-  const provider = await openEngine(model, settings, progress);
+  const { threads, requireLocalBuild } = settings;
+  const provider = await openEngine(
+    { modelsDir: model.modelsDir, contextSize: CONTEXT_SIZE, threads, requireLocalBuild },
+    progress,
+  );
   const info = provider.info();
-  let binary: string;
+  let binaries: Record<"llama-bench" | "llama-server", string>;
   let runs: EngineRun[];
   try {
-    binary = await ensureLlamaBench(buildDir, source, progress);
+    binaries = await ensureLlamaTools(buildDir, source, ["llama-bench", "llama-server"], progress);
     runs = await measureEngine(provider, model, settings, progress);
   } finally {
     await provider.close();
   }
   progress(`llama-bench: -t ${info.threads} -p 512 -n ${GENERATED_TOKENS} -r ${settings.repetitions}`);
-  const llamaBench = await runLlamaBench(binary, model.path, info.threads, settings.repetitions);
+  const llamaBench = await runLlamaBench(binaries["llama-bench"], model.path, info.threads, settings.repetitions);
   progress(
     `  pp512 ${llamaBench.promptTokensPerSecond.toFixed(1)} tok/s, ` +
       `tg${GENERATED_TOKENS} ${llamaBench.generationTokensPerSecond.toFixed(1)} tok/s, ` +
       `tg${GENERATED_TOKENS} @ d512 ${llamaBench.generationAtDepthTokensPerSecond.toFixed(1)} tok/s`,
+  );
+  const llamaServer = await measureLlamaServerAtDepth(
+    binaries["llama-server"],
+    {
+      modelPath: model.path,
+      threads: info.threads,
+      contextSize: CONTEXT_SIZE,
+      repetitions: settings.repetitions,
+      promptWords: PROMPT_WORDS,
+      generatedTokens: GENERATED_TOKENS,
+    },
+    progress,
   );
 
   const promptTokensPerSecond = median(runs.map((run) => run.promptTokensPerSecond));
@@ -199,62 +203,13 @@ export async function measureEngineAgainstLlamaBench(
       runs,
     },
     llamaBench,
+    llamaServer,
     ratios: {
       prompt: promptTokensPerSecond / llamaBench.promptTokensPerSecond,
       generation: generationTokensPerSecond / llamaBench.generationTokensPerSecond,
       generationAtDepth: generationTokensPerSecond / llamaBench.generationAtDepthTokensPerSecond,
+      llamaServerAtDepth: llamaServer.generationTokensPerSecond / llamaBench.generationAtDepthTokensPerSecond,
       goal: ENGINE_GOAL,
     },
   };
-}
-
-/** Table rows: label, value, note. */
-export function engineRows(figures: EngineFigures): [string, string, string][] {
-  const { model, engine, llamaBench, ratios } = figures;
-  const verdict = (ratio: number) => (ratio >= ENGINE_GOAL ? "ok" : `below ${ENGINE_GOAL}`);
-  return [
-    [
-      "Model",
-      `${(model.bytes / 1e6).toFixed(1)} MB`,
-      `${model.width}×${model.layers} ${model.type.toUpperCase()}, ${(model.parameters / 1e6).toFixed(1)} M parameters`,
-    ],
-    ["Threads (both)", String(figures.threads), ""],
-    ["Engine build type", engine.buildType, `llama.cpp ${llamaBench.buildCommit}`],
-    [
-      "llama-bench pp512",
-      llamaBench.promptTokensPerSecond.toFixed(1),
-      `tok/s (± ${llamaBench.promptStddev.toFixed(1)}, mean of ${figures.repetitions})`,
-    ],
-    [
-      `llama-bench tg${GENERATED_TOKENS}`,
-      llamaBench.generationTokensPerSecond.toFixed(1),
-      `tok/s (± ${llamaBench.generationStddev.toFixed(1)}, mean of ${figures.repetitions})`,
-    ],
-    [
-      `llama-bench tg${GENERATED_TOKENS} @ d512`,
-      llamaBench.generationAtDepthTokensPerSecond.toFixed(1),
-      `tok/s (± ${llamaBench.generationAtDepthStddev.toFixed(1)}, after 512 tokens of context, as the engine)`,
-    ],
-    [
-      "Engine prompt",
-      engine.promptTokensPerSecond.toFixed(1),
-      `tok/s (${engine.promptTokens} tokens, to first delta: approximate; median of ${figures.repetitions})`,
-    ],
-    [
-      "Engine generation",
-      engine.generationTokensPerSecond.toFixed(1),
-      `tok/s (${GENERATED_TOKENS} tokens streamed after the prompt; median of ${figures.repetitions})`,
-    ],
-    ["  prompt, engine / llama-bench", ratios.prompt.toFixed(2), verdict(ratios.prompt)],
-    ["  generation, engine / tg128", ratios.generation.toFixed(2), "(engine has 512 tokens of context, tg128 none)"],
-    ["  generation, engine / tg128 @ d512", ratios.generationAtDepth.toFixed(2), verdict(ratios.generationAtDepth)],
-  ];
-}
-
-/**
- * Under node_modules/.cache: ignored by git, Biome and knip (a cmake build dir holds files named `*.ts`),
- * and wiped with the llama.cpp source it was built from when node_modules is reinstalled.
- */
-export function llamaBenchBuildDir(root: string): string {
-  return join(root, "node_modules/.cache/hearth-llama-bench");
 }

@@ -1,7 +1,7 @@
 /**
- * `npx tsx bench/engine.ts [--json]`: the embedded engine (LlamaCppProvider) against llama.cpp's own
- * `llama-bench`, in one run, on the same GGUF (a 768-wide, 12-layer F16 test model with random weights,
- * written to a temp dir) and the same thread count. Prints a table, or with --json one JSON object;
+ * `npx tsx bench/engine.ts [--json]`: the embedded engine (LlamaCppProvider) and `llama-server` against
+ * llama.cpp's own `llama-bench`, in one run, on the same GGUF (a 768-wide, 12-layer F16 test model with
+ * random weights, written to a temp dir) and the same thread count. Prints a table, or with --json one JSON object;
  * progress goes to stderr. `npm run bench` runs the same comparison on its own, smaller model.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,14 +10,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { writeTestModel } from "@hearth/engine/testing";
-import {
-  ENGINE_GOAL,
-  type EngineFigures,
-  engineRows,
-  llamaBenchBuildDir,
-  measureEngineAgainstLlamaBench,
-} from "./engine-vs-llama-bench.ts";
-import { LlamaBenchUnavailableError } from "./llama-bench.ts";
+import { engineRows } from "./engine-report.ts";
+import { ENGINE_GOAL, type EngineFigures, measureEngineAgainstLlamaBench } from "./engine-vs-llama-bench.ts";
+import { LlamaToolsUnavailableError, llamaToolsBuildDir } from "./llama-tools.ts";
 import { describeMachine } from "./machine.ts";
 import { formatJson, formatRows } from "./report.ts";
 
@@ -77,7 +72,7 @@ async function measure(modelsDir: string, options: Options): Promise<Figures> {
   const model = await writeTestModel(join(modelsDir, `${modelId}.gguf`), spec);
   const figures = await measureEngineAgainstLlamaBench(
     root,
-    llamaBenchBuildDir(root),
+    llamaToolsBuildDir(root),
     { ...model, id: modelId, modelsDir, type: spec.type },
     { threads: options.threads, repetitions: options.repetitions, requireLocalBuild: false },
     progress,
@@ -90,7 +85,7 @@ function formatTable(figures: Figures): string {
   return [
     `Hearth engine benchmark, ${figures.date}: ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ` +
       `load average ${machine.loadAverage.toFixed(1)} at start`,
-    `Same GGUF and threads for both; goal: engine / llama-bench ≥ ${ENGINE_GOAL}`,
+    `Same GGUF and threads for all three; goal: engine / llama-bench ≥ ${ENGINE_GOAL}`,
     "",
     formatRows(engineRows(figures)),
     "",
@@ -123,7 +118,7 @@ async function main(): Promise<void> {
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(
-    `[bench:engine] ${error instanceof LlamaBenchUnavailableError ? "cannot run" : "failed"}: ${message}\n`,
+    `[bench:engine] ${error instanceof LlamaToolsUnavailableError ? "cannot run" : "failed"}: ${message}\n`,
   );
-  process.exit(error instanceof LlamaBenchUnavailableError ? 2 : 1);
+  process.exit(error instanceof LlamaToolsUnavailableError ? 2 : 1);
 });

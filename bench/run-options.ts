@@ -4,15 +4,20 @@ import type { ChatSettings } from "./chat.ts";
 import type { HttpSettings } from "./http.ts";
 import type { StallSettings } from "./stall.ts";
 
-const SECTIONS = ["http", "engine", "chat", "stall"] as const;
-type Section = (typeof SECTIONS)[number];
+const SECTIONS = ["http", "engine", "v1", "batched", "chat", "stall"] as const;
+export type Section = (typeof SECTIONS)[number];
 
-export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,chat,stall] [options]
+export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,batched,chat,stall] [options]
 
   --json              print one JSON object instead of the table
   --only list         sections to run, comma-separated (default: all)
                         http    idle memory; authenticated request rate vs /healthz
-                        engine  engine vs llama-bench (needs \`npm run build-llama\`; else skipped)
+                        engine  engine and llama-server vs llama-bench (needs \`npm run build-llama\`;
+                                else skipped)
+                        v1      /v1/chat/completions vs llama-server, streamed to the openai client:
+                                tokens/s and time to first token
+                        batched 8 replies at once vs 1 (engine direct and /v1) against
+                                llama-batched-bench
                         chat    SSE vs engine, last 50 of 100,000 messages (PGlite, PostgreSQL),
                                 time to first delta, memory after 1,000 messages
                         stall   event-loop lag and /healthz latency while users send 400 KB
@@ -24,9 +29,10 @@ http:
   --connections n     concurrent connections (default 10)
   --rounds n          repeat healthz, me-by-cookie, me-by-key n times; report medians (default 1)
 
-engine and chat:
+engine, v1, batched and chat:
   --threads n         CPU threads (default: what the engine chooses for this machine)
-  --repetitions n     llama-bench repetitions and engine runs; SSE vs engine pairs (default 5)
+  --repetitions n     llama-bench repetitions and engine runs; /v1 vs llama-server pairs; rounds of
+                      1 then 8 replies; SSE vs engine pairs (default 5)
   --requests n        last-50 requests per conversation and database (default 200)
   --sends n           sends per conversation kind for the time to first delta (default 5)
   --memory-sends n    sends before the memory is read again (default 500, 2 messages each)

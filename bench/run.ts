@@ -1,40 +1,54 @@
 /**
  * `npm run bench`: builds the server and measures, each against a baseline taken in the same run:
  *   http    idle memory, and authenticated request rates against /healthz (embedded PGlite)
- *   engine  the engine against llama.cpp's llama-bench (skipped without a local llama.cpp build)
+ *   engine  the engine, and llama.cpp's llama-server, against llama.cpp's llama-bench
+ *   v1      /v1/chat/completions against llama-server, streamed to the openai client
+ *   batched 8 replies at once against 1 (engine direct and /v1), against llama-batched-bench
  *   chat    SSE streaming against the engine called directly, the last page of a 100,000-message
  *           conversation (PGlite and PostgreSQL), time to first delta, memory after 1,000 messages
  *   stall   event-loop lag and /healthz latency while users send 400 KB pathological messages, against
  *           the same server idle (its own test model, with a 16,384-token context)
- * The engine and chat sections share one generated test model. Prints a table, or with --json one JSON
- * object; progress goes to stderr.
+ * engine, v1 and batched are skipped, saying why, without a local llama.cpp build or a compiler for
+ * llama.cpp's tools. The engine, v1, batched and chat sections share one generated test model. Prints a
+ * table, or with --json one JSON object; progress goes to stderr.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BenchModel, describeModel, writeBenchModel } from "./bench-model.ts";
+import { hasLocalBuild } from "@hearth/engine";
+import { BATCHED_GOAL, type BatchedFigures, measureBatched } from "./batched.ts";
+import { batchedRows } from "./batched-report.ts";
+import { describeModel, writeBenchModel } from "./bench-model.ts";
 import { type ChatFigures, measureChat } from "./chat.ts";
 import { chatRows } from "./chat-report.ts";
 import { cleanUpOnSignals, undoOnInterrupt } from "./cleanup.ts";
-import {
-  ENGINE_GOAL,
-  type EngineFigures,
-  engineRows,
-  llamaBenchBuildDir,
-  measureEngineAgainstLlamaBench,
-  NoLocalBuildError,
-} from "./engine-vs-llama-bench.ts";
+import { engineRows } from "./engine-report.ts";
+import { ENGINE_GOAL, type EngineFigures, measureEngineAgainstLlamaBench } from "./engine-vs-llama-bench.ts";
 import { type HttpFigures, httpRows, measureHttp } from "./http.ts";
-import { LlamaBenchUnavailableError } from "./llama-bench.ts";
+import {
+  ensureLlamaTools,
+  findLlamaCppSource,
+  type LlamaTool,
+  LlamaToolsUnavailableError,
+  llamaToolsBuildDir,
+} from "./llama-tools.ts";
 import { describeMachine } from "./machine.ts";
-import { formatJson, formatRows } from "./report.ts";
-import { type Options, readOptions, USAGE } from "./run-options.ts";
+import { NoLocalBuildError } from "./open-engine.ts";
+import { formatJson, formatRows, type Row } from "./report.ts";
+import { type Options, readOptions, type Section, USAGE } from "./run-options.ts";
 import { buildServer } from "./server-process.ts";
 import { measureStall, type StallFigures, stallRows } from "./stall.ts";
+import { measureV1, V1_GOALS, type V1Figures } from "./v1.ts";
+import { v1Rows } from "./v1-report.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+const buildDir = llamaToolsBuildDir(root);
+
+interface Skipped {
+  skipped: string;
+}
 
 interface Figures {
   date: string;
@@ -42,7 +56,9 @@ interface Figures {
   sections: string[];
   model?: { id: string; width: number; layers: number; type: string; bytes: number };
   http?: HttpFigures;
-  engine?: EngineFigures | { skipped: string };
+  engine?: EngineFigures | Skipped;
+  v1?: V1Figures | Skipped;
+  batched?: BatchedFigures | Skipped;
   chat?: ChatFigures;
   stall?: StallFigures;
 }
@@ -53,13 +69,16 @@ async function measure(options: Options): Promise<Figures> {
     machine: describeMachine(),
     sections: [...options.sections],
   };
-  if (options.sections.has("http") || options.sections.has("chat") || options.sections.has("stall")) {
+  const { sections } = options;
+  const hasAny = (...names: Section[]) => names.some((name) => sections.has(name));
+  if (hasAny("http", "v1", "batched", "chat", "stall")) {
     progress("building apps/server/dist/main.js");
     await buildServer(root);
   }
-  if (options.sections.has("http")) figures.http = await measureHttp(root, options, progress);
-  if (options.sections.has("stall")) figures.stall = await measureStall(root, options, progress);
-  if (!options.sections.has("engine") && !options.sections.has("chat")) return figures;
+  if (sections.has("http")) figures.http = await measureHttp(root, options, progress);
+  if (sections.has("stall")) figures.stall = await measureStall(root, options, progress);
+  if (!hasAny("engine", "v1", "batched", "chat")) return figures;
+  await buildLlamaTools(options);
 
   const modelsDir = await mkdtemp(join(tmpdir(), "hearth-bench-models-"));
   const removeModels = () => rm(modelsDir, { recursive: true, force: true });
@@ -69,8 +88,19 @@ async function measure(options: Options): Promise<Figures> {
     progress(`wrote the ${describeModel(model)}`);
     const { id, width, layers, type, bytes } = model;
     figures.model = { id, width, layers, type, bytes };
-    if (options.sections.has("engine")) figures.engine = await measureEngine(model, options);
-    if (options.sections.has("chat")) figures.chat = await measureChat(root, model, options, progress);
+    const settings = { threads: options.threads, repetitions: options.repetitions };
+    if (sections.has("engine")) {
+      figures.engine = await orSkipped("engine", () =>
+        measureEngineAgainstLlamaBench(root, buildDir, model, { ...settings, requireLocalBuild: true }, progress),
+      );
+    }
+    if (sections.has("v1")) {
+      figures.v1 = await orSkipped("v1", () => measureV1(root, buildDir, model, settings, progress));
+    }
+    if (sections.has("batched")) {
+      figures.batched = await orSkipped("batched", () => measureBatched(root, buildDir, model, settings, progress));
+    }
+    if (sections.has("chat")) figures.chat = await measureChat(root, model, options, progress);
   } finally {
     forget();
     await removeModels();
@@ -78,18 +108,31 @@ async function measure(options: Options): Promise<Figures> {
   return figures;
 }
 
-async function measureEngine(model: BenchModel, options: Options): Promise<EngineFigures | { skipped: string }> {
+/**
+ * Builds the llama.cpp tools the chosen sections need in one cmake run (faster than one per section),
+ * unless the engine has no local build: those sections are skipped then, before minutes of building.
+ */
+async function buildLlamaTools({ sections }: Options): Promise<void> {
+  const tools: LlamaTool[] = [];
+  if (sections.has("engine")) tools.push("llama-bench", "llama-server");
+  if (sections.has("v1") && !tools.includes("llama-server")) tools.push("llama-server");
+  if (sections.has("batched")) tools.push("llama-batched-bench");
+  if (tools.length === 0 || !(await hasLocalBuild())) return;
   try {
-    return await measureEngineAgainstLlamaBench(
-      root,
-      llamaBenchBuildDir(root),
-      model,
-      { threads: options.threads, repetitions: options.repetitions, requireLocalBuild: true },
-      progress,
-    );
+    await ensureLlamaTools(buildDir, await findLlamaCppSource(root), tools, progress);
   } catch (error) {
-    if (!(error instanceof LlamaBenchUnavailableError || error instanceof NoLocalBuildError)) throw error;
-    progress(`engine: skipped: ${error.message}`);
+    // Each section says so itself when it is skipped.
+    if (!(error instanceof LlamaToolsUnavailableError)) throw error;
+  }
+}
+
+/** A section that needs a local llama.cpp build and llama.cpp's tools, or the reason it could not run. */
+async function orSkipped<T>(section: string, measure: () => Promise<T>): Promise<T | Skipped> {
+  try {
+    return await measure();
+  } catch (error) {
+    if (!(error instanceof LlamaToolsUnavailableError || error instanceof NoLocalBuildError)) throw error;
+    progress(`${section}: skipped: ${error.message}`);
     return { skipped: error.message };
   }
 }
@@ -109,12 +152,26 @@ function formatTable(figures: Figures, options: Options): string {
       formatRows(httpRows(figures.http), { header: true }),
     );
   }
-  if (figures.engine) {
-    parts.push("", `== engine against llama-bench: same GGUF and threads; goal engine / llama-bench ≥ ${ENGINE_GOAL}`);
-    parts.push(
-      "skipped" in figures.engine ? `skipped: ${figures.engine.skipped}` : formatRows(engineRows(figures.engine)),
-    );
-  }
+  const section = <T extends object>(title: string, measured: T | Skipped | undefined, rows: (figures: T) => Row[]) => {
+    if (measured === undefined) return;
+    parts.push("", title, "skipped" in measured ? `skipped: ${measured.skipped}` : formatRows(rows(measured)));
+  };
+  section(
+    `== engine: the engine and llama-server against llama-bench, same GGUF and threads; goal ≥ ${ENGINE_GOAL}`,
+    figures.engine,
+    engineRows,
+  );
+  section(
+    `== v1: /v1/chat/completions against llama-server, streamed to the openai client, interleaved; goals ` +
+      `tokens/s ≥ ${V1_GOALS.tokensPerSecond}, time to first token ≤ ${V1_GOALS.firstToken}`,
+    figures.v1,
+    v1Rows,
+  );
+  section(
+    `== batched: 8 replies at once against 1 on one model; goal ≥ ${BATCHED_GOAL}×, llama-batched-bench the limit`,
+    figures.batched,
+    batchedRows,
+  );
   if (figures.chat) {
     parts.push("", "== chat: each figure against a baseline from the same run", formatRows(chatRows(figures.chat)));
   }

@@ -85,6 +85,11 @@ export const ConfigSchema = z.strictObject({
       threads: z.number().int().min(1).max(512).optional(),
       /** Tokens of context per sequence (capped at the model's own). */
       contextSize: z.number().int().min(256).max(1_048_576).default(4096),
+      /**
+       * Replies one loaded model writes at once, batched into one decode (each sequence gets its own
+       * contextSize of memory); more requests wait for a free one.
+       */
+      sequencesPerModel: z.number().int().min(1).max(64).default(1),
       /** Loaded models are unloaded, least recently used first, to stay under this; default half the RAM. */
       memoryBudgetMb: z.number().int().min(64).optional(),
       gpu: z.enum(["auto", "off"]).default("auto"),

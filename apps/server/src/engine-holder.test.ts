@@ -17,10 +17,10 @@ describe("the engine holder", () => {
   });
   afterAll(() => rm(modelsDir, { recursive: true, force: true }));
 
-  const holder = (isIdle: () => boolean) => {
+  const holder = (isIdle: () => boolean, env: Record<string, string> = {}) => {
     const loaded = loadConfig({
       argv: [],
-      env: { HEARTH_MODELS_DIR: modelsDir, HEARTH_ENGINE_GPU: "off", HEARTH_ENGINE_LOCAL_BUILD: "off" },
+      env: { HEARTH_MODELS_DIR: modelsDir, HEARTH_ENGINE_GPU: "off", HEARTH_ENGINE_LOCAL_BUILD: "off", ...env },
       cwd: modelsDir,
     });
     if (loaded.ok !== true) throw new Error("config must load");
@@ -42,6 +42,29 @@ describe("the engine holder", () => {
     } else {
       expect(status).toEqual({ state: "none", detail: expect.stringContaining("npm run build-llama") });
     }
+    await engine.close();
+  });
+
+  it("writes engine.sequencesPerModel replies to one model at once: each starts before any ends", async () => {
+    const engine = holder(() => true, { HEARTH_ENGINE_SEQUENCES_PER_MODEL: "2" });
+    const model = await (await engine.get()).languageModel("tiny-chat");
+    const events: string[] = [];
+    const reply = async (name: string) => {
+      const parts = model.doStream({
+        prompt: [{ role: "user", content: [{ type: "text", text: `hello ${name}` }] }],
+        maxOutputTokens: 32,
+      });
+      let hasStarted = false;
+      for await (const part of parts) {
+        if (part.type === "text-delta" && !hasStarted) {
+          hasStarted = true;
+          events.push(`${name} started`);
+        }
+      }
+      events.push(`${name} ended`);
+    };
+    await Promise.all([reply("a"), reply("b")]);
+    expect(events.slice(0, 2).sort()).toEqual(["a started", "b started"]);
     await engine.close();
   });
 

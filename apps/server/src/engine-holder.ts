@@ -47,6 +47,7 @@ export class EngineHolder {
       const engine = LlamaCppProvider.create({
         modelsDir: config.modelsDir as string,
         contextSize: config.engine.contextSize,
+        sequencesPerModel: config.engine.sequencesPerModel,
         gpu: config.engine.gpu === "off" ? false : "auto",
         ...(config.engine.threads ? { threads: config.engine.threads } : {}),
         ...(config.engine.memoryBudgetMb ? { memoryBudgetBytes: config.engine.memoryBudgetMb * 1024 * 1024 } : {}),
