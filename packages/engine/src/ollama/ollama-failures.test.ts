@@ -146,6 +146,23 @@ describe("createOllamaProvider when a reply is cut short", () => {
     );
   });
 
+  it("ends a stream that goes silent mid-reply with finish error once the timeout passes", async () => {
+    const standIn = await standInWith();
+    standIn.reply = [{ text: "Once upon" }, { pause: true }];
+    const languageModel = await providerAt(standIn.url, 300).languageModel("llama3.2:latest");
+    const parts = await collect(languageModel.doStream(question));
+    expect(parts).toEqual([
+      { type: "text-delta", text: "Once upon" },
+      {
+        type: "finish",
+        finishReason: "error",
+        usage: { inputTokens: 0, outputTokens: 0 },
+        error: `${standIn.url} sent nothing for 300 ms.`,
+      },
+    ]);
+    await vi.waitFor(() => expect(standIn.abandonedReplies).toBe(1));
+  });
+
   it("ends with finish error naming Ollama's own error line", async () => {
     const { standIn, parts } = await replyWith([
       { text: "Once" },

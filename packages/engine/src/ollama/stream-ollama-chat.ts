@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { ChatResponse, Ollama } from "ollama";
 import { checkToolChoice } from "../remote/check-tool-choice.ts";
-import { startDeadline } from "../remote/deadline.ts";
+import { type Deadline, startDeadline } from "../remote/deadline.ts";
+import { displayUrl } from "../remote/describe-network-failure.ts";
 import type { CallOptions, StreamPart, Usage } from "../spec/language-model.ts";
 import { UnsupportedCallOptionError } from "../spec/unsupported-call-option-error.ts";
 import { toOllamaChatRequest } from "./to-ollama-chat-request.ts";
@@ -40,6 +41,7 @@ async function* readStream(
   call: OllamaCall,
   modelId: string,
   abortSignal: AbortSignal | undefined,
+  deadline: Deadline,
 ): AsyncGenerator<StreamPart> {
   let usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let hasYielded = false;
@@ -47,28 +49,29 @@ async function* readStream(
   let doneReason: string | undefined;
   try {
     for await (const chunk of stream) {
+      // The clock stops while the caller holds a part: that time is not the provider's silence.
+      deadline.stop();
       for (const part of readChunk(chunk)) {
         if (part.type === "tool-call") toolCalls++;
         hasYielded = true;
         yield part;
       }
+      deadline.restart();
       if (chunk.done) {
         usage = { inputTokens: chunk.prompt_eval_count ?? 0, outputTokens: chunk.eval_count ?? 0 };
         doneReason = chunk.done_reason;
       }
     }
   } catch (error) {
-    if (abortSignal?.aborted) {
+    if (abortSignal?.aborted && !deadline.hasExpired) {
       yield abortPart(usage);
       return;
     }
-    if (!hasYielded) throw toOllamaProviderError(error, { ...call.failureContext(false), modelId });
-    yield {
-      type: "finish",
-      finishReason: "error",
-      usage,
-      error: describeOllamaFailure(error, call.failureContext(false)),
-    };
+    if (!hasYielded) throw toOllamaProviderError(error, { ...call.failureContext(deadline.hasExpired), modelId });
+    const reason = deadline.hasExpired
+      ? `${displayUrl(call.failureContext(true).host)} sent nothing for ${call.timeoutMs} ms.`
+      : describeOllamaFailure(error, call.failureContext(false));
+    yield { type: "finish", finishReason: "error", usage, error: reason };
     return;
   }
   if (doneReason === "length") yield { type: "finish", finishReason: "length", usage };
@@ -76,9 +79,10 @@ async function* readStream(
 }
 
 /**
- * Streams one /api/chat reply as the spec's parts. The timeout runs until the answer's headers; the
- * caller's signal aborts the request at any time and ends the stream with `abort`. A failure before
- * the first part rejects; one after it ends the stream with `finish` `error`.
+ * Streams one /api/chat reply as the spec's parts. The timeout bounds the wait for the answer's headers
+ * and then each silence between two chunks; the caller's signal aborts the request at any time and
+ * ends the stream with `abort`. A failure before the first part rejects; one after it ends the stream
+ * with `finish` `error`.
  */
 export async function* streamOllamaChat(
   call: OllamaCall,
@@ -109,11 +113,10 @@ export async function* streamOllamaChat(
         return;
       }
       throw toOllamaProviderError(error, { ...call.failureContext(deadline.hasExpired), modelId });
-    } finally {
-      deadline.stop();
     }
-    yield* readStream(stream, call, modelId, abortSignal);
+    yield* readStream(stream, call, modelId, abortSignal, deadline);
   } finally {
+    deadline.stop();
     release.abort();
   }
 }

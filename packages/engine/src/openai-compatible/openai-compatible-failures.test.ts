@@ -159,6 +159,46 @@ describe("createOpenAICompatibleProvider when a reply is cut short", () => {
     );
   });
 
+  it("ends a stream that goes silent mid-reply with finish error once the timeout passes", async () => {
+    const replay = await startOpenAIProtocolReplay(["gpt-test"]);
+    servers.push(replay);
+    replay.script = [firstWords, { pause: true }];
+    const model = await providerAt(replay.url, 300).languageModel("gpt-test");
+    const parts = await collect(model.doStream(question));
+    expect(parts).toEqual([
+      { type: "text-delta", text: "Once upon" },
+      {
+        type: "finish",
+        finishReason: "error",
+        usage: { inputTokens: 0, outputTokens: 0 },
+        error: `${replay.url}/v1 sent nothing for 300 ms.`,
+      },
+    ]);
+    await vi.waitFor(() => expect(replay.abandonedReplies).toBe(1));
+  });
+
+  it("rejects a reply whose headers come but whose first chunk never does", async () => {
+    const replay = await startOpenAIProtocolReplay(["gpt-test"]);
+    servers.push(replay);
+    replay.script = [{ pause: true }];
+    const model = await providerAt(replay.url, 300).languageModel("gpt-test");
+    const failure = await failureOf(collect(model.doStream(question)));
+    expect((failure as ProviderUnavailableError).reason).toBe(`${replay.url}/v1 did not answer within 300 ms.`);
+  });
+
+  it("does not count the time the caller holds a part as the provider's silence", async () => {
+    const replay = await startOpenAIProtocolReplay(["gpt-test"]);
+    servers.push(replay);
+    replay.script = [firstWords, { data: { choices: [{ index: 0, delta: {}, finish_reason: "stop" }] } }];
+    const model = await providerAt(replay.url, 200).languageModel("gpt-test");
+    const parts: StreamPart[] = [];
+    for await (const part of model.doStream(question)) {
+      parts.push(part);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    expect(parts.at(-1)).toMatchObject({ type: "finish", finishReason: "stop" });
+  });
+
   it("ends a stream whose events turn into garbage with finish error", async () => {
     const replay = await startOpenAIProtocolReplay(["gpt-test"]);
     servers.push(replay);

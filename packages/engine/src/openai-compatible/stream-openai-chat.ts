@@ -37,9 +37,10 @@ async function openStream(call: OpenAICall, modelId: string, options: CallOption
 }
 
 /**
- * Streams one chat completion as the spec's parts. The timeout runs until the answer's headers; the
- * caller's signal aborts the request at any time and ends the stream with `abort`. A failure before
- * the first part rejects; one after it ends the stream with `finish` `error`.
+ * Streams one chat completion as the spec's parts. The timeout bounds the wait for the answer's
+ * headers and then each silence between two chunks; the caller's signal aborts the request at any time
+ * and ends the stream with `abort`. A failure before the first part rejects; one after it ends the
+ * stream with `finish` `error`.
  */
 export async function* streamOpenAIChat(
   call: OpenAICall,
@@ -58,45 +59,51 @@ export async function* streamOpenAIChat(
   try {
     stream = await openStream(call, modelId, options, deadline.signal);
   } catch (error) {
+    deadline.stop();
     if (abortSignal?.aborted && !deadline.hasExpired) {
       yield abortPart(reader.usage);
       return;
     }
     throw toOpenAIProviderError(error, { ...call.failureContext(deadline.hasExpired), modelId });
-  } finally {
-    deadline.stop();
   }
 
   let hasYielded = false;
+  const stalled = () => `${displayUrl(call.failureContext(true).baseUrl)} sent nothing for ${call.timeoutMs} ms.`;
   try {
     for await (const chunk of stream) {
+      // The clock stops while the caller holds a part: that time is not the provider's silence.
+      deadline.stop();
       for (const part of reader.read(chunk)) {
         hasYielded = true;
         yield part;
       }
+      deadline.restart();
     }
   } catch (error) {
-    if (abortSignal?.aborted) {
+    if (abortSignal?.aborted && !deadline.hasExpired) {
       yield abortPart(reader.usage);
       return;
     }
-    if (!hasYielded) throw toOpenAIProviderError(error, { ...call.failureContext(false), modelId });
+    if (!hasYielded) throw toOpenAIProviderError(error, { ...call.failureContext(deadline.hasExpired), modelId });
     yield {
       type: "finish",
       finishReason: "error",
       usage: reader.usage,
-      error: describeOpenAIStreamFailure(error, call.failureContext(false)),
+      error: deadline.hasExpired ? stalled() : describeOpenAIStreamFailure(error, call.failureContext(false)),
     };
     return;
+  } finally {
+    deadline.stop();
   }
   // The client ends the stream quietly when its request is aborted.
-  if (abortSignal?.aborted) {
+  if (abortSignal?.aborted && !deadline.hasExpired) {
     yield abortPart(reader.usage);
     return;
   }
   if (!reader.hasFinished) {
-    const reason = "The stream ended before the reply was complete.";
-    if (!hasYielded) throw toOpenAIProviderError(new UnexpectedAnswerError(reason), call.failureContext(false));
+    const reason = deadline.hasExpired ? stalled() : "The stream ended before the reply was complete.";
+    if (!hasYielded)
+      throw toOpenAIProviderError(new UnexpectedAnswerError(reason), call.failureContext(deadline.hasExpired));
     yield { type: "finish", finishReason: "error", usage: reader.usage, error: reason };
     return;
   }

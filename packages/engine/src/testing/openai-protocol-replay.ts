@@ -103,6 +103,7 @@ const RECORDED_TOOL_CALLS_REPLY: ReplayStep[] = [
 
 async function play(response: ServerResponse, steps: readonly ReplayStep[], onAbandoned: () => void): Promise<void> {
   response.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  response.flushHeaders();
   for (const step of steps) {
     if ("pause" in step) {
       // The connection stays open until the client aborts or the server closes.
