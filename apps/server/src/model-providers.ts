@@ -1,23 +1,17 @@
-import {
-  ConfiguredProviders,
-  createSecretBox,
-  fetchWithoutRedirects,
-  type Logger,
-  type ProviderSettings,
-} from "@hearth/core";
+import { ConfiguredProviders, createSecretBox, type Logger, type ProviderSettings, providerFetch } from "@hearth/core";
 import type { Database } from "@hearth/db";
 import { createOllamaProvider, createOpenAICompatibleProvider, type ModelProvider } from "@hearth/engine";
 import type { Config } from "./config.ts";
 
 /**
- * Builds a configured provider with the engine's adapters. Redirects are not followed: a server at an
- * allowed address could otherwise send a call on to a metadata address past the URL check.
+ * Builds a configured provider with the engine's adapters, calling through `providerFetch`: no
+ * redirects, and every connection's address checked as the base URL was (see provider-fetch.ts).
  */
 function buildProvider(settings: ProviderSettings): ModelProvider {
   const common = {
     id: settings.id,
     timeoutMs: settings.timeoutSeconds * 1000,
-    fetch: fetchWithoutRedirects,
+    fetch: providerFetch,
     ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
   };
   return settings.kind === "ollama"

@@ -51,8 +51,8 @@ export {
   type ConfiguredProvidersOptions,
   type ProviderFactory,
 } from "./providers/configured-providers.ts";
-export { fetchWithoutRedirects } from "./providers/fetch-without-redirects.ts";
 export type { ProvidersProblem } from "./providers/problems.ts";
+export { providerFetch } from "./providers/provider-fetch.ts";
 export { providerRoutes } from "./providers/routes.ts";
 export { ProviderConfig, type ProviderKind, type ProviderSettings } from "./providers/schema.ts";
 export {

@@ -103,7 +103,7 @@ export async function checkProviderUrl(text: string, lookupAll: LookupAll = syst
 }
 
 /** What kind of refused address this is, in words, or undefined when it is allowed. */
-function refusedKind(address: string): string | undefined {
+export function refusedKind(address: string): string | undefined {
   const family = isIP(address) === 6 ? "ipv6" : "ipv4";
   if (METADATA.check(address, family)) return "a cloud metadata service";
   if (LINK_LOCAL.check(address, family)) return "a link-local address";

@@ -15,12 +15,11 @@ export function redact(text: string, secret: string | undefined): string {
   return secret ? text.replaceAll(secret, "[redacted]") : text;
 }
 
-/** The first `code` (ECONNREFUSED, UND_ERR_SOCKET …) along an error's cause chain. */
-function findErrorCode(error: unknown): string | undefined {
+/** The first error with a `code` (ECONNREFUSED, UND_ERR_SOCKET …) along an error's cause chain. */
+function findCodedError(error: unknown): (Error & { code: string }) | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
+    if (typeof (current as { code?: unknown }).code === "string") return current as Error & { code: string };
     current = current.cause;
   }
   return undefined;
@@ -32,8 +31,12 @@ function findErrorCode(error: unknown): string | undefined {
  */
 export function describeNetworkFailure(error: unknown, url: string): string {
   const where = displayUrl(url);
-  const code = findErrorCode(error);
+  const coded = findCodedError(error);
+  const code = coded?.code;
   switch (code) {
+    // The host resolved, at connection time, to an address providers may not reach (Hearth's fetch).
+    case "ERR_ADDRESS_REFUSED":
+      return `${where} could not be reached: ${coded?.message}.`;
     case "ECONNREFUSED":
       return `Connection refused at ${where}.`;
     case "ENOTFOUND":
