@@ -13,6 +13,11 @@ export { userAdminRoutes } from "./accounts/user-admin-routes.ts";
 export type { Clock } from "./clock.ts";
 export { systemClock } from "./clock.ts";
 export type { ChatRuntime, EventStreamSettings } from "./conversations/chat.ts";
+export {
+  ConversationEvent,
+  type ConversationEventType,
+  type EventData,
+} from "./conversations/event-schemas.ts";
 export { createInProcessEventBus, type EventBus, pruneEvents } from "./conversations/events.ts";
 export {
   type GenerationMetrics,

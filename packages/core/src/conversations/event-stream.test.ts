@@ -2,11 +2,15 @@ import type { Database } from "@hearth/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../logger.ts";
 import { openEventStream } from "./event-stream.ts";
-import { appendEvents, type ConversationEvent, createInProcessEventBus, type EventBus, newEvent } from "./events.ts";
+import { appendEvents, createInProcessEventBus, type EventBus, type LoggedEvent, newEvent } from "./events.ts";
 import { createConversation } from "./service.ts";
 import { databaseWithOwner } from "./test-owner.ts";
 
 const silent: Logger = { child: () => silent, debug() {}, info() {}, warn() {}, error() {} };
+
+/** A `message.delta` whose text is its index, to tell events apart. */
+const delta = (index: number) =>
+  newEvent("message.delta", { messageId: "00000000-0000-4000-8000-000000000001", delta: String(index) });
 
 const settings = { heartbeatMs: 60_000, maxBufferedBytes: 1024 * 1024, stallTimeoutMs: 60_000 };
 
@@ -45,7 +49,7 @@ describe("the event log and its streams", () => {
   it("numbers events 1, 2, 3… per conversation, even when many writers append at once", async () => {
     const [a, b] = [await conversation(), await conversation()];
     const writes = Array.from({ length: 40 }, (_, index) =>
-      appendEvents(db, index % 2 === 0 ? a : b, [newEvent("message.delta", { index })], new Date()),
+      appendEvents(db, index % 2 === 0 ? a : b, [delta(index)], new Date()),
     );
     const written = (await Promise.all(writes)).flat();
     for (const conversationId of [a, b]) {
@@ -58,7 +62,7 @@ describe("the event log and its streams", () => {
     const conversationId = await conversation();
     // A bus that delivers each batch late and in reverse, like two writers racing to publish.
     const inner = createInProcessEventBus();
-    const held: ConversationEvent[] = [];
+    const held: LoggedEvent[] = [];
     const racing: EventBus = { publish: (events) => held.push(...events), subscribe: inner.subscribe };
     const stream = openEventStream({
       db,
@@ -71,18 +75,18 @@ describe("the event log and its streams", () => {
     const reading = readEvents(stream, 6);
     await new Promise((resolve) => setTimeout(resolve, 50));
     for (let index = 0; index < 6; index++) {
-      racing.publish(await appendEvents(db, conversationId, [newEvent("message.delta", { index })], new Date()));
+      racing.publish(await appendEvents(db, conversationId, [delta(index)], new Date()));
     }
     inner.publish(held.reverse());
     const events = await reading;
     expect(events.map((event) => event.id)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(events.map((event) => JSON.parse(event.data).index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(events.map((event) => Number(JSON.parse(event.data).delta))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   it("sends a new client what is committed after it subscribed, even while it reads where the log ends", async () => {
     const conversationId = await conversation();
     const bus = createInProcessEventBus();
-    await appendEvents(db, conversationId, [newEvent("message.delta", { index: 0 })], new Date());
+    await appendEvents(db, conversationId, [delta(0)], new Date());
     // The first query (the log's end) waits until an event has been committed and announced.
     let announced!: () => void;
     const afterAnnouncement = new Promise<void>((resolve) => {
@@ -108,7 +112,7 @@ describe("the event log and its streams", () => {
       settings,
     });
     const reading = readEvents(stream, 1);
-    bus.publish(await appendEvents(db, conversationId, [newEvent("message.delta", { index: 1 })], new Date()));
+    bus.publish(await appendEvents(db, conversationId, [delta(1)], new Date()));
     announced();
     expect((await reading).map((event) => event.id)).toEqual([2]);
   });
@@ -117,12 +121,12 @@ describe("the event log and its streams", () => {
     const conversationId = await conversation();
     const bus = createInProcessEventBus();
     for (let index = 0; index < 450; index++) {
-      await appendEvents(db, conversationId, [newEvent("message.delta", { index })], new Date());
+      await appendEvents(db, conversationId, [delta(index)], new Date());
     }
     const stream = openEventStream({ db, bus, logger: silent, conversationId, lastEventId: 10, settings });
     const reading = readEvents(stream, 450 - 10 + 5);
     for (let index = 450; index < 455; index++) {
-      bus.publish(await appendEvents(db, conversationId, [newEvent("message.delta", { index })], new Date()));
+      bus.publish(await appendEvents(db, conversationId, [delta(index)], new Date()));
     }
     const events = await reading;
     expect(events.map((event) => event.id)).toEqual(Array.from({ length: 445 }, (_, index) => index + 11));

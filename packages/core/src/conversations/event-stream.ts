@@ -1,7 +1,8 @@
 import type { Database } from "@hearth/db";
 import type { Logger } from "../logger.ts";
 import type { EventStreamSettings } from "./chat.ts";
-import { type ConversationEvent, type EventBus, eventLogBounds, readEventsAfter } from "./events.ts";
+import { serializeEventData } from "./event-schemas.ts";
+import { type EventBus, eventLogBounds, type LoggedEvent, readEventsAfter } from "./events.ts";
 
 /** Events read from the log per query while a client catches up. */
 const PAGE = 200;
@@ -57,7 +58,7 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
   let stall: NodeJS.Timeout | undefined;
 
   const enqueue = (text: string) => controller.enqueue(encoder.encode(text));
-  const send = (event: ConversationEvent) => {
+  const send = (event: LoggedEvent) => {
     // Set first: an enqueue can call pull() at once, which must not send this event again.
     lastSentId = event.id;
     enqueue(`id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`);
@@ -72,7 +73,8 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
     unsubscribe();
     options.signal?.removeEventListener("abort", onAbort);
     if (reason === "revoked") {
-      enqueue(`event: stream.closed\ndata: ${JSON.stringify({ reason: String(options.signal?.reason) })}\n\n`);
+      const data = serializeEventData("stream.closed", { reason: String(options.signal?.reason) });
+      enqueue(`event: stream.closed\ndata: ${data}\n\n`);
       controller.close();
       // A client that reads nothing would keep its connection (though no event reaches it any more).
       setTimeout(() => options.dropConnection?.(), settings.stallTimeoutMs).unref();
@@ -116,7 +118,7 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
     if (!closed && lastSentId < knownId && hasRoom()) void catchUp();
   };
 
-  const onLive = (event: ConversationEvent) => {
+  const onLive = (event: LoggedEvent) => {
     if (closed) return;
     knownId = Math.max(knownId, event.id);
     if (!started) firstHeardId = Math.min(firstHeardId ?? event.id, event.id);
@@ -147,12 +149,11 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
             lastSentId = Math.min(bounds.lastEventId, (firstHeardId ?? Number.POSITIVE_INFINITY) - 1);
           } else if (isLost(wanted, bounds)) {
             // The log no longer holds what the client missed (or never did): it must reload.
-            enqueue(
-              `id: ${bounds.lastEventId}\nevent: conversation.refetch\ndata: ${JSON.stringify({
-                reason: "The events you missed are no longer kept: reload the conversation.",
-                lastEventId: bounds.lastEventId,
-              })}\n\n`,
-            );
+            const data = serializeEventData("conversation.refetch", {
+              reason: "The events you missed are no longer kept: reload the conversation.",
+              lastEventId: bounds.lastEventId,
+            });
+            enqueue(`id: ${bounds.lastEventId}\nevent: conversation.refetch\ndata: ${data}\n\n`);
             lastSentId = bounds.lastEventId;
           } else {
             lastSentId = wanted;

@@ -1,33 +1,30 @@
 import type { Queryable } from "@hearth/db";
+import { type ConversationEventType, type EventData, serializeEventData } from "./event-schemas.ts";
 
 /**
- * A conversation's events, as SSE clients receive them. Every event is written to the event log
- * (`conversation_events`) before anyone hears of it, under an id that is strictly increasing per
- * conversation, so a client that reconnects with Last-Event-ID replays exactly what it missed.
+ * The events written to a conversation's log; the stream adds `conversation.refetch` and
+ * `stream.closed` itself. Every event is written to the log (`conversation_events`) before anyone
+ * hears of it, under an id that is strictly increasing per conversation, so a client that reconnects
+ * with Last-Event-ID replays exactly what it missed.
  */
-export type ConversationEventType =
-  | "message.created"
-  | "message.delta"
-  | "message.tool-call"
-  | "message.tool-result"
-  | "message.done"
-  | "message.error"
-  | "conversation.updated";
+export type LoggedEventType = Exclude<ConversationEventType, "conversation.refetch" | "stream.closed">;
 
 export interface NewEvent {
-  type: ConversationEventType;
-  /** The event's JSON payload, serialised once. */
+  type: LoggedEventType;
+  /** The event's JSON payload, checked against its schema and serialised once. */
   data: string;
 }
 
-export interface ConversationEvent extends NewEvent {
+/** An event as logged: with its conversation and its id there. */
+export interface LoggedEvent extends NewEvent {
   conversationId: string;
   id: number;
 }
 
-export const newEvent = (type: ConversationEventType, data: unknown): NewEvent => ({
+/** An event to log; `data` must match the type's schema (see event-schemas.ts), else this throws. */
+export const newEvent = <Type extends LoggedEventType>(type: Type, data: EventData<Type>): NewEvent => ({
   type,
-  data: JSON.stringify(data),
+  data: serializeEventData(type, data),
 });
 
 /**
@@ -36,12 +33,12 @@ export const newEvent = (type: ConversationEventType, data: unknown): NewEvent =
  * default; a cluster plugs in LISTEN/NOTIFY or Redis behind the same two calls.
  */
 export interface EventBus {
-  publish(events: readonly ConversationEvent[]): void;
-  subscribe(conversationId: string, listener: (event: ConversationEvent) => void): () => void;
+  publish(events: readonly LoggedEvent[]): void;
+  subscribe(conversationId: string, listener: (event: LoggedEvent) => void): () => void;
 }
 
 export function createInProcessEventBus(): EventBus {
-  const listeners = new Map<string, Set<(event: ConversationEvent) => void>>();
+  const listeners = new Map<string, Set<(event: LoggedEvent) => void>>();
   return {
     publish(events) {
       for (const event of events) {
@@ -92,7 +89,7 @@ export async function appendEvents(
   events: readonly NewEvent[],
   now: Date,
   also?: { sql: string; params: readonly unknown[]; requires?: string },
-): Promise<ConversationEvent[]> {
+): Promise<LoggedEvent[]> {
   const sql = also === undefined ? appendSql() : appendSql(`${also.sql},`, also.requires);
   const { rows } = await db.query<{ id: number }>(sql, [
     conversationId,
@@ -112,8 +109,8 @@ export async function readEventsAfter(
   conversationId: string,
   afterId: number,
   limit: number,
-): Promise<ConversationEvent[]> {
-  const { rows } = await db.query<{ id: number; type: ConversationEventType; data: string }>(
+): Promise<LoggedEvent[]> {
+  const { rows } = await db.query<{ id: number; type: LoggedEventType; data: string }>(
     `SELECT id, type, data FROM conversation_events
      WHERE conversation_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
     [conversationId, afterId, limit],

@@ -23,6 +23,7 @@ import { raise, unwrap, validationFailed } from "../problems.ts";
 import { activateMessage } from "./activate-message.ts";
 import { cancelReply } from "./cancel-reply.ts";
 import { editMessage } from "./edit-message.ts";
+import { ConversationEvent } from "./event-schemas.ts";
 import { openEventStream } from "./event-stream.ts";
 import { activePath, messageTree } from "./messages.ts";
 import { regenerateReply } from "./regenerate-reply.ts";
@@ -91,11 +92,9 @@ const events = createRoute({
   tags,
   summary: "Server-sent events of a conversation, resumable with Last-Event-ID",
   description:
-    "Events: `message.created`, `message.delta` `{messageId, delta}`, `message.tool-call` " +
-    "`{messageId, toolCallId, toolName, input, offset}`, `message.tool-result` `{messageId, toolCallId, toolName, output, " +
-    "isError, offset}`, `message.done` `{messageId, status, usage}`, " +
-    "`message.error` `{messageId, status, error}`, `conversation.updated`, and `conversation.refetch` when the " +
-    "events after Last-Event-ID are no longer kept. Ids are decimal and increase per conversation. " +
+    "Each event is a `ConversationEvent`: its `type` is the SSE event name, its `data` the JSON of the data line. " +
+    "`conversation.refetch` is sent when the events after Last-Event-ID are no longer kept. Ids are decimal and " +
+    "increase per conversation. " +
     "`Last-Event-ID: 0` replays every event still kept; without it the stream starts with the next event. " +
     "A comment line is sent every 15 s. When the session or API key that opened the stream ends (signed out, " +
     "revoked, user disabled), the stream ends within seconds with a `stream.closed` `{reason}` event. " +
@@ -114,7 +113,10 @@ const events = createRoute({
     }),
   },
   responses: {
-    200: { description: "An event stream", content: { "text/event-stream": { schema: z.string() } } },
+    200: {
+      description: "An event stream; each event is a `ConversationEvent`.",
+      content: { "text/event-stream": { schema: ConversationEvent } },
+    },
     ...authProblemResponses,
     404: notFoundResponse,
     429: limitResponse,

@@ -5,7 +5,7 @@
  * follows the event up would not find them.
  */
 import type { Database, Queryable } from "@hearth/db";
-import { appendEvents, type ConversationEvent, type EventBus, type NewEvent } from "./events.ts";
+import { appendEvents, type EventBus, type LoggedEvent, type NewEvent } from "./events.ts";
 
 /** A change the events report, written by the same statement (see `appendEvents`). */
 export interface EventCondition {
@@ -17,7 +17,7 @@ export interface EventCondition {
 
 export interface EventLog {
   /** Appends events within the transaction; they are published once it commits. */
-  append(conversationId: string, events: readonly NewEvent[], also?: EventCondition): Promise<ConversationEvent[]>;
+  append(conversationId: string, events: readonly NewEvent[], also?: EventCondition): Promise<LoggedEvent[]>;
 }
 
 /**
@@ -30,7 +30,7 @@ export async function recordInTransaction<T>(
   now: Date,
   work: (tx: Queryable, log: EventLog) => Promise<T>,
 ): Promise<T> {
-  const appended: ConversationEvent[] = [];
+  const appended: LoggedEvent[] = [];
   const result = await db.transaction((tx) =>
     work(tx, {
       async append(conversationId, events, also) {
@@ -56,7 +56,7 @@ export async function recordEvents(
   conversationId: string,
   events: readonly NewEvent[],
   also?: EventCondition,
-): Promise<ConversationEvent[]> {
+): Promise<LoggedEvent[]> {
   const stored = await appendEvents(db, conversationId, events, now, also);
   bus.publish(stored);
   return stored;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import { cancelReply } from "./cancel-reply.ts";
-import { type ConversationEvent, createInProcessEventBus, readEventsAfter } from "./events.ts";
+import { createInProcessEventBus, type LoggedEvent, readEventsAfter } from "./events.ts";
 import { Generations } from "./generations.ts";
 import { interruptUnfinishedReplies } from "./interrupt-unfinished-replies.ts";
 import { findMessage, insertMessage } from "./messages.ts";
@@ -65,7 +65,7 @@ describe("ReplyWriter after its reply has ended", () => {
 
   /** Resolves with the next event published for the conversation. */
   const nextEvent = (conversationId: string) =>
-    new Promise<ConversationEvent>((resolve) => {
+    new Promise<LoggedEvent>((resolve) => {
       const unsubscribe = bus.subscribe(conversationId, (event) => {
         unsubscribe();
         resolve(event);
@@ -83,7 +83,7 @@ describe("ReplyWriter after its reply has ended", () => {
     expect(cancelled).toMatchObject({ ok: true, value: { status: "cancelled", content: "kept" } });
     const logged = await readEventsAfter(db, reply.conversationId, 0, 100);
 
-    const published: ConversationEvent[] = [];
+    const published: LoggedEvent[] = [];
     const unsubscribe = bus.subscribe(reply.conversationId, (event) => published.push(event));
     writer.write(" and late");
     expect(await writer.finish({ status: "done" })).toBe("done");

@@ -82,7 +82,12 @@ export class ReplyWriter {
     const usage = outcome.usage ?? null;
     const event =
       outcome.status === "error"
-        ? newEvent("message.error", { messageId: reply.messageId, status: "error", error: outcome.error, usage })
+        ? newEvent("message.error", {
+            messageId: reply.messageId,
+            status: "error",
+            error: outcome.error ?? "The reply failed.",
+            usage,
+          })
         : newEvent("message.done", { messageId: reply.messageId, status: outcome.status, usage });
     await recordEvents(this.db, this.bus, this.clock.now(), reply.conversationId, [event], {
       sql: `settle AS (
