@@ -2,7 +2,7 @@
  * Generation speed as an SSE client sees it against the engine called directly in this process: same
  * model, threads, prompt and reply length, interleaved so drift in the machine's speed hits both.
  */
-import type { LlamaCppProvider } from "@hearth/engine";
+import type { EngineProcess } from "@hearth/engine";
 import { promptOf } from "./bench-model.ts";
 import type { ChatClient } from "./chat-client.ts";
 import { median } from "./report.ts";
@@ -35,7 +35,7 @@ export interface StreamingFigures {
 const tokensPerSecond = (completionTokens: number, streamingMs: number) =>
   (completionTokens - 1) / (streamingMs / 1000);
 
-async function runEngine(provider: LlamaCppProvider, model: string, prompt: string, maxTokens: number): Promise<Run> {
+async function runEngine(provider: EngineProcess, model: string, prompt: string, maxTokens: number): Promise<Run> {
   let firstDeltaAt: number | undefined;
   const languageModel = await provider.languageModel(model);
   const stream = languageModel.doStream({
@@ -75,7 +75,7 @@ async function runSse(client: ChatClient, prompt: string, repetition: number): P
 /** `replyTokens` must be the server's chat.maxReplyTokens: the server has no per-request limit. */
 export async function measureStreaming(
   client: ChatClient,
-  provider: LlamaCppProvider,
+  provider: EngineProcess,
   model: string,
   replyTokens: number,
   repetitions: number,

@@ -5,7 +5,7 @@
  */
 import { rm } from "node:fs/promises";
 import { type Database, lockDataDir, openDatabase } from "@hearth/db";
-import { LlamaCppProvider } from "@hearth/engine";
+import { EngineProcess } from "@hearth/engine";
 import { type BenchModel, CONTEXT_SIZE } from "./bench-model.ts";
 import { ChatClient } from "./chat-client.ts";
 import { type FirstDeltaFigures, type LastPageFigures, measureFirstDelta, measureLastPage } from "./chat-history.ts";
@@ -56,7 +56,7 @@ export async function measureChat(
   settings: ChatSettings,
   progress: Progress,
 ): Promise<ChatFigures> {
-  const provider = await LlamaCppProvider.create({
+  const provider = await EngineProcess.create({
     modelsDir: model.modelsDir,
     gpu: false,
     contextSize: CONTEXT_SIZE,
@@ -92,7 +92,7 @@ export async function measureChat(
 async function measureOnPglite(
   root: string,
   model: BenchModel,
-  provider: LlamaCppProvider,
+  provider: EngineProcess,
   env: Env,
   settings: ChatSettings,
   progress: Progress,

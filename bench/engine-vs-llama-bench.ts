@@ -1,10 +1,10 @@
 /**
- * The embedded engine (LlamaCppProvider) against llama.cpp's own `llama-bench` on the same GGUF and
+ * The engine as Hearth runs it (EngineProcess: llama.cpp in a process of its own) against llama.cpp's own `llama-bench` on the same GGUF and
  * thread count: prompt and generation tokens per second, and their ratios; and, as the lead "run
  * llama.cpp's server per model", `llama-server`'s streamed generation against the same baseline. Used
  * by `npm run bench` (on the bench model) and `npm run bench:engine` (on a larger one).
  */
-import type { LlamaCppProvider } from "@hearth/engine";
+import type { EngineProcess } from "@hearth/engine";
 import { promptOf } from "./bench-model.ts";
 import { type LlamaBenchFigures, runLlamaBench } from "./llama-bench.ts";
 import { type LlamaServerAtDepthFigures, measureLlamaServerAtDepth } from "./llama-server-at-depth.ts";
@@ -70,7 +70,7 @@ export interface EngineFigures {
  * from the first delta to the finish.
  */
 async function measureRequest(
-  provider: LlamaCppProvider,
+  provider: EngineProcess,
   modelId: string,
   prompt: string,
   maxTokens: number,
@@ -106,7 +106,7 @@ async function measureRequest(
 }
 
 async function measureEngine(
-  provider: LlamaCppProvider,
+  provider: EngineProcess,
   model: EngineModel,
   settings: EngineSettings,
   progress: (message: string) => void,

@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/engine.ts [--json]`: the embedded engine (LlamaCppProvider) and `llama-server` against
+ * `npx tsx bench/engine.ts [--json]`: the engine as Hearth runs it (EngineProcess) and `llama-server` against
  * llama.cpp's own `llama-bench`, in one run, on the same GGUF (a 768-wide, 12-layer F16 test model with
  * random weights, written to a temp dir) and the same thread count. Prints a table, or with --json one JSON object;
  * progress goes to stderr. `npm run bench` runs the same comparison on its own, smaller model.

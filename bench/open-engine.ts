@@ -1,5 +1,8 @@
-/** The embedded engine as the bench measures it: on the CPU, on the bench's models, on a local build. */
-import { LlamaCppProvider } from "@hearth/engine";
+/**
+ * The engine as Hearth runs it (EngineProcess: llama.cpp in a process of its own), as the bench measures
+ * it: on the CPU, on the bench's models, on a local build.
+ */
+import { EngineProcess } from "@hearth/engine";
 
 /** Thrown when the engine runs the prebuilt binary and the caller asked for a local build. */
 export class NoLocalBuildError extends Error {}
@@ -17,11 +20,8 @@ export interface EngineOptions {
   requireLocalBuild: boolean;
 }
 
-export async function openEngine(
-  options: EngineOptions,
-  progress: (message: string) => void,
-): Promise<LlamaCppProvider> {
-  const provider = await LlamaCppProvider.create({
+export async function openEngine(options: EngineOptions, progress: (message: string) => void): Promise<EngineProcess> {
+  const provider = await EngineProcess.create({
     modelsDir: options.modelsDir,
     gpu: false,
     contextSize: options.contextSize,

@@ -1,5 +1,6 @@
-// Bundles the server and our workspace packages into apps/server/dist/main.js. Third-party
-// packages stay external (native addons and PGlite's wasm load from node_modules).
+// Bundles the server and our workspace packages into apps/server/dist/main.js, and the llama.cpp
+// engine's process (EngineProcess forks it from beside main.js) into apps/server/dist/engine-child.js.
+// Third-party packages stay external (native addons and PGlite's wasm load from node_modules).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -7,8 +8,11 @@ import { build } from "esbuild";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 await build({
-  entryPoints: [join(root, "apps/server/src/main.ts")],
-  outfile: join(root, "apps/server/dist/main.js"),
+  entryPoints: {
+    main: join(root, "apps/server/src/main.ts"),
+    "engine-child": join(root, "packages/engine/src/engine-process/engine-child.ts"),
+  },
+  outdir: join(root, "apps/server/dist"),
   bundle: true,
   platform: "node",
   target: "node22",

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hasLocalBuild, missingBuildTools } from "@hearth/engine";
 import { writeTestModel } from "@hearth/engine/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "./config.ts";
 import { EngineHolder } from "./engine-holder.ts";
 import { createLogger } from "./logger.ts";
@@ -65,6 +65,27 @@ describe("the engine holder", () => {
     };
     await Promise.all([reply("a"), reply("b")]);
     expect(events.slice(0, 2).sort()).toEqual(["a started", "b started"]);
+    await engine.close();
+  });
+
+  it("runs llama.cpp in a process of its own, and starts a new one on the next use after it crashes", async () => {
+    const engine = holder(() => true);
+    const first = await engine.get();
+    expect(first.pid).not.toBe(process.pid);
+    const model = await first.languageModel("tiny-chat");
+    const parts: string[] = [];
+    for await (const part of model.doStream({
+      prompt: [{ role: "user", content: [{ type: "text", text: "hello" }] }],
+      maxOutputTokens: 400,
+    })) {
+      parts.push(part.type);
+      if (parts.length === 1) process.kill(first.pid as number, "SIGKILL");
+    }
+    expect(parts.at(-1)).toBe("finish");
+    await vi.waitFor(() => expect(engine.started()).toBeUndefined());
+    const second = await engine.get();
+    expect(second.pid).not.toBe(first.pid);
+    expect((await second.listModels()).map((listed) => listed.id)).toEqual(["tiny-chat"]);
     await engine.close();
   });
 

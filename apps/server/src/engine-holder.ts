@@ -1,8 +1,8 @@
 import type { Logger } from "@hearth/core";
 import {
+  EngineProcess,
   hasLocalBuild,
   type LlamaCppInfo,
-  LlamaCppProvider,
   type LocalBuild,
   type LocalBuildStatus,
   missingBuildTools,
@@ -18,14 +18,15 @@ const SWITCH_POLL_MS = 2_000;
 const WATCH_MS = 60_000;
 
 /**
- * The llama.cpp engine of this server: started on first use (loading llama.cpp costs memory), and
+ * The llama.cpp engine of this server, in a process of its own (EngineProcess says why): started on
+ * first use (loading llama.cpp costs memory), started again after a crash on the next use, and
  * replaced by a faster local build once one is compiled, in the background or by
  * `npm run build-llama`, as soon as no reply is being written.
  */
 export class EngineHolder {
-  #engine: Promise<LlamaCppProvider> | undefined;
+  #engine: Promise<EngineProcess> | undefined;
   /** The engine once it has started, until it is replaced. */
-  #started: LlamaCppProvider | undefined;
+  #started: EngineProcess | undefined;
   #status: LocalBuildStatus = { state: "none", detail: "Not checked yet." };
   #build: LocalBuild | undefined;
   #timers = new Set<NodeJS.Timeout>();
@@ -41,10 +42,10 @@ export class EngineHolder {
     },
   ) {}
 
-  get = (): Promise<LlamaCppProvider> => {
+  get = (): Promise<EngineProcess> => {
     const { config, metrics, logger } = this.deps;
     if (this.#engine === undefined) {
-      const engine = LlamaCppProvider.create({
+      const engine: Promise<EngineProcess> = EngineProcess.create({
         modelsDir: config.modelsDir as string,
         contextSize: config.engine.contextSize,
         sequencesPerModel: config.engine.sequencesPerModel,
@@ -54,6 +55,13 @@ export class EngineHolder {
         onModelLoaded: (modelId, seconds) => {
           metrics.observeModelLoad(modelId, seconds);
           logger.info({ modelId, seconds }, "model loaded");
+        },
+        // A crash in llama.cpp ends only its process: the next use starts a new one.
+        onExit: (reason) => {
+          logger.error({ reason }, "llama.cpp engine process stopped");
+          if (this.#engine !== engine) return;
+          this.#engine = undefined;
+          this.#started = undefined;
         },
       });
       this.#engine = engine;
@@ -73,7 +81,7 @@ export class EngineHolder {
   };
 
   /** The engine if it has started; undefined while it is not running (it starts on a model's first use). */
-  started = (): LlamaCppProvider | undefined => this.#started;
+  started = (): EngineProcess | undefined => this.#started;
 
   /** The llama.cpp binary in use and its threads; undefined while the engine is not running. */
   info = (): LlamaCppInfo | undefined => this.#started?.info();

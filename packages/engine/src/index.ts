@@ -1,3 +1,4 @@
+export { EngineProcess, type EngineProcessOptions } from "./engine-process/engine-process.ts";
 export { listLocalModels } from "./llama-cpp/list-gguf-models.ts";
 export type { LlamaCppInfo, LlamaCppOptions } from "./llama-cpp/llama-cpp-provider.ts";
 export { LlamaCppProvider } from "./llama-cpp/llama-cpp-provider.ts";
