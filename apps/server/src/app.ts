@@ -11,8 +11,11 @@ import {
   type ModelCalls,
   messageRoutes,
   modelRoutes,
+  OpenAiError,
   openAiRoutes,
+  type Problem,
   ProblemError,
+  ProblemSchema,
   providerRoutes,
   sessionRoutes,
   setupRoutes,
@@ -21,6 +24,7 @@ import {
 } from "@hearth/core";
 import type { Database } from "@hearth/db";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { Config } from "./config.ts";
@@ -29,7 +33,9 @@ import { limitBody, readinessGate, requireJsonBody } from "./middleware/api-guar
 import { metricsAccess } from "./middleware/metrics-access.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
+import { addProblemResponses, type OpenApiDocument } from "./problems/problem-responses.ts";
 import { problemResponse } from "./problems/to-http.ts";
+import { findUndeclaredProblem, type UndeclaredProblem } from "./problems/undeclared-problems.ts";
 import { systemRoutes } from "./system-routes.ts";
 
 export interface AppDependencies {
@@ -46,6 +52,11 @@ export interface AppDependencies {
   providers: ConfiguredProviders;
   /** Counts the /v1 routes' model calls (the engine switch waits for none to run). */
   modelCalls: ModelCalls;
+  /**
+   * Told of each problem answered for a route that does not declare its code: tests turn it on, so a
+   * route that drifts from its declared problems (and so from /openapi.json) fails them.
+   */
+  onUndeclaredProblem?: (problem: UndeclaredProblem) => void;
 }
 
 declare module "hono" {
@@ -61,7 +72,18 @@ const API_PATHS = ["/api/*", "/v1/*"];
 export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   const { config } = deps;
   const app = new OpenAPIHono<AppEnv>();
-  let document: Record<string, unknown> | undefined;
+  let document: OpenApiDocument | undefined;
+  const documentOf = () => {
+    document ??= openApiDocument(app);
+    return document;
+  };
+  const answer = (c: Context<AppEnv>, problem: Problem | { code: "internal-error"; detail: string }) => {
+    if (deps.onUndeclaredProblem !== undefined) {
+      const undeclared = findUndeclaredProblem(documentOf(), c, problem.code);
+      if (undeclared !== undefined) deps.onUndeclaredProblem(undeclared);
+    }
+    return problemResponse(c, problem);
+  };
 
   app.use("*", requestId({ limitLength: 128 }));
   app.use(
@@ -107,13 +129,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     systemRoutes({
       isReady: () => deps.database() !== undefined,
       metrics: deps.metrics,
-      document: () => {
-        document ??= openApiDocument(app);
-        return document;
-      },
+      document: documentOf,
     }),
   );
 
+  // Referenced by the error responses built from the routes' problem codes (problem-responses.ts).
+  app.openAPIRegistry.register("Problem", ProblemSchema);
+  app.openAPIRegistry.register("OpenAiError", OpenAiError);
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
     type: "apiKey",
     in: "cookie",
@@ -138,13 +160,13 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   });
 
   app.onError((error, c) => {
-    if (error instanceof ProblemError) return problemResponse(c, error.problem);
+    if (error instanceof ProblemError) return answer(c, error.problem);
     if (error instanceof HTTPException && error.status === 400) {
       // The only 400 Hono's validator raises itself: a body that is not JSON.
-      return problemResponse(c, { code: "malformed-json", detail: "The request body is not valid JSON." });
+      return answer(c, { code: "malformed-json", detail: "The request body is not valid JSON." });
     }
     if (isUnstorableText(error)) {
-      return problemResponse(c, {
+      return answer(c, {
         code: "validation-failed",
         detail: "Text in the request holds a character that cannot be stored (such as \\u0000).",
         target: "body",
@@ -152,7 +174,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       });
     }
     c.var.logger?.error({ err: error }, "unhandled error");
-    return problemResponse(c, {
+    return answer(c, {
       code: "internal-error",
       detail: `Something went wrong on our side. Quote request id ${c.var.requestId} when reporting it.`,
     });
@@ -167,15 +189,19 @@ function isUnstorableText(error: unknown): boolean {
   return code === "22021" || code === "22P05";
 }
 
-function openApiDocument(app: OpenAPIHono<AppEnv>): Record<string, unknown> {
-  return app.getOpenAPI31Document({
+/** The document, with each operation's error responses built from its problem codes. */
+function openApiDocument(app: OpenAPIHono<AppEnv>): OpenApiDocument {
+  const document = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: {
       title: "Hearth API",
       version: "0.1.0",
       description:
         "A self-hosted, private AI workspace. Errors under /api are application/problem+json (RFC 9457); under /v1 (OpenAI-compatible) they " +
-        "are OpenAI's {error: {message, type, param, code}}.",
+        "are OpenAI's {error: {message, type, param, code}}. Each operation lists the problem codes it can answer " +
+        "with in `x-hearth-problems`; its error responses are derived from them, one per status.",
     },
-  }) as unknown as Record<string, unknown>;
+  }) as unknown as OpenApiDocument;
+  addProblemResponses(document);
+  return document;
 }

@@ -18,7 +18,7 @@ import {
 import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } from "@hearth/db";
 import type { LanguageModel } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
-import { createApp } from "./app.ts";
+import { type AppDependencies, createApp } from "./app.ts";
 import { createChatRuntime } from "./chat-runtime.ts";
 import { answerClientError } from "./client-error.ts";
 import type { Config } from "./config.ts";
@@ -37,6 +37,8 @@ export interface StartOptions {
   wrapReplyModel?: (model: LanguageModel) => LanguageModel;
   /** Tools to offer besides the built-in ones. */
   extraTools?: readonly Tool[];
+  /** Told of each problem a route answers with but does not declare (tests; see app.ts). */
+  onUndeclaredProblem?: AppDependencies["onUndeclaredProblem"];
 }
 
 export interface RunningHearth {
@@ -64,6 +66,7 @@ export async function startHearth({
   database,
   wrapReplyModel,
   extraTools,
+  onUndeclaredProblem,
 }: StartOptions): Promise<RunningHearth> {
   const isEmbedded = database === undefined && config.databaseUrl === undefined;
   // Taken before anything else, so a second Hearth on the same dir stops before touching it.
@@ -120,6 +123,7 @@ export async function startHearth({
     revocations,
     providers: configured,
     modelCalls,
+    ...(onUndeclaredProblem ? { onUndeclaredProblem } : {}),
   });
   let server: ServerType;
   try {

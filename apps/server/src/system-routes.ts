@@ -1,4 +1,4 @@
-import { type AppEnv, authProblemResponses, createRouter, jsonContent } from "@hearth/core";
+import { ADMIN_ROLE, type AppEnv, createRouter, jsonContent, problems } from "@hearth/core";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Metrics } from "./metrics.ts";
 
@@ -26,11 +26,13 @@ const metricsRoute = createRoute({
   summary: "Prometheus metrics",
   description:
     "Needs the metrics token (`metrics.token`) as `Authorization: Bearer <token>`, or an admin's API key or session.",
-  security: [{ sessionCookie: [] }, { bearerApiKey: [] }],
+  // The token is a credential no scheme here describes; the schemes are an admin's session or key.
+  security: [{ sessionCookie: [ADMIN_ROLE] }, { bearerApiKey: [ADMIN_ROLE] }],
   responses: {
     200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } },
-    ...authProblemResponses,
   },
+  // Its guard (metrics-access.ts) waits for the database before it reads a session or key.
+  ...problems("service-starting"),
 });
 
 const openapi = createRoute({

@@ -32,7 +32,14 @@ export { conversationRoutes } from "./conversations/routes.ts";
 export { pruneEventStreams, StreamRegistry } from "./conversations/stream-registry.ts";
 export type { AccountsSettings, AppEnv, AppVariables, EngineAccess } from "./http/app-env.ts";
 export { createRouter } from "./http/create-router.ts";
-export { authProblemResponses, jsonContent, Problem as ProblemSchema } from "./http/route-helpers.ts";
+export type { Problem, ProblemCode } from "./http/problem-codes.ts";
+export {
+  ADMIN_ROLE,
+  jsonContent,
+  PROBLEMS_EXTENSION,
+  Problem as ProblemSchema,
+  problems,
+} from "./http/route-helpers.ts";
 export { limitRoutes } from "./limits/routes.ts";
 export { type LimitName, limitsFor, type UserLimits } from "./limits/user-limits.ts";
 export type { Logger } from "./logger.ts";
@@ -49,6 +56,7 @@ export { modelRoutes } from "./models/routes.ts";
 export { ModelCalls } from "./openai-api/model-calls.ts";
 export type { OpenAiApiProblem } from "./openai-api/problems.ts";
 export { openAiRoutes } from "./openai-api/routes.ts";
+export { OpenAiError } from "./openai-api/schema.ts";
 export type { CommonProblem, FieldIssue, Result } from "./problems.ts";
 export { ProblemError, raise } from "./problems.ts";
 export {
@@ -72,13 +80,3 @@ export { builtInTools } from "./tools/built-in-tools.ts";
 export { toolRoutes } from "./tools/routes.ts";
 export type { Tool } from "./tools/tool.ts";
 export { ToolRegistry } from "./tools/tool-registry.ts";
-
-import type { AccountsProblem } from "./accounts/problems.ts";
-import type { ConversationsProblem } from "./conversations/problems.ts";
-import type { OpenAiApiProblem } from "./openai-api/problems.ts";
-import type { CommonProblem } from "./problems.ts";
-import type { ProvidersProblem } from "./providers/problems.ts";
-
-/** Every problem any capability can report. */
-export type Problem = CommonProblem | AccountsProblem | ConversationsProblem | ProvidersProblem | OpenAiApiProblem;
-export type ProblemCode = Problem["code"];

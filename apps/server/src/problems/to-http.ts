@@ -49,6 +49,11 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "internal-error": { status: 500, title: "Internal server error" },
 };
 
+/** A problem code's status and title: what /openapi.json declares and what is answered. */
+export function httpOf(code: ProblemCode | "internal-error"): { status: ContentfulStatusCode; title: string } {
+  return HTTP[code];
+}
+
 /**
  * Renders a problem as `application/problem+json` (RFC 9457); its facts become extension members.
  * Built on the context, so headers set earlier in the request (request id, cookies) are kept.

@@ -5,6 +5,7 @@ import type { Database } from "@hearth/db";
 import { createTestDatabase } from "@hearth/db/testing";
 import { type Config, loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
+import type { UndeclaredProblem } from "../problems/undeclared-problems.ts";
 import { type StartOptions, startHearth } from "../server.ts";
 import { ManualClock } from "./manual-clock.ts";
 import { TestClient } from "./test-client.ts";
@@ -21,6 +22,9 @@ export interface TestServer {
   idle(): Promise<void>;
   /** Empties every table but the migration ledger, so one server can serve a whole test file. */
   reset(): Promise<void>;
+  /** Problems answered so far for routes that do not declare their codes (see app.ts). */
+  undeclaredProblems: readonly UndeclaredProblem[];
+  /** Stops the server; then fails (throws) if any route answered a problem it does not declare. */
   close(): Promise<void>;
 }
 
@@ -57,11 +61,14 @@ export async function startTestServer(
     logLines === undefined
       ? createLogger("silent")
       : createLogger("debug", { write: (line: string) => void logLines.push(...line.trimEnd().split("\n")) });
+  // Every test checks, as it goes, that routes answer only the problems /openapi.json says they can.
+  const undeclaredProblems: UndeclaredProblem[] = [];
   const hearth = await startHearth({
     config,
     logger,
     clock,
     database: db,
+    onUndeclaredProblem: (problem) => undeclaredProblems.push(problem),
     ...(options.wrapReplyModel ? { wrapReplyModel: options.wrapReplyModel } : {}),
     ...(options.extraTools ? { extraTools: options.extraTools } : {}),
   });
@@ -85,10 +92,12 @@ export async function startTestServer(
       );
       await db.exec(`TRUNCATE ${rows.map((row) => row.name).join(", ")} CASCADE`);
     },
+    undeclaredProblems,
     async close() {
       await hearth.close();
       await db.close();
       await rm(dataDir, { recursive: true, force: true });
+      if (undeclaredProblems.length > 0) throw new Error(describeUndeclared(undeclaredProblems));
     },
   };
 }
@@ -120,6 +129,14 @@ export async function signedInUser(
   const login = await client.logIn(user.email, user.password);
   if (login.status !== 200) throw new Error(`login failed: ${login.text}`);
   return { client, id: created.body.id };
+}
+
+function describeUndeclared(problems: readonly UndeclaredProblem[]): string {
+  const lines = new Set(problems.map(({ method, route, code }) => `  ${method} ${route}: ${code}`));
+  return (
+    "Routes answered problems they do not declare; add the codes to the route's problems(…) (or the middleware's " +
+    `in problems/problem-responses.ts):\n${[...lines].join("\n")}`
+  );
 }
 
 function merge(base: unknown, override: unknown): unknown {

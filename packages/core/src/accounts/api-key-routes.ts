@@ -1,13 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../http/create-router.ts";
-import {
-  asUser,
-  authProblemResponses,
-  jsonBody,
-  jsonContent,
-  limitResponse,
-  notFoundResponse,
-} from "../http/route-helpers.ts";
+import { asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { limitsFor } from "../limits/user-limits.ts";
 import { unwrap } from "../problems.ts";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys.ts";
@@ -21,11 +14,8 @@ const create = createRoute({
   summary: "Create an API key (its secret is shown once)",
   ...asUser,
   request: { body: jsonBody(CreateApiKeyInput) },
-  responses: {
-    201: jsonContent(CreatedApiKey, "The new key, with its secret"),
-    ...authProblemResponses,
-    429: limitResponse,
-  },
+  responses: { 201: jsonContent(CreatedApiKey, "The new key, with its secret") },
+  ...problems("limit-exceeded"),
 });
 
 const list = createRoute({
@@ -34,7 +24,7 @@ const list = createRoute({
   tags: ["accounts"],
   summary: "Your API keys (without secrets)",
   ...asUser,
-  responses: { 200: jsonContent(z.object({ data: z.array(ApiKey) }), "Your keys"), ...authProblemResponses },
+  responses: { 200: jsonContent(z.object({ data: z.array(ApiKey) }), "Your keys") },
 });
 
 const revoke = createRoute({
@@ -44,7 +34,8 @@ const revoke = createRoute({
   summary: "Revoke one of your API keys",
   ...asUser,
   request: { params: IdParam },
-  responses: { 204: { description: "Revoked" }, ...authProblemResponses, 404: notFoundResponse },
+  responses: { 204: { description: "Revoked" } },
+  ...problems("api-key-not-found"),
 });
 
 export const apiKeyRoutes = createRouter()

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../http/create-router.ts";
-import { asUser, authProblemResponses, jsonBody, jsonContent } from "../http/route-helpers.ts";
+import { asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { unwrap } from "../problems.ts";
 import { currentPrincipal } from "./authenticate.ts";
 import { logIn } from "./login.ts";
@@ -26,10 +26,8 @@ const login = createRoute({
   summary: "Sign in with email and password",
   description: "Sets the session cookie. Rate-limited per account and per client IP.",
   request: { body: jsonBody(LoginInput) },
-  responses: {
-    200: jsonContent(SignedIn, "Signed in; the session cookie is set"),
-    ...authProblemResponses,
-  },
+  responses: { 200: jsonContent(SignedIn, "Signed in; the session cookie is set") },
+  ...problems("invalid-credentials", "rate-limited"),
 });
 
 const me = createRoute({
@@ -38,7 +36,7 @@ const me = createRoute({
   tags: ["accounts"],
   summary: "The signed-in user",
   ...asUser,
-  responses: { 200: jsonContent(SignedIn, "The signed-in user"), ...authProblemResponses },
+  responses: { 200: jsonContent(SignedIn, "The signed-in user") },
 });
 
 const logout = createRoute({
@@ -47,7 +45,7 @@ const logout = createRoute({
   tags: ["accounts"],
   summary: "Sign out: revokes the session",
   ...asUser,
-  responses: { 204: { description: "Signed out" }, ...authProblemResponses },
+  responses: { 204: { description: "Signed out" } },
 });
 
 export const sessionRoutes = createRouter()

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../http/create-router.ts";
-import { commonProblemResponses, conflictResponse, jsonBody, jsonContent } from "../http/route-helpers.ts";
+import { jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { unwrap } from "../problems.ts";
 import { SetupInput, User } from "./schema.ts";
 import { isSetUp, setUpFirstAdmin } from "./users.ts";
@@ -19,11 +19,8 @@ const postSetup = createRoute({
   tags: ["accounts"],
   summary: "Create the first admin (first run only)",
   request: { body: jsonBody(SetupInput) },
-  responses: {
-    201: jsonContent(z.object({ user: User }), "The first admin"),
-    ...commonProblemResponses,
-    409: conflictResponse,
-  },
+  responses: { 201: jsonContent(z.object({ user: User }), "The first admin") },
+  ...problems("setup-already-done"),
 });
 
 export const setupRoutes = createRouter()

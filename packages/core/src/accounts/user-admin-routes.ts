@@ -1,13 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../http/create-router.ts";
-import {
-  asAdmin,
-  authProblemResponses,
-  conflictResponse,
-  jsonBody,
-  jsonContent,
-  notFoundResponse,
-} from "../http/route-helpers.ts";
+import { asAdmin, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { PageQuery } from "../pagination.ts";
 import { unwrap } from "../problems.ts";
 import { currentPrincipal } from "./authenticate.ts";
@@ -21,7 +14,8 @@ const create = createRoute({
   summary: "Create a user",
   ...asAdmin,
   request: { body: jsonBody(CreateUserInput) },
-  responses: { 201: jsonContent(User, "The new user"), ...authProblemResponses, 409: conflictResponse },
+  responses: { 201: jsonContent(User, "The new user") },
+  ...problems("email-taken", "username-taken"),
 });
 
 const list = createRoute({
@@ -33,7 +27,6 @@ const list = createRoute({
   request: { query: PageQuery },
   responses: {
     200: jsonContent(z.object({ data: z.array(User), nextCursor: z.string().nullable() }), "A page of users"),
-    ...authProblemResponses,
   },
 });
 
@@ -45,12 +38,8 @@ const update = createRoute({
   description: "A privilege change rotates the user's sessions; disabling ends them and stops their API keys.",
   ...asAdmin,
   request: { params: IdParam, body: jsonBody(UpdateUserInput) },
-  responses: {
-    200: jsonContent(User, "The updated user"),
-    ...authProblemResponses,
-    404: notFoundResponse,
-    409: conflictResponse,
-  },
+  responses: { 200: jsonContent(User, "The updated user") },
+  ...problems("user-not-found", "last-admin"),
 });
 
 export const userAdminRoutes = createRouter()

@@ -5,18 +5,7 @@ import { heldCredentialOf } from "../accounts/held-credentials.ts";
 import { IdParam } from "../accounts/schema.ts";
 import type { AppEnv, AppVariables } from "../http/app-env.ts";
 import { createRouter } from "../http/create-router.ts";
-import {
-  asUser,
-  authProblemResponses,
-  conflictResponse,
-  jsonBody,
-  jsonContent,
-  limitResponse,
-  notFoundResponse,
-  storageQuotaResponse,
-  unavailableResponse,
-  unprocessableResponse,
-} from "../http/route-helpers.ts";
+import { asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { countPerMinute } from "../limits/count-per-minute.ts";
 import { limitsFor } from "../limits/user-limits.ts";
 import { raise, unwrap, validationFailed } from "../problems.ts";
@@ -43,6 +32,18 @@ import { getConversation } from "./service.ts";
 
 const tags = ["messages"];
 
+/** What picking the reply's model can fail with (see resolve-model.ts). */
+const MODEL_PROBLEMS = ["model-not-found", "no-model", "model-unavailable", "engine-unavailable"] as const;
+/** What starting a reply can fail with: the user's limits, and the conversation gone meanwhile (see turn.ts). */
+const REPLY_PROBLEMS = [
+  "limit-exceeded",
+  "too-many-replies",
+  "storage-quota-exceeded",
+  "conversation-not-found",
+  "message-not-found",
+  "wrong-message-role",
+] as const;
+
 const send = createRoute({
   method: "post",
   path: "/api/conversations/{id}/messages",
@@ -53,16 +54,8 @@ const send = createRoute({
     "`GET /api/conversations/{id}/events`, or poll the messages.",
   ...asUser,
   request: { params: IdParam, body: jsonBody(SendMessageInput) },
-  responses: {
-    202: jsonContent(Exchange, "The message and its reply, as stored"),
-    ...authProblemResponses,
-    413: storageQuotaResponse,
-    429: limitResponse,
-    404: notFoundResponse,
-    409: conflictResponse,
-    422: unprocessableResponse,
-    503: unavailableResponse,
-  },
+  responses: { 202: jsonContent(Exchange, "The message and its reply, as stored") },
+  ...problems(...REPLY_PROBLEMS, ...MODEL_PROBLEMS, "reply-in-progress", "message-too-long"),
 });
 
 const path = createRoute({
@@ -73,7 +66,8 @@ const path = createRoute({
   description: "Each message lists its siblings (edits, regenerations) to switch branches with.",
   ...asUser,
   request: { params: IdParam, query: MessagePathQuery },
-  responses: { 200: jsonContent(MessagePath, "Messages"), ...authProblemResponses, 404: notFoundResponse },
+  responses: { 200: jsonContent(MessagePath, "Messages") },
+  ...problems("conversation-not-found"),
 });
 
 const tree = createRoute({
@@ -83,7 +77,8 @@ const tree = createRoute({
   summary: "Every message of every branch, in the order they were written",
   ...asUser,
   request: { params: IdParam, query: MessageTreeQuery },
-  responses: { 200: jsonContent(MessageTree, "Messages"), ...authProblemResponses, 404: notFoundResponse },
+  responses: { 200: jsonContent(MessageTree, "Messages") },
+  ...problems("conversation-not-found"),
 });
 
 const events = createRoute({
@@ -117,10 +112,8 @@ const events = createRoute({
       description: "An event stream; each event is a `ConversationEvent`.",
       content: { "text/event-stream": { schema: ConversationEvent } },
     },
-    ...authProblemResponses,
-    404: notFoundResponse,
-    429: limitResponse,
   },
+  ...problems("conversation-not-found", "limit-exceeded"),
 });
 
 const edit = createRoute({
@@ -130,14 +123,8 @@ const edit = createRoute({
   summary: "Edit one of your messages: the new version becomes a sibling branch with a new reply",
   ...asUser,
   request: { params: IdParam, body: jsonBody(EditMessageInput) },
-  responses: {
-    202: jsonContent(Exchange, "The new version and its reply"),
-    ...authProblemResponses,
-    413: storageQuotaResponse,
-    429: limitResponse,
-    404: notFoundResponse,
-    422: unprocessableResponse,
-  },
+  responses: { 202: jsonContent(Exchange, "The new version and its reply") },
+  ...problems(...REPLY_PROBLEMS, ...MODEL_PROBLEMS, "message-too-long"),
 });
 
 const regenerate = createRoute({
@@ -150,14 +137,8 @@ const regenerate = createRoute({
     params: IdParam,
     body: { required: false, content: { "application/json": { schema: RegenerateInput } } },
   },
-  responses: {
-    202: jsonContent(Reply, "The new reply"),
-    ...authProblemResponses,
-    413: storageQuotaResponse,
-    429: limitResponse,
-    404: notFoundResponse,
-    422: unprocessableResponse,
-  },
+  responses: { 202: jsonContent(Reply, "The new reply") },
+  ...problems(...REPLY_PROBLEMS, ...MODEL_PROBLEMS),
 });
 
 const cancel = createRoute({
@@ -167,13 +148,8 @@ const cancel = createRoute({
   summary: "Stop a reply; the text written so far is kept",
   ...asUser,
   request: { params: IdParam },
-  responses: {
-    200: jsonContent(Reply, "The reply, `cancelled`"),
-    ...authProblemResponses,
-    404: notFoundResponse,
-    409: conflictResponse,
-    422: unprocessableResponse,
-  },
+  responses: { 200: jsonContent(Reply, "The reply, `cancelled`") },
+  ...problems("message-not-found", "wrong-message-role", "reply-finished"),
 });
 
 const activate = createRoute({
@@ -183,7 +159,8 @@ const activate = createRoute({
   summary: "Switch to the branch through this message (down its newest replies)",
   ...asUser,
   request: { params: IdParam },
-  responses: { 200: jsonContent(MessagePath, "The new active path"), ...authProblemResponses, 404: notFoundResponse },
+  responses: { 200: jsonContent(MessagePath, "The new active path") },
+  ...problems("message-not-found"),
 });
 
 const EVENT_STREAM_HEADERS = {

@@ -2,15 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { currentPrincipal } from "../accounts/authenticate.ts";
 import { IdParam } from "../accounts/schema.ts";
 import { createRouter } from "../http/create-router.ts";
-import {
-  asUser,
-  authProblemResponses,
-  jsonBody,
-  jsonContent,
-  limitResponse,
-  notFoundResponse,
-  unprocessableResponse,
-} from "../http/route-helpers.ts";
+import { asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { countPerMinute } from "../limits/count-per-minute.ts";
 import { limitsFor } from "../limits/user-limits.ts";
 import { unwrap } from "../problems.ts";
@@ -43,12 +35,8 @@ const create = createRoute({
   summary: "Start a conversation",
   ...asUser,
   request: { body: jsonBody(CreateConversationInput) },
-  responses: {
-    201: jsonContent(Conversation, "The new conversation"),
-    ...authProblemResponses,
-    422: unprocessableResponse,
-    429: limitResponse,
-  },
+  responses: { 201: jsonContent(Conversation, "The new conversation") },
+  ...problems("unknown-tool", "limit-exceeded"),
 });
 
 const list = createRoute({
@@ -58,7 +46,7 @@ const list = createRoute({
   summary: "Your conversations, most recently updated first",
   ...asUser,
   request: { query: ConversationListQuery },
-  responses: { 200: jsonContent(ConversationPage, "A page of conversations"), ...authProblemResponses },
+  responses: { 200: jsonContent(ConversationPage, "A page of conversations") },
 });
 
 const get = createRoute({
@@ -68,7 +56,8 @@ const get = createRoute({
   summary: "One of your conversations",
   ...asUser,
   request: { params: IdParam },
-  responses: { 200: jsonContent(Conversation, "The conversation"), ...authProblemResponses, 404: notFoundResponse },
+  responses: { 200: jsonContent(Conversation, "The conversation") },
+  ...problems("conversation-not-found"),
 });
 
 const update = createRoute({
@@ -79,12 +68,8 @@ const update = createRoute({
   description: "Moves the conversation to the top of the list.",
   ...asUser,
   request: { params: IdParam, body: jsonBody(UpdateConversationInput) },
-  responses: {
-    200: jsonContent(Conversation, "The updated conversation"),
-    ...authProblemResponses,
-    404: notFoundResponse,
-    422: unprocessableResponse,
-  },
+  responses: { 200: jsonContent(Conversation, "The updated conversation") },
+  ...problems("conversation-not-found", "unknown-tool"),
 });
 
 const remove = createRoute({
@@ -94,7 +79,8 @@ const remove = createRoute({
   summary: "Delete a conversation (it can be restored)",
   ...asUser,
   request: { params: IdParam },
-  responses: { 204: { description: "Deleted" }, ...authProblemResponses, 404: notFoundResponse },
+  responses: { 204: { description: "Deleted" } },
+  ...problems("conversation-not-found"),
 });
 
 const restore = createRoute({
@@ -104,11 +90,8 @@ const restore = createRoute({
   summary: "Restore a deleted conversation",
   ...asUser,
   request: { params: IdParam },
-  responses: {
-    200: jsonContent(Conversation, "The restored conversation"),
-    ...authProblemResponses,
-    404: notFoundResponse,
-  },
+  responses: { 200: jsonContent(Conversation, "The restored conversation") },
+  ...problems("conversation-not-found"),
 });
 
 export const conversationRoutes = createRouter()

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { requireAdmin, requireUser } from "../accounts/authenticate.ts";
+import type { ProblemCode } from "./problem-codes.ts";
 
 export const Problem = z
   .object({
@@ -12,35 +13,18 @@ export const Problem = z
   .catchall(z.unknown())
   .openapi("Problem", { description: "RFC 9457 problem details. Extra members carry the facts of the problem." });
 
-const problemResponse = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: Problem } },
+/**
+ * The OpenAPI extension that lists the problem codes an operation can answer with. A route names
+ * those of its handler with `problems(…)`; apps/server adds those of the middleware and turns the
+ * list into the operation's error responses through its one table of statuses, so no route states a
+ * status by hand.
+ */
+export const PROBLEMS_EXTENSION = "x-hearth-problems";
+
+/** The problem codes a route's handler can answer with, spread into its config. */
+export const problems = (...codes: ProblemCode[]): { [PROBLEMS_EXTENSION]: ProblemCode[] } => ({
+  [PROBLEMS_EXTENSION]: codes,
 });
-
-/** The error responses every `/api` route may give, for the OpenAPI document. */
-export const commonProblemResponses = {
-  400: problemResponse("Malformed JSON, or a field that fails validation (named in `issues`)."),
-  413: problemResponse("The body is larger than the configured limit."),
-  429: problemResponse("Too many requests; see Retry-After."),
-};
-
-export const authProblemResponses = {
-  ...commonProblemResponses,
-  401: problemResponse("No valid session cookie or API key."),
-  403: problemResponse("CSRF token missing or wrong, or not allowed."),
-};
-
-export const notFoundResponse = problemResponse("No such resource, or not yours.");
-export const conflictResponse = problemResponse("The request conflicts with the current state.");
-export const unprocessableResponse = problemResponse("The request names something that cannot be used (see `detail`).");
-export const unavailableResponse = problemResponse("A part of Hearth the request needs is not available.");
-export const limitResponse = problemResponse(
-  "A per-user limit was reached (`limit-exceeded`): `limit` names it, `value` is yours; see Retry-After when set.",
-);
-export const storageQuotaResponse = problemResponse(
-  "The text would take you past your storage quota (`storage-quota-exceeded`: `value` and `usedBytes` say by how much), " +
-    "or a new message is longer than the model can ever read (`message-too-long`).",
-);
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
@@ -52,9 +36,16 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
-const security = [{ sessionCookie: [] }, { bearerApiKey: [] }];
+/**
+ * The role admin-only operations name in their security requirements (OpenAPI 3.1 lets a non-OAuth
+ * requirement list roles): apps/server reads it to add `admin-required` to their problems.
+ */
+export const ADMIN_ROLE = "admin";
 
 /** Route options for anything a signed-in user may call. */
-export const asUser = { middleware: requireUser, security };
+export const asUser = { middleware: requireUser, security: [{ sessionCookie: [] }, { bearerApiKey: [] }] };
 /** Route options for admin-only routes. */
-export const asAdmin = { middleware: requireAdmin, security };
+export const asAdmin = {
+  middleware: requireAdmin,
+  security: [{ sessionCookie: [ADMIN_ROLE] }, { bearerApiKey: [ADMIN_ROLE] }],
+};

@@ -4,14 +4,7 @@ import { accountsProblems } from "../accounts/problems.ts";
 import { IdParam } from "../accounts/schema.ts";
 import { userExists } from "../accounts/users.ts";
 import { createRouter } from "../http/create-router.ts";
-import {
-  asAdmin,
-  asUser,
-  authProblemResponses,
-  jsonBody,
-  jsonContent,
-  notFoundResponse,
-} from "../http/route-helpers.ts";
+import { asAdmin, asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { raise } from "../problems.ts";
 import { limitsReport } from "./limits-report.ts";
 import { LimitOverridesInput, LimitsReport } from "./schema.ts";
@@ -25,7 +18,7 @@ const own = createRoute({
   tags,
   summary: "Your limits and how much of them you use",
   ...asUser,
-  responses: { 200: jsonContent(LimitsReport, "Your limits"), ...authProblemResponses },
+  responses: { 200: jsonContent(LimitsReport, "Your limits") },
 });
 
 const read = createRoute({
@@ -35,7 +28,8 @@ const read = createRoute({
   summary: "A user's limits: effective, defaults, overrides and usage",
   ...asAdmin,
   request: { params: IdParam },
-  responses: { 200: jsonContent(LimitsReport, "The user's limits"), ...authProblemResponses, 404: notFoundResponse },
+  responses: { 200: jsonContent(LimitsReport, "The user's limits") },
+  ...problems("user-not-found"),
 });
 
 const override = createRoute({
@@ -46,7 +40,8 @@ const override = createRoute({
   description: "Limits left out of the body keep their current override. Takes effect on the user's next request.",
   ...asAdmin,
   request: { params: IdParam, body: jsonBody(LimitOverridesInput) },
-  responses: { 200: jsonContent(LimitsReport, "The user's limits"), ...authProblemResponses, 404: notFoundResponse },
+  responses: { 200: jsonContent(LimitsReport, "The user's limits") },
+  ...problems("user-not-found"),
 });
 
 export const limitRoutes = createRouter()

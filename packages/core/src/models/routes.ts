@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { createRouter } from "../http/create-router.ts";
-import { asUser, authProblemResponses, jsonContent } from "../http/route-helpers.ts";
+import { asUser, jsonContent } from "../http/route-helpers.ts";
 import { ModelList } from "./schema.ts";
 
 const list = createRoute({
@@ -9,7 +9,7 @@ const list = createRoute({
   tags: ["models"],
   summary: "Every provider's models, with their capabilities and whether they can be used now",
   ...asUser,
-  responses: { 200: jsonContent(ModelList, "Models"), ...authProblemResponses },
+  responses: { 200: jsonContent(ModelList, "Models") },
 });
 
 export const modelRoutes = createRouter().openapi(list, async (c) => {

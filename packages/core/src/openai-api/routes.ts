@@ -8,7 +8,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireUser } from "../accounts/authenticate.ts";
 import { conversationsProblems } from "../conversations/problems.ts";
 import { createRouter } from "../http/create-router.ts";
-import { jsonBody, jsonContent } from "../http/route-helpers.ts";
+import { jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import type { RegistryModel } from "../models/model-registry.ts";
 import { raise } from "../problems.ts";
 import { admitModelCall, callerLimits } from "./admit-model-call.ts";
@@ -26,11 +26,8 @@ import { runTextCompletion } from "./run-text-completion.ts";
 import {
   ChatCompletion,
   EmbeddingList,
-  exchangeErrorResponses,
-  modelErrorResponses,
   OpenAiModel,
   OpenAiModelList,
-  openAiErrorResponses,
   ResponseObject,
   TextCompletion,
 } from "./schema.ts";
@@ -43,6 +40,22 @@ const security = [{ sessionCookie: [] }, { bearerApiKey: [] }];
 const LIMITS =
   "Each call counts against `messagesPerMinute`, and a user may have `chat.maxRepliesInProgress` running at once. " +
   "Unknown fields are ignored. Disconnecting stops the model.";
+/** What a model call can be refused with: the caller's limits, and the model. */
+const MODEL_CALL_PROBLEMS = [
+  "limit-exceeded",
+  "too-many-completions",
+  "unknown-model",
+  "model-unavailable",
+  "context-length-exceeded",
+] as const;
+/** What storing the exchange in the conversation `metadata` names can be refused with (see record-exchange.ts). */
+const EXCHANGE_PROBLEMS = [
+  "conversation-not-found",
+  "storage-quota-exceeded",
+  "reply-in-progress",
+  "message-not-found",
+  "wrong-message-role",
+] as const;
 const STORED =
   "With `metadata.hearth_conversation_id` (one of your conversations; another's is not found) the last user " +
   "message and the reply are stored there under its active message, within your storage quota.";
@@ -59,7 +72,7 @@ const listModels = createRoute({
   summary: "The chat models that can be used now (OpenAI-compatible)",
   middleware: requireUser,
   security,
-  responses: { 200: jsonContent(OpenAiModelList, "Models"), ...openAiErrorResponses },
+  responses: { 200: jsonContent(OpenAiModelList, "Models") },
 });
 
 // Documented here; served by a route that takes the rest of the path, since ids hold a "/".
@@ -72,7 +85,8 @@ const retrieveModel = createRoute({
     "The id is qualified (`local/tiny-chat`); its `/` may be sent as is or as `%2F`. A bare id names a local model.",
   security,
   request: { params: z.object({ id: z.string() }) },
-  responses: { 200: jsonContent(OpenAiModel, "The model"), ...openAiErrorResponses, ...modelErrorResponses },
+  responses: { 200: jsonContent(OpenAiModel, "The model") },
+  ...problems("unknown-model", "model-unavailable"),
 });
 
 const chatCompletions = createRoute({
@@ -87,12 +101,8 @@ const chatCompletions = createRoute({
   middleware: requireUser,
   security,
   request: { body: jsonBody(ChatCompletionRequest) },
-  responses: {
-    200: streamed("The reply, or its stream of chunks", ChatCompletion),
-    ...openAiErrorResponses,
-    ...modelErrorResponses,
-    ...exchangeErrorResponses,
-  },
+  responses: { 200: streamed("The reply, or its stream of chunks", ChatCompletion) },
+  ...problems(...MODEL_CALL_PROBLEMS, ...EXCHANGE_PROBLEMS),
 });
 
 const completions = createRoute({
@@ -108,11 +118,8 @@ const completions = createRoute({
   middleware: requireUser,
   security,
   request: { body: jsonBody(CompletionRequest) },
-  responses: {
-    200: streamed("The completion, or its stream of chunks", TextCompletion),
-    ...openAiErrorResponses,
-    ...modelErrorResponses,
-  },
+  responses: { 200: streamed("The completion, or its stream of chunks", TextCompletion) },
+  ...problems(...MODEL_CALL_PROBLEMS),
 });
 
 const embeddings = createRoute({
@@ -127,7 +134,8 @@ const embeddings = createRoute({
   middleware: requireUser,
   security,
   request: { body: jsonBody(EmbeddingRequest) },
-  responses: { 200: jsonContent(EmbeddingList, "The vectors"), ...openAiErrorResponses, ...modelErrorResponses },
+  responses: { 200: jsonContent(EmbeddingList, "The vectors") },
+  ...problems(...MODEL_CALL_PROBLEMS),
 });
 
 const responses = createRoute({
@@ -144,12 +152,8 @@ const responses = createRoute({
   middleware: requireUser,
   security,
   request: { body: jsonBody(ResponseRequest) },
-  responses: {
-    200: streamed("The response, or its stream of events", ResponseObject),
-    ...openAiErrorResponses,
-    ...modelErrorResponses,
-    ...exchangeErrorResponses,
-  },
+  responses: { 200: streamed("The response, or its stream of events", ResponseObject) },
+  ...problems(...MODEL_CALL_PROBLEMS, ...EXCHANGE_PROBLEMS),
 });
 
 /** The routes, with `calls` counting their model calls. */

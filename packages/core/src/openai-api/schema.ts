@@ -115,7 +115,8 @@ export const ResponseObject = z
   .catchall(z.unknown())
   .openapi("Response", { description: "The request's settings are repeated in it, as OpenAI's are." });
 
-const OpenAiError = z
+/** OpenAI's error body, which every /v1 error is rendered as (apps/server declares the responses). */
+export const OpenAiError = z
   .object({
     error: z.object({
       message: z.string(),
@@ -125,29 +126,3 @@ const OpenAiError = z
     }),
   })
   .openapi("OpenAiError");
-
-const errorResponse = (description: string) => ({
-  description,
-  content: { "application/json": { schema: OpenAiError } },
-});
-
-/** The errors every /v1 route may give, in OpenAI's shape. */
-export const openAiErrorResponses = {
-  400: errorResponse("Malformed JSON, or a field that fails validation (`param` names it)."),
-  401: errorResponse("No valid API key (`Authorization: Bearer`) or session."),
-  403: errorResponse("A session request without its CSRF token."),
-  413: errorResponse("The body is larger than the configured limit."),
-  429: errorResponse("A per-user limit was reached; see Retry-After."),
-};
-
-export const modelErrorResponses = {
-  404: errorResponse("No such model (`model_not_found`)."),
-  503: errorResponse("The model's provider cannot be reached, or the model failed to load."),
-};
-
-/** The errors of a call whose metadata names a conversation to store the exchange in. */
-export const exchangeErrorResponses = {
-  404: errorResponse("No such model (`model_not_found`), or no such conversation of yours (`conversation_not_found`)."),
-  409: errorResponse("The conversation's last reply is still being written."),
-  413: errorResponse("The body is larger than the configured limit, or the exchange passes your storage quota."),
-};

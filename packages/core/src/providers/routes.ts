@@ -3,16 +3,7 @@ import type { Context } from "hono";
 import { currentPrincipal } from "../accounts/authenticate.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { createRouter } from "../http/create-router.ts";
-import {
-  asAdmin,
-  authProblemResponses,
-  conflictResponse,
-  jsonBody,
-  jsonContent,
-  notFoundResponse,
-  unavailableResponse,
-  unprocessableResponse,
-} from "../http/route-helpers.ts";
+import { asAdmin, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { unwrap } from "../problems.ts";
 import type { ConfiguredProviders } from "./configured-providers.ts";
 import { createProvider, getProvider, listProviders, removeProvider, updateProvider } from "./manage-providers.ts";
@@ -28,7 +19,7 @@ const list = createRoute({
   tags,
   summary: "Model providers: the config file's, then those added here",
   ...asAdmin,
-  responses: { 200: jsonContent(z.object({ data: z.array(Provider) }), "Every provider"), ...authProblemResponses },
+  responses: { 200: jsonContent(z.object({ data: z.array(Provider) }), "Every provider") },
 });
 
 const create = createRoute({
@@ -41,13 +32,8 @@ const create = createRoute({
     "addresses are allowed. The API key is stored encrypted and never returned.",
   ...asAdmin,
   request: { body: jsonBody(CreateProviderInput) },
-  responses: {
-    201: jsonContent(Provider, "The new provider"),
-    ...authProblemResponses,
-    409: conflictResponse,
-    422: unprocessableResponse,
-    503: unavailableResponse,
-  },
+  responses: { 201: jsonContent(Provider, "The new provider") },
+  ...problems("provider-id-taken", "provider-url-refused", "secret-key-unavailable"),
 });
 
 const read = createRoute({
@@ -57,7 +43,8 @@ const read = createRoute({
   summary: "A model provider",
   ...asAdmin,
   request: { params: ProviderIdParam },
-  responses: { 200: jsonContent(Provider, "The provider"), ...authProblemResponses, 404: notFoundResponse },
+  responses: { 200: jsonContent(Provider, "The provider") },
+  ...problems("provider-not-found"),
 });
 
 const update = createRoute({
@@ -68,14 +55,8 @@ const update = createRoute({
   description: "Fields left out keep their value. Every node uses the change within about a second.",
   ...asAdmin,
   request: { params: ProviderIdParam, body: jsonBody(UpdateProviderInput) },
-  responses: {
-    200: jsonContent(Provider, "The changed provider"),
-    ...authProblemResponses,
-    404: notFoundResponse,
-    409: conflictResponse,
-    422: unprocessableResponse,
-    503: unavailableResponse,
-  },
+  responses: { 200: jsonContent(Provider, "The changed provider") },
+  ...problems("provider-not-found", "provider-in-config-file", "provider-url-refused", "secret-key-unavailable"),
 });
 
 const remove = createRoute({
@@ -85,7 +66,8 @@ const remove = createRoute({
   summary: "Remove a model provider (not one from the config file)",
   ...asAdmin,
   request: { params: ProviderIdParam },
-  responses: { 204: { description: "Removed" }, ...authProblemResponses, 404: notFoundResponse, 409: conflictResponse },
+  responses: { 204: { description: "Removed" } },
+  ...problems("provider-not-found", "provider-in-config-file"),
 });
 
 const test = createRoute({
@@ -96,11 +78,8 @@ const test = createRoute({
   description: "A provider that cannot be reached is an answer (`ok: false` with the reason), not an error.",
   ...asAdmin,
   request: { params: ProviderIdParam },
-  responses: {
-    200: jsonContent(ConnectionTest, "What the provider answered"),
-    ...authProblemResponses,
-    404: notFoundResponse,
-  },
+  responses: { 200: jsonContent(ConnectionTest, "What the provider answered") },
+  ...problems("provider-not-found"),
 });
 
 /** The admin API for model providers; a change is picked up by `configured` at once on this node. */

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createRouter } from "../http/create-router.ts";
-import { asUser, authProblemResponses, jsonContent } from "../http/route-helpers.ts";
+import { asUser, jsonContent } from "../http/route-helpers.ts";
 
 const ToolInfo = z
   .object({
@@ -19,7 +19,7 @@ const list = createRoute({
   summary: "The tools a conversation may enable",
   description: "Enable them per conversation with `tools` (POST or PATCH /api/conversations).",
   ...asUser,
-  responses: { 200: jsonContent(ToolList, "Tools"), ...authProblemResponses },
+  responses: { 200: jsonContent(ToolList, "Tools") },
 });
 
 export const toolRoutes = createRouter().openapi(list, (c) => {

@@ -1,0 +1,9 @@
+import type { AccountsProblem } from "../accounts/problems.ts";
+import type { ConversationsProblem } from "../conversations/problems.ts";
+import type { OpenAiApiProblem } from "../openai-api/problems.ts";
+import type { CommonProblem } from "../problems.ts";
+import type { ProvidersProblem } from "../providers/problems.ts";
+
+/** Every problem any capability can report. */
+export type Problem = CommonProblem | AccountsProblem | ConversationsProblem | ProvidersProblem | OpenAiApiProblem;
+export type ProblemCode = Problem["code"];
