@@ -10,8 +10,15 @@
  * that way: logins (argon2), file reads, DNS lookups and logging share it, and would wait behind
  * decodes that take seconds on a large model. Apart, a crash inside llama.cpp also no longer takes
  * the server down: the engine's calls fail with a readable reason and the next use starts it again.
+ *
+ * And why OMP_WAIT_POLICY=passive when the engine's threads take every core: OpenMP's default lets
+ * waiting threads spin, which is fastest on an idle machine (one sequence ≈ 400 against ≈ 200
+ * tokens/s on the bench model) and collapses as soon as anything else wants the cores: with another
+ * process busy, 1–25 tokens/s, and a server that must answer beside it. Passive waiting held 175–220
+ * in the same runs. An OMP_WAIT_POLICY set by whoever starts Hearth is kept.
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { LlamaCppInfo, LlamaCppOptions } from "../llama-cpp/llama-cpp-provider.ts";
 import { PushQueue } from "../llama-cpp/push-queue.ts";
@@ -72,8 +79,7 @@ export class EngineProcess implements ModelProvider {
     const entry = engineEntry();
     const child = fork(entry.file, [JSON.stringify(settings)], {
       execArgv: entry.execArgv,
-      // One pool thread: see the module's comment.
-      env: { ...process.env, UV_THREADPOOL_SIZE: "1" },
+      env: engineEnvironment(settings.threads),
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -241,6 +247,14 @@ export class EngineProcess implements ModelProvider {
     }
     if (!this.#isClosing) this.#options.onExit?.(this.#ended);
   }
+}
+
+/** The engine process's environment: one pool thread, and no spinning on a full machine (see above). */
+function engineEnvironment(threads: number | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, UV_THREADPOOL_SIZE: "1" };
+  const cores = availableParallelism();
+  if (env.OMP_WAIT_POLICY === undefined && (threads ?? cores) >= cores) env.OMP_WAIT_POLICY = "passive";
+  return env;
 }
 
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
