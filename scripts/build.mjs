@@ -1,11 +1,16 @@
 // Bundles the server and our workspace packages into apps/server/dist/main.js, and the llama.cpp
 // engine's process (EngineProcess forks it from beside main.js) into apps/server/dist/engine-child.js.
 // Third-party packages stay external (native addons and PGlite's wasm load from node_modules).
+import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+// The SDK's types (git-ignored) first: they are generated from the server's routes.
+const generated = spawnSync(process.execPath, [join(root, "scripts/generate-sdk-types.mjs")], { stdio: "inherit" });
+if (generated.status !== 0) process.exit(generated.status ?? 1);
 
 await build({
   entryPoints: {

@@ -1,5 +1,5 @@
 // `npm test`: under a supported Node (fetching Node 24 where the machine's is older), install what is
-// missing, then lint, type-check and run Vitest with the arguments given after `--`.
+// missing, generate the SDK's types, then lint, type-check and run Vitest with the arguments given after `--`.
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const steps = [
   [process.execPath, [join(root, "scripts/ensure-deps.mjs")]],
+  [process.execPath, [join(root, "scripts/generate-sdk-types.mjs")]],
   [bin("biome"), ["check", "."]],
   [bin("knip"), []],
   [bin("tsc"), ["-p", "tsconfig.json"]],

@@ -1,0 +1,123 @@
+import { EventSourceParserStream } from "eventsource-parser/stream";
+import type { HearthClient } from "./create-hearth-client.ts";
+import type { components } from "./generated/openapi.ts";
+import { HearthError } from "./hearth-error.ts";
+import { sleep } from "./hearth-fetch.ts";
+
+/** One event of a conversation's stream, typed by its `type`. */
+export type ConversationEvent = components["schemas"]["ConversationEvent"];
+/** An event as the stream delivers it: with its id (every event but `stream.closed` has one). */
+export type ReceivedEvent = ConversationEvent & { id: number | undefined };
+
+export interface FollowOptions {
+  /** Ends the stream (the iterator returns) when aborted. */
+  signal?: AbortSignal | undefined;
+  /** Resume after this event id; without it the stream starts with the next event. `0` replays all kept. */
+  lastEventId?: number | undefined;
+  /** Called each time a connection is established (the first, and each after a reconnect). */
+  onConnect?: (() => void) | undefined;
+}
+
+/** How long to wait before reconnecting, until the server says otherwise (it sends `retry:`). */
+const DEFAULT_RETRY_MS = 2000;
+
+/**
+ * A conversation's events as they happen, reconnecting by itself with Last-Event-ID after a dropped
+ * connection; an event is never yielded twice. `conversation.refetch` is yielded (the events missed
+ * are gone: reload the conversation) and following goes on after it. `stream.closed` (the session or
+ * API key ended) is yielded last: the iterator then returns. Aborting `signal` also returns.
+ * A problem answered when (re)connecting is thrown as a `HearthError`.
+ */
+export async function* followConversation(
+  client: HearthClient,
+  conversationId: string,
+  options: FollowOptions = {},
+): AsyncGenerator<ReceivedEvent, void, undefined> {
+  const { signal } = options;
+  let lastEventId = options.lastEventId;
+  let retryMs = DEFAULT_RETRY_MS;
+  while (!signal?.aborted) {
+    let body: ReadableStream<Uint8Array>;
+    try {
+      body = await connect(client, conversationId, lastEventId, signal);
+    } catch (error) {
+      if (signal?.aborted) return;
+      if (error instanceof HearthError) throw error;
+      await pause(retryMs, signal);
+      continue;
+    }
+    options.onConnect?.();
+    const messages = body.pipeThrough(new TextDecoderStream()).pipeThrough(
+      new EventSourceParserStream({
+        onRetry: (ms) => {
+          retryMs = ms;
+        },
+      }),
+    );
+    try {
+      for await (const message of iterate(messages)) {
+        const id = message.id === undefined || message.id === "" ? undefined : Number(message.id);
+        const event = { id, type: message.event, data: JSON.parse(message.data) } as ReceivedEvent;
+        if (event.type === "stream.closed") {
+          yield event;
+          return;
+        }
+        if (id !== undefined) {
+          // A refetch's id may be below ours (we asked past the log's end): it resets where we are.
+          if (event.type !== "conversation.refetch" && lastEventId !== undefined && id <= lastEventId) continue;
+          lastEventId = id;
+        }
+        yield event;
+      }
+    } catch (error) {
+      // A dropped connection errors the body: reconnect below. An abort is the caller's to end.
+      if (signal?.aborted) return;
+      if (error instanceof SyntaxError) throw error;
+    }
+    await pause(retryMs, signal);
+  }
+}
+
+async function connect(
+  client: HearthClient,
+  conversationId: string,
+  lastEventId: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ReadableStream<Uint8Array>> {
+  const { data, error, response } = await client.api.GET("/api/conversations/{id}/events", {
+    params: {
+      path: { id: conversationId },
+      ...(lastEventId === undefined ? {} : { header: { "last-event-id": String(lastEventId) } }),
+    },
+    parseAs: "stream",
+    headers: { Accept: "text/event-stream" },
+    ...(signal === undefined ? {} : { signal }),
+  });
+  if (error !== undefined || data === null || data === undefined) {
+    throw new HearthError({
+      ...(error ?? { type: "about:blank", title: "No stream", detail: "The server sent no event stream." }),
+      code: error?.code ?? "unexpected-response",
+      status: response.status,
+    });
+  }
+  return data;
+}
+
+/** Waits before reconnecting; resolves early (and quietly) on abort, so the loop can see it and end. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, signal).catch(() => {});
+}
+
+/** Async iteration of a ReadableStream, releasing (cancelling) it when the loop stops early. */
+async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}

@@ -1,0 +1,20 @@
+import { HearthError, type ProblemBody, toProblem } from "./hearth-error.ts";
+
+type Result = { data?: unknown; error?: unknown; response: Response };
+type CodeOf<R extends Result> = R extends { error: infer E }
+  ? E extends { code: infer C extends string }
+    ? C
+    : string
+  : never;
+
+/**
+ * The data of a client call, or a thrown `HearthError`. To branch on the problem with its code
+ * narrowed to the operation's, read `result.error` instead of unwrapping.
+ */
+export function unwrap<R extends Result>(result: R): Exclude<R["data"], undefined> {
+  if (result.error === undefined && result.response.ok) return result.data as Exclude<R["data"], undefined>;
+  throw new HearthError(toProblem(result.response.status, result.error) as ProblemBody<CodeOf<R>>);
+}
+
+/** The problem codes a client call can answer with: `ProblemCodeOf<Awaited<ReturnType<…>>>`. */
+export type ProblemCodeOf<R extends Result> = CodeOf<R>;
