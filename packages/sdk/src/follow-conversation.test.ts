@@ -1,0 +1,138 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeTestModel } from "@hearth/engine/testing";
+import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHearthClient, type HearthClient } from "./create-hearth-client.ts";
+import { followConversation, type ReceivedEvent } from "./follow-conversation.ts";
+import { unwrap } from "./unwrap.ts";
+
+/** A fetch whose event-stream connections the test can cut, as a dropped network would. */
+function cuttableFetch() {
+  const streams: AbortController[] = [];
+  const send = (request: Request) => {
+    if (!new URL(request.url).pathname.endsWith("/events")) return fetch(request);
+    const cut = new AbortController();
+    streams.push(cut);
+    return fetch(new Request(request, { signal: AbortSignal.any([request.signal, cut.signal]) }));
+  };
+  return { fetch: send as typeof fetch, streams };
+}
+
+const signIn = async (client: HearthClient) =>
+  unwrap(await client.api.POST("/api/auth/login", { body: { email: ADMIN.email, password: ADMIN.password } }));
+
+describe("following a conversation's events", () => {
+  let modelsDir: string;
+  let server: TestServer;
+  let admin: HearthClient;
+  beforeAll(async () => {
+    modelsDir = await mkdtemp(join(tmpdir(), "hearth-models-"));
+    await writeTestModel(join(modelsDir, "tiny-chat.gguf"));
+    server = await startTestServer({
+      modelsDir,
+      engine: { gpu: "off", contextSize: 1024 },
+      chat: { maxReplyTokens: 200 },
+    });
+    admin = createHearthClient({ baseUrl: server.url });
+    unwrap(await admin.api.POST("/api/setup", { body: ADMIN }));
+    await signIn(admin);
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  it("resumes with Last-Event-ID after a connection cut mid-reply: every event once, in order", async () => {
+    const cuttable = cuttableFetch();
+    const client = createHearthClient({ baseUrl: server.url, fetch: cuttable.fetch });
+    await signIn(client);
+    const model = unwrap(await client.api.GET("/api/models")).data[0]?.id as string;
+    const { id } = unwrap(await client.api.POST("/api/conversations", { body: { title: "Resume", model } }));
+    const received: ReceivedEvent[] = [];
+    let replyId: string | undefined;
+    let sent = false;
+    let cutAt = 0;
+    const events = followConversation(client, id, {
+      onConnect: () => {
+        if (sent) return;
+        sent = true;
+        void client.api
+          .POST("/api/conversations/{id}/messages", { params: { path: { id } }, body: { content: "Tell me a story" } })
+          .then((result) => {
+            replyId = unwrap(result).assistantMessage.id;
+          });
+      },
+    });
+    for await (const event of events) {
+      received.push(event);
+      const deltas = received.filter((each) => each.type === "message.delta").length;
+      if (deltas === 2 && cuttable.streams.length === 1 && cutAt === 0) {
+        cutAt = received.length;
+        cuttable.streams[0]?.abort();
+      }
+      if (event.type === "message.done" || event.type === "message.error") break;
+    }
+    expect(cuttable.streams.length).toBeGreaterThanOrEqual(2);
+    // The cut landed mid-reply: more of it came over the new connection.
+    expect(received.slice(cutAt).some((event) => event.type === "message.delta")).toBe(true);
+    const ids = received.map((event) => event.id);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, index) => index + 1));
+    const tree = unwrap(await client.api.GET("/api/conversations/{id}/tree", { params: { path: { id } } }));
+    const reply = tree.data.find((message) => message.id === replyId);
+    const text = received.map((event) => (event.type === "message.delta" ? event.data.delta : "")).join("");
+    expect(reply?.status).toBe("done");
+    expect(text).toBe(reply?.content);
+  });
+
+  it("ends with stream.closed when the session signs out, without reconnecting", async () => {
+    const cuttable = cuttableFetch();
+    const client = createHearthClient({ baseUrl: server.url, fetch: cuttable.fetch });
+    await signIn(client);
+    const { id } = unwrap(await client.api.POST("/api/conversations", { body: { title: "Closing" } }));
+    const received: ReceivedEvent[] = [];
+    const events = followConversation(client, id, { onConnect: () => void client.api.POST("/api/auth/logout") });
+    for await (const event of events) received.push(event);
+    expect(received.map((event) => event.type)).toEqual(["stream.closed"]);
+    expect(cuttable.streams).toHaveLength(1);
+  });
+
+  it("replays from a given id, tells a client past the log's end to refetch, and stops on abort", async () => {
+    const { id } = unwrap(await admin.api.POST("/api/conversations", { body: { title: "Replay" } }));
+    unwrap(await admin.api.PATCH("/api/conversations/{id}", { params: { path: { id } }, body: { title: "Renamed" } }));
+    const stop = new AbortController();
+    const replayed: ReceivedEvent[] = [];
+    for await (const event of followConversation(admin, id, { lastEventId: 0, signal: stop.signal })) {
+      replayed.push(event);
+      stop.abort();
+    }
+    expect(replayed).toEqual([
+      { id: 1, type: "conversation.updated", data: expect.objectContaining({ title: "Renamed" }) },
+    ]);
+
+    const ahead = new AbortController();
+    const refetched: ReceivedEvent[] = [];
+    for await (const event of followConversation(admin, id, { lastEventId: 9, signal: ahead.signal })) {
+      refetched.push(event);
+      ahead.abort();
+    }
+    expect(refetched).toEqual([
+      { id: 1, type: "conversation.refetch", data: { reason: expect.any(String), lastEventId: 1 } },
+    ]);
+  });
+
+  it("throws the problem answered when connecting: no credential, or a revoked key", async () => {
+    const stranger = createHearthClient({ baseUrl: server.url });
+    const key = unwrap(await admin.api.POST("/api/api-keys", { body: { name: "k" } }));
+    const { id } = unwrap(await admin.api.POST("/api/conversations", { body: {} }));
+    unwrap(await admin.api.DELETE("/api/api-keys/{id}", { params: { path: { id: key.id } } }));
+    const byRevokedKey = createHearthClient({ baseUrl: server.url, apiKey: key.key });
+    for (const client of [stranger, byRevokedKey]) {
+      const error = await followConversation(client, id)
+        .next()
+        .catch((thrown: unknown) => thrown);
+      expect(error).toMatchObject({ name: "HearthError", code: "unauthenticated", status: 401 });
+    }
+  });
+});
