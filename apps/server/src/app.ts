@@ -29,7 +29,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { Config } from "./config.ts";
 import type { Metrics } from "./metrics.ts";
-import { limitBody, readinessGate, requireJsonBody } from "./middleware/api-guards.ts";
+import { limitBody, providerChain, readinessGate, requireJsonBody } from "./middleware/api-guards.ts";
 import { metricsAccess } from "./middleware/metrics-access.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { securityHeaders } from "./middleware/security-headers.ts";
@@ -45,6 +45,8 @@ export interface AppDependencies {
   metrics: Metrics;
   /** The database once it is open and migrated; undefined while starting. */
   database: () => Database | undefined;
+  /** This installation's id (request-chain.ts), known once the database is ready. */
+  installationId: () => string | undefined;
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
   revocations: AppVariables["revocations"];
@@ -109,6 +111,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     app.use(path, limitBody(config.server.bodyLimitBytes));
     app.use(path, requireJsonBody);
     app.use(path, readinessGate(deps.database));
+    app.use(path, providerChain(deps.installationId, { refuseLoops: path === "/v1/*" }));
     app.use(path, authenticate);
   }
   app.use("/metrics", metricsAccess({ token: config.metrics.token, database: deps.database }));

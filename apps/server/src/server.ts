@@ -12,6 +12,7 @@ import {
   pruneEvents,
   pruneRateLimits,
   pruneSessions,
+  readInstallationId,
   systemClock,
   type Tool,
 } from "@hearth/core";
@@ -73,6 +74,7 @@ export async function startHearth({
   const lock: DataDirLock | undefined = isEmbedded ? await lockDataDir(config.dataDir) : undefined;
   let db: Database | undefined;
   let opened: Database | undefined;
+  let installationId: string | undefined;
 
   const metrics = createMetrics();
   const modelCalls = new ModelCalls(metrics);
@@ -118,6 +120,7 @@ export async function startHearth({
     clock,
     metrics,
     database: () => db,
+    installationId: () => installationId,
     engine,
     chat,
     revocations,
@@ -152,6 +155,7 @@ export async function startHearth({
     // Before any request: a reply still marked as being written lost its writer with the last process.
     const interrupted = await interruptUnfinishedReplies(opened, chat.bus, clock.now());
     if (interrupted > 0) logger.warn({ interrupted }, "replies interrupted by the last shutdown marked as such");
+    installationId = await readInstallationId(opened);
     db = opened;
   })();
   // A failed start is reported through `ready`; this only keeps it from being an unhandled rejection too.

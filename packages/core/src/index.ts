@@ -65,7 +65,9 @@ export {
   type ProviderFactory,
 } from "./providers/configured-providers.ts";
 export type { ProvidersProblem } from "./providers/problems.ts";
+export { readInstallationId } from "./providers/installation.ts";
 export { providerFetch } from "./providers/provider-fetch.ts";
+export { parseVia, serveInChain, VIA_HEADER } from "./providers/request-chain.ts";
 export { providerRoutes } from "./providers/routes.ts";
 export { ProviderConfig, type ProviderKind, type ProviderSettings } from "./providers/schema.ts";
 export {

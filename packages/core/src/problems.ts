@@ -21,6 +21,8 @@ export type CommonProblem =
   /** Rejected by Node's HTTP parser before any route saw it: an unknown method, a broken request line. */
   | { code: "malformed-request"; detail: string }
   | { code: "headers-too-large"; detail: string }
+  /** The request came back to this installation through its own providers (request-chain.ts). */
+  | { code: "loop-detected"; detail: string }
   | { code: "request-timeout"; detail: string }
   /** A per-user cap was reached (see limits/user-limits.ts); `value` is the user's limit. */
   | { code: "limit-exceeded"; detail: string; limit: keyof UserLimits; value: number; retryAfterSeconds?: number }

@@ -139,6 +139,7 @@ describe("before the database is ready", () => {
     clock: systemClock,
     metrics: createMetrics(),
     database: () => undefined,
+    installationId: () => undefined,
     engine: {
       info: () => undefined,
       localBuild: () => ({ state: "none", detail: "not started" }),

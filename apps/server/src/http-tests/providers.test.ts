@@ -160,3 +160,76 @@ describe("a remote OpenAI-compatible provider added by an admin", () => {
     expect(created.status).toBe(403);
   });
 });
+
+/**
+ * A provider that leads back to the same Hearth, directly or through a second one: each request to
+ * a provider carries Hearth-Via, and a request that names the receiving installation is refused (508)
+ * instead of asking itself for its models until the listing times out.
+ */
+describe("a provider that leads back to the same Hearth", () => {
+  let hearth: TestServer;
+  let admin: TestClient;
+  let other: OpenAiTestServer;
+
+  beforeAll(async () => {
+    hearth = await startTestServer({ models: { listTimeoutSeconds: 30, listCacheSeconds: 0 } });
+    admin = await signedInAdmin(hearth);
+    other = await startOpenAiTestServer({ models: { listTimeoutSeconds: 30, listCacheSeconds: 0 } });
+  });
+  afterAll(async () => {
+    await hearth.close();
+    await other.close();
+  });
+
+  it("is refused at once when it points at the server itself, and says why", async () => {
+    const key = await admin.post<{ key: string }>("/api/api-keys", { name: "itself" });
+    const added = await admin.post("/api/admin/providers", {
+      id: "itself",
+      kind: "openai-compatible",
+      baseUrl: `${hearth.url}/v1`,
+      apiKey: key.body.key,
+      timeoutSeconds: 30,
+    });
+    expect(added.status, added.text).toBe(201);
+    const tested = await admin.post<{ ok: boolean; reason?: string }>("/api/admin/providers/itself/test");
+    expect(tested.body).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/came back to the Hearth that sent it/),
+    });
+    const models = await admin.get<ModelListBody>("/api/models");
+    expect(models.status).toBe(200);
+    expect(models.body.providers).toContainEqual(
+      expect.objectContaining({ id: "itself", isAvailable: false, reason: expect.stringMatching(/came back/) }),
+    );
+    expect((await admin.delete("/api/admin/providers/itself")).status).toBe(204);
+  });
+
+  it("ends a loop through a second Hearth at its first return", async () => {
+    // This Hearth uses the other, and the other uses this one: A → B → A is refused by A.
+    const ourKey = await admin.post<{ key: string }>("/api/api-keys", { name: "for the other" });
+    const toOther = await admin.post("/api/admin/providers", {
+      id: "other",
+      kind: "openai-compatible",
+      baseUrl: `${other.server.url}/v1`,
+      apiKey: other.apiKey,
+      timeoutSeconds: 30,
+    });
+    expect(toOther.status, toOther.text).toBe(201);
+    const back = await other.admin.post("/api/admin/providers", {
+      id: "back",
+      kind: "openai-compatible",
+      baseUrl: `${hearth.url}/v1`,
+      apiKey: ourKey.body.key,
+      timeoutSeconds: 30,
+    });
+    expect(back.status, back.text).toBe(201);
+
+    const models = await admin.get<ModelListBody>("/api/models");
+    expect(models.status).toBe(200);
+    // The other Hearth's own model comes through; its provider leading back here did not answer a loop.
+    expect(models.body.data).toContainEqual(
+      expect.objectContaining({ id: `other/${TEST_MODEL}`, provider: "other", isAvailable: true }),
+    );
+    expect(models.body.data.some((model) => model.id.startsWith("other/back/"))).toBe(false);
+  });
+});

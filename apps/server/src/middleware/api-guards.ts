@@ -1,5 +1,5 @@
 import type { AppEnv } from "@hearth/core";
-import { raise } from "@hearth/core";
+import { parseVia, raise, serveInChain, VIA_HEADER } from "@hearth/core";
 import type { Database } from "@hearth/db";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -45,3 +45,28 @@ export const requireJsonBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   await next();
 };
+
+/**
+ * Carries the request's `Hearth-Via` chain into the provider calls it makes, and (on the /v1 routes
+ * that providers call) refuses a request that came back to this installation through its own
+ * providers: without that, a provider pointing at this server lists its models by asking itself,
+ * which asks itself again, until the listing times out (request-chain.ts).
+ */
+export function providerChain(
+  installationId: () => string | undefined,
+  options: { refuseLoops: boolean },
+): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const self = installationId();
+    if (self === undefined) return next();
+    const via = c.req.header(VIA_HEADER);
+    if (options.refuseLoops && parseVia(via).includes(self)) {
+      raise({
+        code: "loop-detected",
+        detail:
+          "This request came back to the Hearth that sent it: one of its model providers points at this server itself, or at a server that points back here. Remove that provider or point it elsewhere.",
+      });
+    }
+    await serveInChain(self, via, next);
+  };
+}

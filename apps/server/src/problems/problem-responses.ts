@@ -37,6 +37,8 @@ function middlewareProblems(path: string, method: string, operation: Operation):
     // readinessGate, limitBody, and authenticate, which refuses a malformed or unknown Bearer key anywhere.
     codes.push("service-starting", "payload-too-large", "unauthenticated");
     if (BODY_METHODS.has(method)) codes.push("unsupported-media-type");
+    // providerChain: a request that came back through this installation's own providers.
+    if (isOpenAiPath(path)) codes.push("loop-detected");
   }
   // The validators (create-router.ts), and app.ts's onError for text PostgreSQL cannot store.
   if ((operation.parameters?.length ?? 0) > 0 || operation.requestBody !== undefined) codes.push("validation-failed");

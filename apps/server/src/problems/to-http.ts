@@ -13,6 +13,7 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "service-starting": { status: 503, title: "Starting" },
   "malformed-request": { status: 400, title: "Bad request" },
   "headers-too-large": { status: 431, title: "Request header fields too large" },
+  "loop-detected": { status: 508, title: "Loop detected" },
   "request-timeout": { status: 408, title: "Request timeout" },
   "limit-exceeded": { status: 429, title: "Limit reached" },
   "storage-quota-exceeded": { status: 413, title: "Storage quota exceeded" },
@@ -119,6 +120,7 @@ const OPENAI_TYPES: Record<number, string> = {
   429: "rate_limit_error",
   500: "server_error",
   503: "server_error",
+  508: "server_error",
 };
 
 /**

@@ -21,4 +21,17 @@ CREATE TABLE model_providers (
 );
 `,
   },
+  {
+    id: "0009-installation",
+    sql: `
+-- One row: this installation's random id, shared by every node through the database. Requests to
+-- providers carry it (Hearth-Via), so a provider that leads back to this installation is refused at
+-- once instead of looping (request-chain.ts).
+CREATE TABLE installation (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  id text NOT NULL
+);
+INSERT INTO installation (id) VALUES (replace(gen_random_uuid()::text, '-', ''));
+`,
+  },
 ];
