@@ -43,6 +43,7 @@ describe("the OpenAPI document", () => {
         ...PUBLIC,
         "post /api/auth/logout",
         "get /api/auth/me",
+        "patch /api/auth/me",
         "post /api/api-keys",
         "get /api/api-keys",
         "delete /api/api-keys/{id}",

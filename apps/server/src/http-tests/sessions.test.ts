@@ -132,6 +132,41 @@ describe("sessions", () => {
     expect((await client.post("/api/api-keys", { name: "x" })).status).toBe(201);
   });
 
+  it("lets users set their own time zone, by session (with the CSRF token) or API key, and refuses unknown ones", async () => {
+    const client = await signedInAdmin(server);
+    const me = await client.get<{ user: { timeZone: string } }>("/api/auth/me");
+    expect(me.body.user.timeZone).toBe("UTC");
+    const changed = await client.patch<{ user: { timeZone: string } }>("/api/auth/me", { timeZone: "Asia/Kathmandu" });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body.user.timeZone).toBe("Asia/Kathmandu");
+    expect((await client.get<{ user: { timeZone: string } }>("/api/auth/me")).body.user.timeZone).toBe(
+      "Asia/Kathmandu",
+    );
+
+    const withoutToken = await client.patch("/api/auth/me", { timeZone: "UTC" }, { csrf: false });
+    expect(withoutToken.body).toMatchObject({ code: "csrf-token-invalid" });
+    for (const timeZone of ["Mars/Olympus_Mons", "", "x".repeat(65), 7, "../../etc/passwd"]) {
+      const refused = await client.patch("/api/auth/me", { timeZone });
+      expect(refused.status, JSON.stringify(timeZone)).toBe(400);
+      expect(refused.body).toMatchObject({
+        code: "validation-failed",
+        issues: expect.arrayContaining([expect.objectContaining({ field: "timeZone" })]),
+      });
+    }
+    expect((await client.patch("/api/auth/me", {})).status).toBe(400);
+
+    const key = await client.post<{ key: string }>("/api/api-keys", { name: "tz" });
+    const byKey = await server.client().patch<{ user: { timeZone: string } }>(
+      "/api/auth/me",
+      { timeZone: "America/Lima" },
+      {
+        headers: { Authorization: `Bearer ${key.body.key}` },
+      },
+    );
+    expect(byKey.status, byKey.text).toBe(200);
+    expect(byKey.body.user.timeZone).toBe("America/Lima");
+  });
+
   it("answers 401 with a problem when no credential is sent", async () => {
     await signedInAdmin(server);
     const response = await server.client().get("/api/auth/me");

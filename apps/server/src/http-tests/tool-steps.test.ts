@@ -1,9 +1,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Tool } from "@hearth/core";
 import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  ADMIN,
   type MessageBody,
   sendMessage,
   settledReply,
@@ -13,6 +15,14 @@ import {
 } from "../testing/index.ts";
 
 type Part = { type: "tool-call" | "tool-result"; offset: number; toolCallId: string; toolName: string };
+
+/** A tool that answers with the time zone its context carries: the one of the conversation's owner. */
+const timeZoneProbe: Tool = {
+  name: "time_zone_probe",
+  description: "Says the user's time zone.",
+  inputSchema: { type: "object", properties: {} },
+  run: async (_input, context) => context.timeZone,
+};
 
 /**
  * Issue 9 §3: the tool loop stops at `chat.maxToolSteps`. The test model here opens every reply with a
@@ -28,11 +38,14 @@ describe("the tool loop's step limit", { timeout: 120_000 }, () => {
       callsTools: true,
       contextLength: 8192,
     });
-    server = await startTestServer({
-      modelsDir,
-      engine: { gpu: "off", contextSize: 8192 },
-      chat: { maxReplyTokens: 400, maxToolSteps: 3 },
-    });
+    server = await startTestServer(
+      {
+        modelsDir,
+        engine: { gpu: "off", contextSize: 8192 },
+        chat: { maxReplyTokens: 400, maxToolSteps: 3 },
+      },
+      { extraTools: [timeZoneProbe] },
+    );
   });
   afterAll(async () => {
     await server.close();
@@ -65,5 +78,19 @@ describe("the tool loop's step limit", { timeout: 120_000 }, () => {
     expect((reply.parts as Part[]).map((part) => part.offset)).toEqual(
       [...(reply.parts as Part[])].map((part) => part.offset).sort((a, b) => a - b),
     );
+  });
+
+  it("gives tools the time zone of the conversation's owner", async () => {
+    const ada = server.client();
+    await ada.logIn(ADMIN.email, ADMIN.password);
+    expect((await ada.patch("/api/auth/me", { timeZone: "Asia/Kathmandu" })).status).toBe(200);
+    const created = await ada.post<{ id: string }>("/api/conversations", { tools: ["time_zone_probe"] });
+    const exchange = await sendMessage(ada, created.body.id, "Where am I?");
+    const reply = (await settledReply(ada, created.body.id, exchange.assistantMessage.id)) as MessageBody & {
+      parts: (Part & { output?: string })[] | null;
+    };
+    const results = (reply.parts ?? []).filter((part) => part.type === "tool-result");
+    expect(results.length).toBeGreaterThan(0);
+    for (const result of results) expect(result.output).toBe("Asia/Kathmandu");
   });
 });

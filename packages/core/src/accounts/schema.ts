@@ -30,6 +30,10 @@ export const User = z
     email: z.string(),
     role: Role,
     disabled: z.boolean(),
+    timeZone: z.string().openapi({
+      description: "The user's IANA time zone (UTC until set): the current_time tool answers in it.",
+      example: "Europe/Oslo",
+    }),
     createdAt: z.iso.datetime(),
   })
   .openapi("User");
@@ -54,6 +58,26 @@ export const UpdateUserInput = z
   })
   .openapi("UpdateUserInput");
 export type UpdateUserInput = z.infer<typeof UpdateUserInput>;
+
+/** An IANA time zone name that this runtime knows (`Intl`), such as Europe/Oslo, America/Lima or UTC. */
+export const TimeZone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine(isTimeZone, "must be an IANA time zone name, such as Europe/Oslo, America/Lima or UTC")
+  .openapi({ example: "Europe/Oslo" });
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const UpdateMeInput = z.object({ timeZone: TimeZone }).openapi("UpdateMeInput");
+export type UpdateMeInput = z.infer<typeof UpdateMeInput>;
 
 export const ApiKey = z
   .object({

@@ -4,11 +4,12 @@ import { asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.t
 import { unwrap } from "../problems.ts";
 import { currentPrincipal } from "./authenticate.ts";
 import { logIn } from "./login.ts";
-import { LoginInput, User } from "./schema.ts";
+import { LoginInput, UpdateMeInput, User } from "./schema.ts";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie.ts";
 import { revokeSession } from "./sessions.ts";
 import { csrfTokenFor } from "./tokens.ts";
 import { presentUser } from "./user-rows.ts";
+import { updateOwnSettings } from "./users.ts";
 
 const SignedIn = z
   .object({
@@ -39,6 +40,17 @@ const me = createRoute({
   responses: { 200: jsonContent(SignedIn, "The signed-in user") },
 });
 
+const updateMe = createRoute({
+  method: "patch",
+  path: "/api/auth/me",
+  tags: ["accounts"],
+  summary: "Change your own settings",
+  description: "Sets your time zone (an IANA name), which tools such as current_time answer in.",
+  ...asUser,
+  request: { body: jsonBody(UpdateMeInput) },
+  responses: { 200: jsonContent(SignedIn, "The signed-in user, changed") },
+});
+
 const logout = createRoute({
   method: "post",
   path: "/api/auth/logout",
@@ -66,6 +78,12 @@ export const sessionRoutes = createRouter()
     const principal = currentPrincipal(c);
     const csrfToken = principal.via === "session" ? principal.csrfToken : null;
     return c.json({ user: presentUser(principal.user), csrfToken }, 200);
+  })
+  .openapi(updateMe, async (c) => {
+    const principal = currentPrincipal(c);
+    const user = await updateOwnSettings(c.var.db, principal.user.id, c.req.valid("json"), c.var.clock.now());
+    const csrfToken = principal.via === "session" ? principal.csrfToken : null;
+    return c.json({ user, csrfToken }, 200);
   })
   .openapi(logout, async (c) => {
     const principal = currentPrincipal(c);

@@ -9,10 +9,11 @@ export interface UserRow {
   role: "admin" | "user";
   disabled_at: Date | null;
   auth_epoch: number;
+  time_zone: string;
   created_at: Date;
 }
 
-export const USER_COLUMNS = "id, username, email, password_hash, role, disabled_at, auth_epoch, created_at";
+export const USER_COLUMNS = "id, username, email, password_hash, role, disabled_at, auth_epoch, time_zone, created_at";
 
 /** The user columns qualified by a table alias, for joins. */
 export const userColumnsOf = (alias: string): string =>
@@ -27,6 +28,7 @@ export function presentUser(row: UserRow): User {
     email: row.email,
     role: row.role,
     disabled: row.disabled_at !== null,
+    timeZone: row.time_zone,
     createdAt: row.created_at.toISOString(),
   };
 }

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from "../pagination.ts";
 import { fail, ok, type Result } from "../problems.ts";
 import { hashPassword } from "./passwords.ts";
 import { type AccountsProblem, accountsProblems } from "./problems.ts";
-import type { CreateUserInput, SetupInput, UpdateUserInput, User } from "./schema.ts";
+import type { CreateUserInput, SetupInput, UpdateMeInput, UpdateUserInput, User } from "./schema.ts";
 import { presentUser, USER_COLUMNS, type UserRow } from "./user-rows.ts";
 
 export async function isSetUp(db: Queryable): Promise<boolean> {
@@ -108,6 +108,20 @@ export async function updateUser(
     if (disabled) await tx.query("DELETE FROM sessions WHERE user_id = $1", [userId]);
     return ok(presentUser(updated.rows[0] as UserRow));
   });
+}
+
+/** Changes the user's own settings (their time zone). */
+export async function updateOwnSettings(
+  db: Queryable,
+  userId: string,
+  change: UpdateMeInput,
+  now: Date,
+): Promise<User> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET time_zone = $2, updated_at = $3 WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [userId, change.timeZone, now],
+  );
+  return presentUser(rows[0] as UserRow);
 }
 
 async function countActiveAdmins(tx: Queryable): Promise<number> {

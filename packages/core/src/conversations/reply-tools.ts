@@ -20,9 +20,6 @@ export interface ReplyTools {
   settings: ToolLoopSettings;
 }
 
-/** The time zone tools get until accounts hold one (they hold none yet). */
-const DEFAULT_TIME_ZONE = "UTC";
-
 /**
  * The conversation's enabled tools for a reply, or undefined when it has none (the reply is one
  * model call, as before tools).
@@ -33,8 +30,14 @@ export async function prepareReplyTools(
   registry: ToolRegistry,
   settings: ToolLoopSettings,
 ): Promise<ReplyTools | undefined> {
-  const { rows } = await db.query<{ owner_id: string; tools: string[]; tool_choice: "auto" | "required" }>(
-    "SELECT owner_id, tools, tool_choice FROM conversations WHERE id = $1",
+  const { rows } = await db.query<{
+    owner_id: string;
+    tools: string[];
+    tool_choice: "auto" | "required";
+    time_zone: string;
+  }>(
+    `SELECT c.owner_id, c.tools, c.tool_choice, u.time_zone
+     FROM conversations c JOIN users u ON u.id = c.owner_id WHERE c.id = $1`,
     [conversationId],
   );
   const row = rows[0];
@@ -50,7 +53,7 @@ export async function prepareReplyTools(
     enabled,
     definitions,
     choice: row.tool_choice,
-    context: { userId: row.owner_id, timeZone: DEFAULT_TIME_ZONE },
+    context: { userId: row.owner_id, timeZone: row.time_zone },
     settings,
   };
 }
