@@ -74,6 +74,7 @@ describe("toCallOptions", () => {
       stop: "END",
       tools: [{ type: "function", function: { name: "now" } }],
       tool_choice: { type: "function", function: { name: "now" } },
+      parallel_tool_calls: false,
       response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } },
     });
     const { prompt: _, ...call } = toCallOptions(request);
@@ -86,6 +87,7 @@ describe("toCallOptions", () => {
       stopSequences: ["END"],
       tools: [{ name: "now", inputSchema: { type: "object", properties: {} } }],
       toolChoice: { type: "tool", toolName: "now" },
+      parallelToolCalls: false,
       responseFormat: { type: "json", schema: { type: "object" }, name: "x" },
     });
   });

@@ -32,6 +32,7 @@ export function toCallOptions(request: ChatCompletionRequest): RequestedCall {
   if (tools.length > 0) {
     call.tools = tools;
     if (request.tool_choice != null) call.toolChoice = toToolChoice(request.tool_choice);
+    if (request.parallel_tool_calls === false) call.parallelToolCalls = false;
   }
   return call;
 }

@@ -57,6 +57,7 @@ export function toResponseCall(request: ResponseRequest): RequestedCall {
     }));
     const choice = request.tool_choice;
     if (choice != null) call.toolChoice = typeof choice === "string" ? choice : { type: "tool", toolName: choice.name };
+    if (request.parallel_tool_calls === false) call.parallelToolCalls = false;
   }
   return call;
 }

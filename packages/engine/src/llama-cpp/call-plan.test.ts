@@ -36,6 +36,12 @@ describe("planCall", () => {
         get_time: { params: { type: "object", properties: { zone: { enum: ["UTC"] } } } },
         note: { description: "Takes a note", params: { type: "object", properties: {} } },
       },
+      isOneCallOnly: false,
+    });
+    // parallelToolCalls false: LlamaChat is told to stop after one call (maxParallelFunctionCalls 1).
+    expect(await plan({ tools: [clock, note], parallelToolCalls: false })).toMatchObject({
+      kind: "tools",
+      isOneCallOnly: true,
     });
   });
 

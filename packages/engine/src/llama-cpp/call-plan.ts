@@ -22,7 +22,7 @@ export interface PlannedTool {
 export type CallPlan =
   | { kind: "text" }
   | { kind: "json"; grammar: LlamaGrammar }
-  | { kind: "tools"; functions: ChatModelFunctions }
+  | { kind: "tools"; functions: ChatModelFunctions; isOneCallOnly: boolean }
   | { kind: "forced-tool-call"; grammar: LlamaGrammar; tools: readonly PlannedTool[] };
 
 /** Tool names as OpenAI accepts them; they go into grammars and prompts verbatim. */
@@ -57,7 +57,7 @@ export async function planCall(options: CallOptions, grammars: GrammarCache): Pr
         { ...(tool.description === undefined ? {} : { description: tool.description }), params: tool.params },
       ]),
     );
-    return { kind: "tools", functions };
+    return { kind: "tools", functions, isOneCallOnly: options.parallelToolCalls === false };
   }
   const forced = typeof choice === "object" ? tools.filter((tool) => tool.name === choice.toolName) : tools;
   return { kind: "forced-tool-call", grammar: await grammars.forJsonSchema(forcedCallSchema(forced)), tools: forced };

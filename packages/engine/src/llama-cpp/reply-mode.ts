@@ -33,6 +33,7 @@ export function toReplyMode(plan: CallPlan, push: (part: StreamPart) => void, ma
       history: same,
       options: {
         functions: plan.functions,
+        ...(plan.isOneCallOnly ? { maxParallelFunctionCalls: 1 } : {}),
         onTextChunk,
         onFunctionCallParamsChunk: (chunk) => calls.onParamsChunk(chunk),
         onFunctionCall: (call) => calls.onFunctionCall(call),

@@ -131,6 +131,22 @@ describe("createOllamaProvider against a stand-in speaking Ollama's API", () => 
     ]);
   });
 
+  it("keeps only the first tool call when parallel tool calls are off (Ollama's API has no such switch)", async () => {
+    standIn.reply = [
+      { toolCall: { name: "get_weather", arguments: { location: "Paris" } } },
+      { toolCall: { name: "get_weather", arguments: { location: "Lima" } } },
+    ];
+    const model = await provider.languageModel("llama3.2:latest");
+    const tools = [{ name: "get_weather", inputSchema: { type: "object" } }];
+    const both = await collect(model.doStream({ ...question, tools }));
+    expect(both.filter((part) => part.type === "tool-call")).toHaveLength(2);
+    const one = await collect(model.doStream({ ...question, tools, parallelToolCalls: false }));
+    expect(one.filter((part) => part.type === "tool-call")).toEqual([
+      expect.objectContaining({ toolName: "get_weather", input: '{"location":"Paris"}' }),
+    ]);
+    expect(one.at(-1)).toMatchObject({ type: "finish", finishReason: "tool-calls" });
+  });
+
   it("sends messages, tools, the schema as format, sampling options, num_ctx and keep_alive", async () => {
     const model = await provider.languageModel("llama3.2:latest");
     await collect(

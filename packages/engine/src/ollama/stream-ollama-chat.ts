@@ -42,6 +42,7 @@ async function* readStream(
   modelId: string,
   abortSignal: AbortSignal | undefined,
   deadline: Deadline,
+  isOneCallOnly: boolean,
 ): AsyncGenerator<StreamPart> {
   let usage: Usage = { inputTokens: 0, outputTokens: 0 };
   let hasYielded = false;
@@ -52,7 +53,11 @@ async function* readStream(
       // The clock stops while the caller holds a part: that time is not the provider's silence.
       deadline.stop();
       for (const part of readChunk(chunk)) {
-        if (part.type === "tool-call") toolCalls++;
+        if (part.type === "tool-call") {
+          // Ollama's API has no parallel_tool_calls: a second call is dropped where only one was asked for.
+          if (isOneCallOnly && toolCalls > 0) continue;
+          toolCalls++;
+        }
         hasYielded = true;
         yield part;
       }
@@ -114,7 +119,7 @@ export async function* streamOllamaChat(
       }
       throw toOllamaProviderError(error, { ...call.failureContext(deadline.hasExpired), modelId });
     }
-    yield* readStream(stream, call, modelId, abortSignal, deadline);
+    yield* readStream(stream, call, modelId, abortSignal, deadline, options.parallelToolCalls === false);
   } finally {
     deadline.stop();
     release.abort();

@@ -118,6 +118,7 @@ describe("createOpenAICompatibleProvider against a protocol replay of OpenAI's A
         responseFormat: { type: "json", name: "answer", schema: { type: "object" } },
         tools: [{ name: "get_weather", description: "Weather now", inputSchema: { type: "object" } }],
         toolChoice: { type: "tool", toolName: "get_weather" },
+        parallelToolCalls: false,
       }),
     );
     expect(replay.requests.at(-1)?.body).toEqual({
@@ -159,6 +160,7 @@ describe("createOpenAICompatibleProvider against a protocol replay of OpenAI's A
         },
       ],
       tool_choice: { type: "function", function: { name: "get_weather" } },
+      parallel_tool_calls: false,
     });
   });
 

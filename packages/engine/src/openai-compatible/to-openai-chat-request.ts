@@ -84,6 +84,7 @@ export function toOpenAIChatRequest(modelId: string, options: CallOptions): Open
       },
     }));
     if (options.toolChoice) request.tool_choice = toToolChoice(options.toolChoice);
+    if (options.parallelToolCalls === false) request.parallel_tool_calls = false;
   }
   return request;
 }

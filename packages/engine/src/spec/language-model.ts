@@ -69,6 +69,11 @@ export interface CallOptions {
   responseFormat?: ResponseFormat;
   tools?: readonly ToolDefinition[];
   toolChoice?: ToolChoice;
+  /**
+   * false: at most one tool call in the reply (OpenAI's `parallel_tool_calls`); by default as many
+   * as the model makes.
+   */
+  parallelToolCalls?: boolean;
   /** Aborting stops generation: the stream ends with a `finish` part of reason `abort`. */
   abortSignal?: AbortSignal;
 }
