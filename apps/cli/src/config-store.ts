@@ -36,14 +36,14 @@ const LOGIN_FILE = "login.json";
  * Where `hearth` keeps its files: HEARTH_CONFIG_DIR, else the platform's place for user settings
  * ($XDG_CONFIG_HOME or ~/.config on Linux, ~/Library/Application Support on macOS, %APPDATA% on Windows).
  */
-export function configDir(env: NodeJS.ProcessEnv = process.env): string {
+function configDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.HEARTH_CONFIG_DIR) return env.HEARTH_CONFIG_DIR;
   if (process.platform === "win32" && env.APPDATA) return join(env.APPDATA, "hearth");
   if (process.platform === "darwin") return join(homedir(), "Library", "Application Support", "hearth");
   return join(env.XDG_CONFIG_HOME || join(homedir(), ".config"), "hearth");
 }
 
-export function loginFile(env: NodeJS.ProcessEnv = process.env): string {
+function loginFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), LOGIN_FILE);
 }
 

@@ -98,7 +98,10 @@ export interface CommandContext {
 /** The context of the command being run (the last argument commander passes to an action). */
 export function commandContext(command: Command): CommandContext {
   const globals = globalsOf(command);
-  const connection = resolveConnection(globals);
-  const hearth = createHearthClient({ baseUrl: connection.serverUrl, apiKey: connection.apiKey });
-  return { globals, output: Output.fromOptions(globals), connection, hearth };
+  return {
+    globals,
+    output: Output.fromOptions(globals),
+    connection: resolveConnection(globals),
+    hearth: createClientFromOptions(globals),
+  };
 }

@@ -7,7 +7,7 @@
 import { HearthError } from "@hearth/sdk";
 
 export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
+const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
 /** A failure to report as one line (without the stack), with the exit code it ends the program with. */

@@ -6,11 +6,18 @@
 import { Command } from "commander";
 import packageJson from "../package.json" with { type: "json" };
 import { registerChat } from "./commands/chat.ts";
+import { registerCompletion } from "./commands/completion.ts";
+import { registerConfig } from "./commands/config.ts";
+import { registerConversations } from "./commands/conversations.ts";
 import { registerFollow } from "./commands/follow.ts";
+import { registerKeys } from "./commands/keys.ts";
 import { registerLogin } from "./commands/login.ts";
 import { registerLogout } from "./commands/logout.ts";
+import { registerModels } from "./commands/models.ts";
+import { registerOpenapi } from "./commands/openapi.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSetup } from "./commands/setup.ts";
+import { registerUsers } from "./commands/users.ts";
 import { registerWhoami } from "./commands/whoami.ts";
 import { DEFAULT_SERVER } from "./context.ts";
 
@@ -49,5 +56,12 @@ export function createProgram(): Command {
   registerWhoami(program);
   registerChat(program);
   registerFollow(program);
+  registerConversations(program);
+  registerModels(program);
+  registerKeys(program);
+  registerUsers(program);
+  registerConfig(program);
+  registerOpenapi(program);
+  registerCompletion(program);
   return program;
 }

@@ -8,7 +8,7 @@ import { createHearthClient, HearthError, unwrap } from "@hearth/sdk";
 import { type StoredLogin, writeLogin } from "./config-store.ts";
 import { CliError } from "./errors.ts";
 
-export interface SignedInUser {
+interface SignedInUser {
   id: string;
   username: string;
   email: string;

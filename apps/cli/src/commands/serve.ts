@@ -1,14 +1,8 @@
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { constants } from "node:os";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Command } from "commander";
-import { CliError } from "../errors.ts";
-
-// From apps/cli/src/commands or apps/cli/dist: the checkout's scripts/start.mjs, which `npm start` runs.
-const START_SCRIPTS = ["../../../../scripts/start.mjs", "../../../scripts/start.mjs"].map((path) =>
-  fileURLToPath(new URL(path, import.meta.url)),
-);
+import { checkoutRoot } from "../checkout.ts";
 
 /**
  * `hearth serve [flags…]`: what `npm start` runs (install what is missing, build, start the server),
@@ -23,11 +17,7 @@ export function registerServe(program: Command): void {
     .helpOption(false)
     .argument("[flags...]", "the server's flags: --port, --host, --data-dir, --models-dir, --log-level …")
     .action(async (flags: string[]) => {
-      const script = START_SCRIPTS.find((path) => existsSync(path));
-      if (script === undefined) {
-        throw new CliError("hearth serve runs in a Hearth checkout (scripts/start.mjs was not found next to it)");
-      }
-      process.exitCode = await runServer(script, flags);
+      process.exitCode = await runServer(join(checkoutRoot("serve"), "scripts/start.mjs"), flags);
     });
 }
 
