@@ -10,6 +10,7 @@ import { NoSuchModelError } from "../spec/no-such-model-error.ts";
 import { embedWithOpenAI } from "./embed-with-openai.ts";
 import { readOpenAIModels } from "./read-openai-models.ts";
 import { streamOpenAIChat } from "./stream-openai-chat.ts";
+import { tokenLimitFieldFor } from "./to-openai-chat-request.ts";
 import type { OpenAIFailureContext } from "./to-openai-provider-error.ts";
 import { toOpenAIProviderError } from "./to-openai-provider-error.ts";
 
@@ -99,13 +100,19 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
     return model;
   }
 
+  const call = {
+    client,
+    timeoutMs: options.timeoutMs,
+    tokenLimitField: tokenLimitFieldFor(options.baseUrl),
+    failureContext,
+  };
+
   return {
     id: options.id,
     kind: "openai-compatible",
     listModels,
     async languageModel(modelId: string): Promise<LanguageModel> {
       const model = await findModel(modelId);
-      const call = { client, timeoutMs: options.timeoutMs, failureContext };
       return {
         provider: options.id,
         modelId,
@@ -117,7 +124,6 @@ export function createOpenAICompatibleProvider(options: OpenAICompatibleProvider
       // Any listed model may embed: llama-server and Ollama embed with chat models too, and names
       // are only a hint. A model that cannot gets the server's own refusal.
       await findModel(modelId);
-      const call = { client, timeoutMs: options.timeoutMs, failureContext };
       return {
         provider: options.id,
         modelId,

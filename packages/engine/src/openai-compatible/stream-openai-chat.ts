@@ -6,7 +6,7 @@ import { displayUrl } from "../remote/describe-network-failure.ts";
 import { describeContentType, UnexpectedAnswerError } from "../remote/unexpected-answer-error.ts";
 import type { CallOptions, StreamPart, Usage } from "../spec/language-model.ts";
 import { OpenAIChunkReader } from "./openai-chunk-reader.ts";
-import { toOpenAIChatRequest } from "./to-openai-chat-request.ts";
+import { type TokenLimitField, toOpenAIChatRequest } from "./to-openai-chat-request.ts";
 import {
   describeOpenAIStreamFailure,
   type OpenAIFailureContext,
@@ -17,6 +17,7 @@ import {
 export interface OpenAICall {
   client: OpenAI;
   timeoutMs: number;
+  tokenLimitField: TokenLimitField;
   failureContext(hasExpired: boolean): OpenAIFailureContext;
 }
 
@@ -24,7 +25,7 @@ const abortPart = (usage: Usage): StreamPart => ({ type: "finish", finishReason:
 
 async function openStream(call: OpenAICall, modelId: string, options: CallOptions, signal: AbortSignal) {
   const { data, response } = await call.client.chat.completions
-    .create(toOpenAIChatRequest(modelId, options), { signal })
+    .create(toOpenAIChatRequest(modelId, options, call.tokenLimitField), { signal })
     .withResponse();
   const contentType = response.headers.get("content-type");
   if (!contentType?.includes("text/event-stream")) {

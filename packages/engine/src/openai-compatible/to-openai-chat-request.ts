@@ -53,8 +53,26 @@ function toToolChoice(choice: ToolChoice): ChatCompletionToolChoiceOption {
   return typeof choice === "string" ? choice : { type: "function", function: { name: choice.toolName } };
 }
 
+/**
+ * The field that limits a reply's length. OpenAI's own API replaced `max_tokens` with
+ * `max_completion_tokens` and refuses the old one for its reasoning models; the servers that copy its
+ * API (Ollama, vLLM, LM Studio, llama-server, LocalAI) have all taken `max_tokens` for longer than
+ * the new name, so only OpenAI's hosts (and Azure's) get the new one.
+ */
+export type TokenLimitField = "max_tokens" | "max_completion_tokens";
+
+export function tokenLimitFieldFor(baseUrl: string): TokenLimitField {
+  const host = URL.parse(baseUrl)?.hostname.toLowerCase() ?? "";
+  const isOpenAi = host === "api.openai.com" || host.endsWith(".openai.azure.com");
+  return isOpenAi ? "max_completion_tokens" : "max_tokens";
+}
+
 /** Maps the spec's call options to a streaming chat completion request for `modelId`. */
-export function toOpenAIChatRequest(modelId: string, options: CallOptions): OpenAIChatRequest {
+export function toOpenAIChatRequest(
+  modelId: string,
+  options: CallOptions,
+  tokenLimitField: TokenLimitField = "max_tokens",
+): OpenAIChatRequest {
   const request: OpenAIChatRequest = {
     model: modelId,
     messages: options.prompt.flatMap(toMessages),
@@ -65,7 +83,7 @@ export function toOpenAIChatRequest(modelId: string, options: CallOptions): Open
   if (options.topP !== undefined) request.top_p = options.topP;
   if (options.seed !== undefined) request.seed = options.seed;
   if (options.stopSequences && options.stopSequences.length > 0) request.stop = [...options.stopSequences];
-  if (options.maxOutputTokens !== undefined) request.max_tokens = options.maxOutputTokens;
+  if (options.maxOutputTokens !== undefined) request[tokenLimitField] = options.maxOutputTokens;
   if (options.topK !== undefined) request.top_k = options.topK;
   if (options.minP !== undefined) request.min_p = options.minP;
   if (options.repeatPenalty !== undefined) request.repeat_penalty = options.repeatPenalty;
