@@ -131,7 +131,8 @@ async function embedWith(
     return await model.doEmbed(texts, { abortSignal });
   } catch (error) {
     if (error instanceof ProviderUnavailableError) raise(conversationsProblems.modelUnavailable(modelId, error.reason));
-    c.var.logger.warn({ err: error, model: modelId }, "embedding failed");
+    // A client that left stopped the batch: nobody reads the answer, and nothing failed.
+    if (!abortSignal.aborted) c.var.logger.warn({ err: error, model: modelId }, "embedding failed");
     raise(conversationsProblems.modelUnavailable(modelId, reasonOf(error)));
   }
 }

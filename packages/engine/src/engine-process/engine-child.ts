@@ -11,7 +11,10 @@ const send = (message: FromEngine, then?: () => void) => {
   if (process.connected) process.send?.(message, undefined, {}, then);
 };
 
-type Handlers = { [M in EngineMethod]: (...args: EngineCalls[M]["args"]) => Promise<EngineCalls[M]["answer"]> };
+/** Each method's handler; `signal` aborts when Hearth sends `abort` for the call (only embed heeds it). */
+type Handlers = {
+  [M in EngineMethod]: (signal: AbortSignal, ...args: EngineCalls[M]["args"]) => Promise<EngineCalls[M]["answer"]>;
+};
 
 function handlersFor(provider: LlamaCppProvider): Handlers {
   const model = (modelId: string): Promise<LanguageModel> => provider.languageModel(modelId);
@@ -19,19 +22,20 @@ function handlersFor(provider: LlamaCppProvider): Handlers {
     info: async () => provider.info(),
     queueDepth: () => provider.queueDepth(),
     listModels: () => provider.listModels(),
-    findModel: async (modelId) => {
+    findModel: async (_, modelId) => {
       await provider.languageModel(modelId);
       return null;
     },
-    contextWindow: async (modelId) => {
+    contextWindow: async (_, modelId) => {
       const { contextTokens, maxTokenBytes, isExact } = await (await model(modelId)).contextWindow();
       return { contextTokens, maxTokenBytes, isExact };
     },
-    countMessageTokens: async (modelId, message, stopAbove) =>
+    countMessageTokens: async (_, modelId, message, stopAbove) =>
       (await (await model(modelId)).contextWindow()).countMessageTokens(message, stopAbove),
-    countPromptTokens: async (modelId, prompt, stopAbove, tools) =>
+    countPromptTokens: async (_, modelId, prompt, stopAbove, tools) =>
       (await (await model(modelId)).contextWindow()).countPromptTokens(prompt, stopAbove, tools),
-    embed: async (modelId, texts) => (await provider.embeddingModel(modelId)).doEmbed(texts),
+    embed: async (signal, modelId, texts) =>
+      (await provider.embeddingModel(modelId)).doEmbed(texts, { abortSignal: signal }),
     close: async () => {
       await provider.close();
       return null;
@@ -69,24 +73,29 @@ async function main(): Promise<void> {
     return;
   }
   const handlers = handlersFor(provider);
-  const streams = new Map<number, AbortController>();
+  // What runs, by request id: the abort message stops it.
+  const running = new Map<number, AbortController>();
   process.on("message", (message: ToEngine) => {
     if (message.kind === "abort") {
-      streams.get(message.id)?.abort();
+      running.get(message.id)?.abort();
     } else if (message.kind === "stream") {
       const controller = new AbortController();
-      streams.set(message.id, controller);
-      void stream(provider, message, controller).finally(() => streams.delete(message.id));
+      running.set(message.id, controller);
+      void stream(provider, message, controller).finally(() => running.delete(message.id));
     } else {
-      const handler = handlers[message.method] as (...args: unknown[]) => Promise<unknown>;
-      handler(...message.args).then(
-        (value) =>
-          send(
-            { kind: "answer", id: message.id, value },
-            message.method === "close" ? () => process.exit(0) : undefined,
-          ),
-        (error: unknown) => send({ kind: "failure", id: message.id, error: toWireError(error) }),
-      );
+      const handler = handlers[message.method] as (signal: AbortSignal, ...args: unknown[]) => Promise<unknown>;
+      const controller = new AbortController();
+      running.set(message.id, controller);
+      handler(controller.signal, ...message.args)
+        .finally(() => running.delete(message.id))
+        .then(
+          (value) =>
+            send(
+              { kind: "answer", id: message.id, value },
+              message.method === "close" ? () => process.exit(0) : undefined,
+            ),
+          (error: unknown) => send({ kind: "failure", id: message.id, error: toWireError(error) }),
+        );
     }
   });
   send({ kind: "ready", info: provider.info() });

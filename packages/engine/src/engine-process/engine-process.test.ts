@@ -109,6 +109,16 @@ describe("EngineProcess: the llama.cpp engine in a process of its own", () => {
     expect(second).toHaveLength(128);
   });
 
+  it("stops an embedding batch in the engine process when aborted, and embeds again after", async () => {
+    const model = await engine.embeddingModel("tiny");
+    const stop = new AbortController();
+    const texts = Array.from({ length: 500 }, (_, index) => `text number ${index}`);
+    const embedding = model.doEmbed(texts, { abortSignal: stop.signal });
+    setTimeout(() => stop.abort(new Error("client gone")), 20);
+    await expect(embedding).rejects.toThrow("client gone");
+    expect(await model.doEmbed(["after"])).toHaveLength(1);
+  });
+
   it("ends a reply as an error when the process dies mid-reply, fails calls after, and says so once", async () => {
     const dying = await start();
     const model = await dying.languageModel("tiny");

@@ -130,7 +130,11 @@ export class EngineProcess implements ModelProvider {
 
   async embeddingModel(modelId: string): Promise<EmbeddingModel> {
     await this.#call("findModel", modelId);
-    return { provider: this.id, modelId, doEmbed: (texts) => this.#call("embed", modelId, texts) };
+    return {
+      provider: this.id,
+      modelId,
+      doEmbed: (texts, options) => this.#callAbortable(options?.abortSignal, "embed", modelId, texts),
+    };
   }
 
   /** Unloads the models and ends the process (killed if it does not end in time). */
@@ -183,6 +187,33 @@ export class EngineProcess implements ModelProvider {
       this.#calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.#post({ kind: "call", id, method, args });
     });
+  }
+
+  /** A call the engine stops when `abortSignal` fires; it then rejects with the signal's reason at once. */
+  async #callAbortable<M extends EngineMethod>(
+    abortSignal: AbortSignal | undefined,
+    method: M,
+    ...args: EngineCalls[M]["args"]
+  ): Promise<EngineCalls[M]["answer"]> {
+    if (abortSignal === undefined) return this.#call(method, ...args);
+    abortSignal.throwIfAborted();
+    const id = this.#nextId;
+    const answer = this.#call(method, ...args);
+    let onAbort = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        this.#post({ kind: "abort", id });
+        reject(abortSignal.reason);
+      };
+    });
+    abortSignal.addEventListener("abort", onAbort, { once: true });
+    try {
+      return await Promise.race([answer, aborted]);
+    } finally {
+      abortSignal.removeEventListener("abort", onAbort);
+      // The engine's late answer or failure finds no caller and is dropped.
+      answer.catch(() => {});
+    }
   }
 
   #post(message: ToEngine): void {

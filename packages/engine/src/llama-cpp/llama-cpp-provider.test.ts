@@ -170,6 +170,17 @@ describe("LlamaCppProvider on a generated model", () => {
     expect(vectors[0]).not.toEqual(vectors[1]);
   });
 
+  it("stops embedding a batch when aborted, before the next text", async () => {
+    const model = await provider.embeddingModel("tiny");
+    const texts = Array.from({ length: 200 }, (_, index) => `text number ${index}`);
+    const stop = new AbortController();
+    const embedding = model.doEmbed(texts, { abortSignal: stop.signal });
+    setImmediate(() => stop.abort(new Error("client gone")));
+    await expect(embedding).rejects.toThrow("client gone");
+    await expect(model.doEmbed(["after"], { abortSignal: AbortSignal.abort() })).rejects.toThrow();
+    expect(await model.doEmbed(["after"])).toHaveLength(1);
+  });
+
   it("unloads the least recently used idle model when the budget is exceeded", async () => {
     const small = await LlamaCppProvider.create({ modelsDir, gpu: false, contextSize: 256, memoryBudgetBytes: 1 });
     try {

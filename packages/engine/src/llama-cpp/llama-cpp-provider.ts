@@ -106,10 +106,16 @@ export class LlamaCppProvider implements ModelProvider {
 
   async embeddingModel(modelId: string): Promise<EmbeddingModel> {
     await this.#find(modelId);
-    return { provider: this.id, modelId, doEmbed: (texts) => this.#embed(modelId, texts) };
+    return {
+      provider: this.id,
+      modelId,
+      doEmbed: (texts, options) => this.#embed(modelId, texts, options?.abortSignal),
+    };
   }
 
-  async #embed(modelId: string, texts: readonly string[]): Promise<number[][]> {
+  /** Embeds one text after another; an abort stops before the next text (and rejects with its reason). */
+  async #embed(modelId: string, texts: readonly string[], abortSignal?: AbortSignal): Promise<number[][]> {
+    abortSignal?.throwIfAborted();
     const loaded = await this.#use(modelId);
     loaded.embeddingContext ??= loaded.model.createEmbeddingContext({
       contextSize: Math.min(this.options.contextSize, loaded.model.trainContextSize),
@@ -117,7 +123,10 @@ export class LlamaCppProvider implements ModelProvider {
     });
     const context = await loaded.embeddingContext;
     const vectors: number[][] = [];
-    for (const text of texts) vectors.push([...(await context.getEmbeddingFor(text)).vector]);
+    for (const text of texts) {
+      abortSignal?.throwIfAborted();
+      vectors.push([...(await context.getEmbeddingFor(text)).vector]);
+    }
     return vectors;
   }
 
