@@ -1,10 +1,12 @@
 // Bundles the server and our workspace packages into apps/server/dist/main.js, and the llama.cpp
 // engine's process (EngineProcess forks it from beside main.js) into apps/server/dist/engine-child.js.
-// Third-party packages stay external (native addons and PGlite's wasm load from node_modules).
+// Third-party packages stay external (native addons and PGlite's wasm load from node_modules). Then
+// the hearth command into apps/cli/dist/hearth.js (apps/cli/bundle.mjs).
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { bundleCli } from "../apps/cli/bundle.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -35,3 +37,6 @@ await build({
     },
   ],
 });
+
+// The hearth command, in one file for an installed @hearth/cli (a checkout runs its sources).
+await bundleCli();

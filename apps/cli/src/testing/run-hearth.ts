@@ -19,6 +19,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Written to stdin, which is then closed. */
   input?: string;
+  /** Another copy of the bin to run (an installed package's), instead of this checkout's. */
+  bin?: string;
 }
 
 /** Runs `hearth ...args` to the end and answers its exit code and output. */
@@ -26,7 +28,7 @@ export function runHearth(args: readonly string[], options: RunOptions = {}): Pr
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !/^(HEARTH_|NO_COLOR$|FORCE_COLOR$)/.test(name)),
   );
-  const child = spawn(process.execPath, [HEARTH_BIN, ...args], {
+  const child = spawn(process.execPath, [options.bin ?? HEARTH_BIN, ...args], {
     env: { ...inherited, ...options.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
