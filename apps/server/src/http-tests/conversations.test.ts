@@ -61,6 +61,7 @@ describe("conversations", () => {
       activeMessageId: null,
       tools: [],
       toolChoice: "auto",
+      systemPrompt: null,
       createdAt: server.clock.now().toISOString(),
       updatedAt: server.clock.now().toISOString(),
     });

@@ -53,7 +53,7 @@ CREATE INDEX api_keys_user_id ON api_keys (user_id, created_at);
 `,
   },
   {
-    id: "0010-user-time-zone",
+    id: "0012-user-time-zone",
     sql: `
 -- The user's IANA time zone: tools (current_time) answer in it. Set with PATCH /api/auth/me.
 ALTER TABLE users ADD COLUMN time_zone text NOT NULL DEFAULT 'UTC';

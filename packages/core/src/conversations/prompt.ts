@@ -30,7 +30,16 @@ export async function buildPrompt(
 ): Promise<Prompt> {
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
   const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
-  const emptyPromptTokens = await window.countPromptTokens([], undefined, tools);
+  const head = await systemMessages(db, conversationId);
+  const emptyPromptTokens = await window.countPromptTokens(head, undefined, tools);
+  if (emptyPromptTokens > budget) {
+    return {
+      ok: false,
+      reason:
+        `The conversation's system prompt${tools === undefined ? "" : " and tools"} take ${emptyPromptTokens} tokens; this model reads at most ` +
+        `${budget} at once (a ${window.contextTokens}-token context, less room for the reply). Shorten the system prompt or use a model with a larger context.`,
+    };
+  }
   /** The prompt's messages by stored message (a reply with tool parts is several), newest first. */
   const newestFirst: PromptMessage[][] = [];
   let used = emptyPromptTokens;
@@ -60,14 +69,14 @@ export async function buildPrompt(
   const turns = newestFirst.reverse();
   // Templates join messages in ways a per-message count cannot see: drop the oldest until it fits. A
   // stored message goes whole, so a tool result never loses the call it answers.
-  let messages = turns.flat();
-  let promptTokens = messages.length === 0 ? 0 : await window.countPromptTokens(messages, budget, tools);
+  let messages = [...head, ...turns.flat()];
+  let promptTokens = turns.length === 0 ? 0 : await window.countPromptTokens(messages, budget, tools);
   while (turns.length > 1 && promptTokens > budget) {
     turns.shift();
-    messages = turns.flat();
+    messages = [...head, ...turns.flat()];
     promptTokens = await window.countPromptTokens(messages, budget, tools);
   }
-  if (messages.length === 0 || promptTokens > budget) {
+  if (turns.length === 0 || promptTokens > budget) {
     const { isLowerBound, tokens, room } = tooLong ?? {
       isLowerBound: false,
       tokens: 0,
@@ -83,6 +92,16 @@ export async function buildPrompt(
   }
   const maxTokens = Math.max(1, Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS));
   return { ok: true, messages, maxTokens, contextMessages: turns.length };
+}
+
+/** The conversation's system prompt as the prompt's first message, or nothing. */
+async function systemMessages(db: Queryable, conversationId: string): Promise<PromptMessage[]> {
+  const { rows } = await db.query<{ system_prompt: string | null }>(
+    "SELECT system_prompt FROM conversations WHERE id = $1",
+    [conversationId],
+  );
+  const systemPrompt = rows[0]?.system_prompt;
+  return systemPrompt ? [{ role: "system", content: systemPrompt }] : [];
 }
 
 interface TooLong {

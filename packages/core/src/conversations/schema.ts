@@ -1,11 +1,28 @@
 import { z } from "@hono/zod-openapi";
-import { plainText } from "../http/plain-text.ts";
+import { openApiPattern, plainText } from "../http/plain-text.ts";
 import { PageQuery } from "../pagination.ts";
 
 const Title = plainText(200).openapi({ example: "Trip to Lisbon" });
 
 // Not checked against the installed models: a conversation may name a model that is pulled later.
 const Model = plainText(200).openapi({ example: "qwen2.5-7b-instruct-q4_k_m.gguf" });
+
+/** Instructions up to this many characters: they are part of every reply's prompt. */
+export const MAX_SYSTEM_PROMPT_CHARS = 16_000;
+
+const TEXT_WITH_LINES = /^(?:[\t\n\r]|\P{Cc})*$/u;
+const SystemPrompt = z
+  .string()
+  .max(MAX_SYSTEM_PROMPT_CHARS)
+  .regex(TEXT_WITH_LINES, "must not hold control characters other than tabs and line breaks")
+  .transform((text) => (text.trim() === "" ? null : text))
+  .openapi({
+    description:
+      "Instructions the model reads before the conversation (a system prompt). Empty or null: none. Counted in the " +
+      "context of every reply.",
+    example: "You are a concise travel guide. Answer in bullet points.",
+    pattern: openApiPattern(TEXT_WITH_LINES),
+  });
 
 /** The title of a conversation nobody has named yet; the model replaces it after the first exchange. */
 export const DEFAULT_TITLE = "New conversation";
@@ -32,6 +49,10 @@ export const Conversation = z
     activeMessageId: z.uuid().nullable().openapi({ description: "The last message of the branch in view." }),
     tools: z.array(z.string()).openapi({ description: "The tools replies may call (GET /api/tools lists them)." }),
     toolChoice: ToolChoice,
+    systemPrompt: z
+      .string()
+      .nullable()
+      .openapi({ description: "Instructions the model reads before the conversation; null: none." }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -49,6 +70,7 @@ export const CreateConversationInput = z
     model: Model.optional(),
     tools: ToolNames.optional(),
     toolChoice: ToolChoice.optional(),
+    systemPrompt: SystemPrompt.nullable().optional(),
   })
   .openapi("CreateConversationInput");
 export type CreateConversationInput = z.infer<typeof CreateConversationInput>;
@@ -59,9 +81,10 @@ export const UpdateConversationInput = z
     model: Model.nullable().optional(),
     tools: ToolNames.optional(),
     toolChoice: ToolChoice.optional(),
+    systemPrompt: SystemPrompt.nullable().optional(),
   })
   .refine((input) => Object.values(input).some((value) => value !== undefined), {
-    message: "give at least one of title, model, tools, toolChoice",
+    message: "give at least one of title, model, tools, toolChoice, systemPrompt",
   })
   .openapi("UpdateConversationInput");
 export type UpdateConversationInput = z.infer<typeof UpdateConversationInput>;

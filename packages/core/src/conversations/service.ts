@@ -18,11 +18,12 @@ export interface ConversationRow {
   active_message_id: string | null;
   tools: string[];
   tool_choice: "auto" | "required";
+  system_prompt: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export const COLUMNS = "id, title, model, active_message_id, tools, tool_choice, created_at, updated_at";
+export const COLUMNS = "id, title, model, active_message_id, tools, tool_choice, system_prompt, created_at, updated_at";
 
 const presentConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
@@ -31,6 +32,7 @@ const presentConversation = (row: ConversationRow): Conversation => ({
   activeMessageId: row.active_message_id,
   tools: row.tools,
   toolChoice: row.tool_choice,
+  systemPrompt: row.system_prompt,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -55,8 +57,8 @@ export async function createConversation(
   now: Date,
 ): Promise<Conversation> {
   const { rows } = await db.query<ConversationRow>(
-    `INSERT INTO conversations (owner_id, title, title_source, model, tools, tool_choice, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $6, $7, $5, $5) RETURNING ${COLUMNS}`,
+    `INSERT INTO conversations (owner_id, title, title_source, model, tools, tool_choice, system_prompt, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $6, $7, $8, $5, $5) RETURNING ${COLUMNS}`,
     [
       ownerId,
       input.title ?? DEFAULT_TITLE,
@@ -65,6 +67,7 @@ export async function createConversation(
       now,
       input.tools ?? [],
       input.toolChoice ?? "auto",
+      input.systemPrompt ?? null,
     ],
   );
   return presentConversation(rows[0] as ConversationRow);
@@ -110,7 +113,7 @@ export async function getConversation(
   return found(rows, conversationId);
 }
 
-/** Renames a live conversation or changes its model or tools; any change moves it to the top of the list. */
+/** Renames a live conversation or changes its model, tools or system prompt; any change moves it to the top of the list. */
 export async function updateConversation(
   db: Queryable,
   ownerId: string,
@@ -121,7 +124,8 @@ export async function updateConversation(
   const { rows } = await db.query<ConversationRow>(
     `UPDATE conversations
      SET title = COALESCE($3, title), title_source = CASE WHEN $3 IS NULL THEN title_source ELSE 'user' END, model = CASE WHEN $4 THEN $5 ELSE model END,
-       tools = COALESCE($7, tools), tool_choice = COALESCE($8, tool_choice), updated_at = $6
+       tools = COALESCE($7, tools), tool_choice = COALESCE($8, tool_choice),
+       system_prompt = CASE WHEN $9 THEN $10 ELSE system_prompt END, updated_at = $6
      WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
     [
       conversationId,
@@ -132,6 +136,8 @@ export async function updateConversation(
       now,
       change.tools ?? null,
       change.toolChoice ?? null,
+      change.systemPrompt !== undefined,
+      change.systemPrompt ?? null,
     ],
   );
   return found(rows, conversationId);

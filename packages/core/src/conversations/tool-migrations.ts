@@ -60,4 +60,11 @@ FROM (
 WHERE s.user_id = p.owner_id;
 `,
   },
+  {
+    id: "0013-conversation-system-prompt",
+    sql: `
+-- What the model is told before the conversation (its instructions); null: nothing.
+ALTER TABLE conversations ADD COLUMN system_prompt text;
+`,
+  },
 ];

@@ -22,7 +22,7 @@ CREATE TABLE model_providers (
 `,
   },
   {
-    id: "0009-installation",
+    id: "0011-installation",
     sql: `
 -- One row: this installation's random id, shared by every node through the database. Requests to
 -- providers carry it (Hearth-Via), so a provider that leads back to this installation is refused at
