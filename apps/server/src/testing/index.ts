@@ -2,6 +2,8 @@ export type { ExchangeBody, MessageBody } from "./conversations.ts";
 export { createConversation, sendMessage, settledReply, storedMessage } from "./conversations.ts";
 export type { ServerSentEvent } from "./event-stream-client.ts";
 export { assembledText, EventStreamClient, endOf } from "./event-stream-client.ts";
+export type { HearthProcess } from "./hearth-process.ts";
+export { spawnHearth, waitUntilRunning } from "./hearth-process.ts";
 export { ManualClock } from "./manual-clock.ts";
 export type { RequestOptions, TestResponse } from "./test-client.ts";
 export { TestClient } from "./test-client.ts";
