@@ -106,6 +106,11 @@ export const ChatCompletionRequest = z
     tools: z.array(Tool).max(128).nullish(),
     tool_choice: ToolChoice.nullish(),
     parallel_tool_calls: z.boolean().nullish(),
+    logprobs: z.boolean().nullish().openapi({
+      description:
+        "Each token's log probability, where the model's provider gives them (remote OpenAI-compatible ones); null otherwise.",
+    }),
+    top_logprobs: z.number().int().min(0).max(20).nullish(),
     response_format: ResponseFormat.nullish(),
     metadata: Metadata.nullish(),
     top_k: z.number().int().min(0).max(100_000).nullish().openapi({ description: "llama.cpp's top-k sampling." }),
@@ -118,6 +123,9 @@ export const ChatCompletionRequest = z
       .openapi({ description: "llama.cpp's penalty on repeated tokens (1 = none)." }),
   })
   .superRefine((request, context) => {
+    if (request.top_logprobs != null && request.logprobs !== true) {
+      context.addIssue({ code: "custom", path: ["top_logprobs"], message: "needs logprobs: true" });
+    }
     const names = (request.tools ?? []).map((tool) => tool.function.name);
     names.forEach((name, index) => {
       if (names.indexOf(name) !== index) {

@@ -1,10 +1,12 @@
-import type { StreamPart } from "@hearth/engine/spec";
+import type { StreamPart, TokenLogprob } from "@hearth/engine/spec";
 import { type OpenAiToolCall, toOpenAiToolCall } from "./present-completion.ts";
 import { type CompletionOutcome, type ContentPart, readParts } from "./read-parts.ts";
 
 export interface CollectedCompletion {
   text: string;
   toolCalls: OpenAiToolCall[];
+  /** The tokens' log probabilities, where the provider gave them. */
+  logprobs: TokenLogprob[];
   outcome: CompletionOutcome;
 }
 
@@ -12,10 +14,13 @@ export interface CollectedCompletion {
 export class ReplyCollector {
   text = "";
   readonly toolCalls: OpenAiToolCall[] = [];
+  readonly logprobs: TokenLogprob[] = [];
 
   add(part: ContentPart): void {
-    if (part.type === "text-delta") this.text += part.text;
-    else if (part.type === "tool-call") this.toolCalls.push(toOpenAiToolCall(part));
+    if (part.type === "text-delta") {
+      this.text += part.text;
+      if (part.logprobs) this.logprobs.push(...part.logprobs);
+    } else if (part.type === "tool-call") this.toolCalls.push(toOpenAiToolCall(part));
   }
 }
 
@@ -26,5 +31,5 @@ export async function collectCompletion(
 ): Promise<CollectedCompletion> {
   const collector = new ReplyCollector();
   const outcome = await readParts(first, parts, (part) => collector.add(part));
-  return { text: collector.text, toolCalls: collector.toolCalls, outcome };
+  return { text: collector.text, toolCalls: collector.toolCalls, logprobs: collector.logprobs, outcome };
 }

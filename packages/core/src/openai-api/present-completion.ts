@@ -1,5 +1,5 @@
 /** @module What the model port streamed, in OpenAI's chat completion objects. */
-import type { FinishReason, ToolCallPart, Usage } from "@hearth/engine/spec";
+import type { FinishReason, TokenLogprob, ToolCallPart, Usage } from "@hearth/engine/spec";
 
 /** What every object of one completion repeats. */
 export interface CompletionHead {
@@ -24,6 +24,20 @@ export interface OpenAiUsage {
   total_tokens: number;
 }
 
+/** Tokens' log probabilities as OpenAI's `choices[].logprobs`: null where the provider gave none. */
+export function toOpenAiLogprobs(tokens: readonly TokenLogprob[] | undefined) {
+  if (tokens === undefined || tokens.length === 0) return null;
+  return {
+    content: tokens.map((token) => ({
+      token: token.token,
+      logprob: token.logprob,
+      bytes: token.bytes,
+      top_logprobs: token.topLogprobs,
+    })),
+    refusal: null,
+  };
+}
+
 /** How a reply ended, in OpenAI's words; a reply that called tools ended to have them run. */
 export function toOpenAiFinishReason(reason: FinishReason, hasToolCalls: boolean): OpenAiFinishReason {
   if (reason === "length") return "length";
@@ -46,7 +60,13 @@ export function toOpenAiToolCall(call: Omit<ToolCallPart, "type">): OpenAiToolCa
 /** A whole reply, for a request without `stream`. */
 export function presentCompletion(
   head: CompletionHead,
-  reply: { text: string; toolCalls: OpenAiToolCall[]; finishReason: FinishReason; usage: Usage },
+  reply: {
+    text: string;
+    toolCalls: OpenAiToolCall[];
+    finishReason: FinishReason;
+    usage: Usage;
+    logprobs?: readonly TokenLogprob[];
+  },
 ) {
   const hasToolCalls = reply.toolCalls.length > 0;
   return {
@@ -62,7 +82,7 @@ export function presentCompletion(
           refusal: null,
           ...(hasToolCalls ? { tool_calls: reply.toolCalls } : {}),
         },
-        logprobs: null,
+        logprobs: toOpenAiLogprobs(reply.logprobs),
         finish_reason: toOpenAiFinishReason(reply.finishReason, hasToolCalls),
       },
     ],
@@ -73,7 +93,9 @@ export function presentCompletion(
 /** One `chat.completion.chunk` of a streamed reply; `usage` is null on every chunk but the last where asked for. */
 export function presentChunk(
   head: CompletionHead,
-  choice: { delta: Record<string, unknown>; finishReason?: OpenAiFinishReason } | undefined,
+  choice:
+    | { delta: Record<string, unknown>; finishReason?: OpenAiFinishReason; logprobs?: readonly TokenLogprob[] }
+    | undefined,
   usage?: OpenAiUsage | null,
 ) {
   return {
@@ -82,7 +104,14 @@ export function presentChunk(
     choices:
       choice === undefined
         ? []
-        : [{ index: 0, delta: choice.delta, logprobs: null, finish_reason: choice.finishReason ?? null }],
+        : [
+            {
+              index: 0,
+              delta: choice.delta,
+              logprobs: toOpenAiLogprobs(choice.logprobs),
+              finish_reason: choice.finishReason ?? null,
+            },
+          ],
     ...(usage === undefined ? {} : { usage }),
   };
 }

@@ -57,13 +57,13 @@ export async function runChatCompletion(c: Context<AppEnv>, options: ChatComplet
   // Never rejects: a provider that throws ends the reply as an error.
   const reply = await collectCompletion(run.first, run.parts);
   await run.end(reply.outcome);
-  const { text, toolCalls, outcome } = reply;
+  const { text, toolCalls, logprobs, outcome } = reply;
   if (outcome.finishReason === "error") {
     raise(conversationsProblems.modelUnavailable(run.modelId, outcome.error ?? "it failed without a reason"));
   }
   if (exchange !== undefined) unwrap(await storeExchange(c, exchange, call.prompt, toStoredReply(reply), run.modelId));
   const usage = outcome.usage ?? { inputTokens: 0, outputTokens: 0 };
-  return c.json(presentCompletion(head, { text, toolCalls, finishReason: outcome.finishReason, usage }), 200);
+  return c.json(presentCompletion(head, { text, toolCalls, logprobs, finishReason: outcome.finishReason, usage }), 200);
 }
 
 function toStoredReply(reply: CollectedCompletion) {

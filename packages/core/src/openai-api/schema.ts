@@ -26,6 +26,14 @@ const Usage = z.object({
   total_tokens: z.number().int(),
 });
 
+const TopLogprob = z.object({ token: z.string(), logprob: z.number(), bytes: z.array(z.number().int()).nullable() });
+const ChoiceLogprobs = z
+  .object({
+    content: z.array(TopLogprob.extend({ top_logprobs: z.array(TopLogprob) })),
+    refusal: z.null(),
+  })
+  .openapi("ChoiceLogprobs", { description: "Each token's log probability, where the model's provider gives them." });
+
 export const ChatCompletion = z
   .object({
     id: z.string(),
@@ -41,7 +49,7 @@ export const ChatCompletion = z
           refusal: z.null(),
           tool_calls: z.array(ToolCall).optional(),
         }),
-        logprobs: z.null(),
+        logprobs: ChoiceLogprobs.nullable(),
         finish_reason: z.enum(["stop", "length", "tool_calls"]),
       }),
     ),

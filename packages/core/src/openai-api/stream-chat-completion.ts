@@ -41,7 +41,14 @@ async function pump(options: StreamOptions, send: SendEvent): Promise<void> {
   const outcome = await readParts(run.first, run.parts, (part) => {
     collector.add(part);
     if (part.type === "text-delta") {
-      if (part.text !== "") chunk({ content: part.text });
+      if (part.text !== "")
+        send(
+          presentChunk(
+            head,
+            { delta: { content: part.text }, ...(part.logprobs ? { logprobs: part.logprobs } : {}) },
+            includeUsage ? null : undefined,
+          ),
+        );
     } else if (part.type === "tool-input-delta") {
       chunk({ tool_calls: [calls.delta(part.toolCallId, part.toolName, part.delta)] });
     } else {
@@ -49,7 +56,12 @@ async function pump(options: StreamOptions, send: SendEvent): Promise<void> {
       if (delta !== undefined) chunk({ tool_calls: [delta] });
     }
   });
-  const failure = await options.onEnd({ text: collector.text, toolCalls: collector.toolCalls, outcome });
+  const failure = await options.onEnd({
+    text: collector.text,
+    toolCalls: collector.toolCalls,
+    logprobs: collector.logprobs,
+    outcome,
+  });
   if (outcome.finishReason === "abort") return;
   if (outcome.finishReason === "error" || failure !== undefined) {
     send(presentStreamError(failure ?? `The model failed: ${outcome.error ?? "it gave no reason"}`));

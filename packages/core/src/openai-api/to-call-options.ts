@@ -34,6 +34,7 @@ export function toCallOptions(request: ChatCompletionRequest): RequestedCall {
     if (request.tool_choice != null) call.toolChoice = toToolChoice(request.tool_choice);
     if (request.parallel_tool_calls === false) call.parallelToolCalls = false;
   }
+  if (request.logprobs === true) call.topLogprobs = request.top_logprobs ?? 0;
   return call;
 }
 

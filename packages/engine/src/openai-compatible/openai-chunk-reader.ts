@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import type { FinishReason, StreamPart, Usage } from "../spec/language-model.ts";
+import type { FinishReason, StreamPart, TokenLogprob, Usage } from "../spec/language-model.ts";
 
 interface PendingToolCall {
   toolCallId: string;
@@ -35,7 +35,10 @@ export class OpenAIChunkReader {
       this.usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 };
     const choice = chunk.choices?.[0];
     if (!choice) return;
-    if (choice.delta?.content) yield { type: "text-delta", text: choice.delta.content };
+    if (choice.delta?.content) {
+      const logprobs = readLogprobs(choice.logprobs?.content);
+      yield { type: "text-delta", text: choice.delta.content, ...(logprobs ? { logprobs } : {}) };
+    }
     for (const piece of choice.delta?.tool_calls ?? []) {
       // Some servers leave out `index` and send each call whole: its id then tells calls apart.
       const key = piece.index ?? piece.id ?? this.#lastToolCallKey ?? 0;
@@ -73,4 +76,31 @@ export class OpenAIChunkReader {
     const mapped = reason === "stop" && this.#toolCalls.size > 0 ? "tool-calls" : reason;
     yield { type: "finish", finishReason: mapped, usage: this.usage };
   }
+}
+
+type ChunkLogprobs = NonNullable<ChatCompletionChunk.Choice["logprobs"]>["content"];
+
+/** A chunk's token log probabilities, as far as they are well formed (a server's answer is untrusted). */
+function readLogprobs(content: ChunkLogprobs | undefined): TokenLogprob[] | undefined {
+  if (!Array.isArray(content) || content.length === 0) return undefined;
+  const tokens: TokenLogprob[] = [];
+  for (const entry of content) {
+    if (typeof entry?.token !== "string" || typeof entry.logprob !== "number") return undefined;
+    tokens.push({
+      token: entry.token,
+      logprob: entry.logprob,
+      bytes: readBytes(entry.bytes),
+      topLogprobs: (Array.isArray(entry.top_logprobs) ? entry.top_logprobs : [])
+        .filter((top) => typeof top?.token === "string" && typeof top.logprob === "number")
+        .slice(0, 20)
+        .map((top) => ({ token: top.token, logprob: top.logprob, bytes: readBytes(top.bytes) })),
+    });
+  }
+  return tokens;
+}
+
+function readBytes(bytes: unknown): number[] | null {
+  return Array.isArray(bytes) && bytes.every((byte) => Number.isInteger(byte) && byte >= 0 && byte < 256)
+    ? (bytes as number[])
+    : null;
 }

@@ -59,6 +59,36 @@ describe("createOpenAICompatibleProvider against a protocol replay of OpenAI's A
     ]);
   });
 
+  it("asks for log probabilities when wanted, and passes each token's on with its text", async () => {
+    const model = await provider.languageModel("gpt-4.1-mini");
+    const parts = await collect(model.doStream({ ...question, topLogprobs: 2 }));
+    expect(replay.requests.at(-1)?.body).toMatchObject({ logprobs: true, top_logprobs: 2 });
+    const deltas = parts.filter((part) => part.type === "text-delta");
+    expect(deltas.map((part) => part.text).join("")).toBe("Hello! How can I help?");
+    expect(deltas.flatMap((part) => part.logprobs ?? []).map((token) => token.token)).toEqual([
+      "Hello",
+      "!",
+      " How",
+      " can",
+      " I",
+      " help",
+      "?",
+    ]);
+    expect(deltas[0]?.logprobs?.[0]).toEqual({
+      token: "Hello",
+      logprob: -0.31725305,
+      bytes: [72, 101, 108, 108, 111],
+      topLogprobs: [
+        { token: "Hello", logprob: -0.31725305, bytes: [72, 101, 108, 108, 111] },
+        { token: "Hi", logprob: -1.31725305, bytes: [72, 105] },
+      ],
+    });
+    // Only the log probability of each token: no alternatives asked for, none sent.
+    await collect(model.doStream({ ...question, topLogprobs: 0 }));
+    expect(replay.requests.at(-1)?.body).toMatchObject({ logprobs: true });
+    expect(replay.requests.at(-1)?.body).not.toHaveProperty("top_logprobs");
+  });
+
   it("streams parallel tool calls: argument pieces as they come, then each complete call", async () => {
     const model = await provider.languageModel("gpt-4.1-mini");
     const tools = [

@@ -104,5 +104,9 @@ export function toOpenAIChatRequest(
     if (options.toolChoice) request.tool_choice = toToolChoice(options.toolChoice);
     if (options.parallelToolCalls === false) request.parallel_tool_calls = false;
   }
+  if (options.topLogprobs !== undefined) {
+    request.logprobs = true;
+    if (options.topLogprobs > 0) request.top_logprobs = options.topLogprobs;
+  }
   return request;
 }

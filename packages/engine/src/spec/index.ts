@@ -10,6 +10,7 @@ export type {
   ResponseFormat,
   StreamPart,
   TextPart,
+  TokenLogprob,
   ToolCallPart,
   ToolChoice,
   ToolDefinition,

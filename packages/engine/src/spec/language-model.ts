@@ -74,11 +74,26 @@ export interface CallOptions {
    * as the model makes.
    */
   parallelToolCalls?: boolean;
+  /**
+   * Asks for each token's log probability and this many likeliest alternatives (0–20), as OpenAI's
+   * `logprobs`/`top_logprobs`. Only providers that have them give them (text deltas then carry
+   * `logprobs`); the others ignore it. llama.cpp through node-llama-cpp's chat has none.
+   */
+  topLogprobs?: number;
   /** Aborting stops generation: the stream ends with a `finish` part of reason `abort`. */
   abortSignal?: AbortSignal;
 }
 
 export type FinishReason = "stop" | "length" | "tool-calls" | "abort" | "error";
+
+/** One token of a text delta with its log probability and its likeliest alternatives (see `topLogprobs`). */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  /** The token's UTF-8 bytes, where the provider gives them (a token may be part of a character). */
+  bytes: number[] | null;
+  topLogprobs: { token: string; logprob: number; bytes: number[] | null }[];
+}
 
 export interface Usage {
   inputTokens: number;
@@ -92,7 +107,7 @@ export interface Usage {
  * failure after the first part (`finishReason: "error"` with `error`).
  */
 export type StreamPart =
-  | { type: "text-delta"; text: string }
+  | { type: "text-delta"; text: string; logprobs?: readonly TokenLogprob[] }
   | { type: "tool-input-delta"; toolCallId: string; toolName: string; delta: string }
   | ({ type: "tool-call" } & Omit<ToolCallPart, "type">)
   | { type: "finish"; finishReason: FinishReason; usage: Usage; error?: string };

@@ -2,7 +2,8 @@
  * @module A protocol replay of an OpenAI-compatible server, for tests: not a model. It answers
  * `GET /models`, `POST /embeddings` and `POST /chat/completions` over real HTTP, and streams chat
  * replies by replaying server-sent events transcribed from OpenAI's API reference (a text reply, and
- * two parallel tool calls whose arguments arrive in pieces). Tests can script other replies: a pause
+ * two parallel tool calls whose arguments arrive in pieces; the text reply with each token's log
+ * probabilities when the request asks for them, as OpenAI sends them). Tests can script other replies: a pause
  * (the client must abort) or a connection that breaks.
  */
 import type { ServerResponse } from "node:http";
@@ -62,6 +63,51 @@ const RECORDED_TEXT_REPLY: ReplayStep[] = [
   { data: usageChunk(19, 8) },
   { data: "[DONE]" },
 ];
+
+/** The log probabilities of one chunk's tokens, as OpenAI sends them, with `top` alternatives each. */
+const chunkLogprobs = (tokens: readonly [token: string, logprob: number][], top: number) => ({
+  content: tokens.map(([token, logprob]) => ({
+    token,
+    logprob,
+    bytes: [...Buffer.from(token)],
+    // The token itself is the likeliest; the alternatives are each a little less likely.
+    top_logprobs: [token, "Hi", " there", "?"].slice(0, top).map((alternative, rank) => ({
+      token: alternative,
+      logprob: rank === 0 ? logprob : logprob - rank,
+      bytes: [...Buffer.from(alternative)],
+    })),
+  })),
+  refusal: null,
+});
+
+/** The text reply with `logprobs: true`: every content chunk says its tokens' log probabilities. */
+const textReplyWithLogprobs = (top: number): ReplayStep[] => {
+  const withLogprobs = (content: string, tokens: [string, number][]) => ({
+    ...chunk({ content }),
+    choices: [{ index: 0, delta: { content }, logprobs: chunkLogprobs(tokens, top), finish_reason: null }],
+  });
+  return [
+    { data: chunk({ role: "assistant", content: "", refusal: null }) },
+    { data: withLogprobs("Hello", [["Hello", -0.31725305]]) },
+    {
+      data: withLogprobs("! How", [
+        ["!", -0.02380986],
+        [" How", -0.000003650519],
+      ]),
+    },
+    {
+      data: withLogprobs(" can I help?", [
+        [" can", -0.0000034121115],
+        [" I", -5.5122365e-7],
+        [" help", -0.00000728],
+        ["?", -0.0000021008714],
+      ]),
+    },
+    { data: chunk({}, "stop") },
+    { data: usageChunk(19, 8) },
+    { data: "[DONE]" },
+  ];
+};
 
 /** Two parallel tool calls: get_weather {"location":"Paris"} and get_time {}. */
 const RECORDED_TOOL_CALLS_REPLY: ReplayStep[] = [
@@ -166,8 +212,13 @@ export async function startOpenAIProtocolReplay(modelIds: readonly string[]): Pr
       });
     }
     if (path === "/v1/chat/completions") {
-      const hasTools = Array.isArray((body as { tools?: unknown[] }).tools);
-      return play(response, state.script ?? (hasTools ? RECORDED_TOOL_CALLS_REPLY : RECORDED_TEXT_REPLY), () => {
+      const request = body as { tools?: unknown[]; logprobs?: boolean; top_logprobs?: number };
+      const recorded = Array.isArray(request.tools)
+        ? RECORDED_TOOL_CALLS_REPLY
+        : request.logprobs === true
+          ? textReplyWithLogprobs(request.top_logprobs ?? 0)
+          : RECORDED_TEXT_REPLY;
+      return play(response, state.script ?? recorded, () => {
         state.abandonedReplies++;
       });
     }
