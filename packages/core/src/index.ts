@@ -64,8 +64,8 @@ export {
   type ConfiguredProvidersOptions,
   type ProviderFactory,
 } from "./providers/configured-providers.ts";
-export type { ProvidersProblem } from "./providers/problems.ts";
 export { readInstallationId } from "./providers/installation.ts";
+export type { ProvidersProblem } from "./providers/problems.ts";
 export { providerFetch } from "./providers/provider-fetch.ts";
 export { parseVia, serveInChain, VIA_HEADER } from "./providers/request-chain.ts";
 export { providerRoutes } from "./providers/routes.ts";
