@@ -60,7 +60,7 @@ export const UpdateUserInput = z
 export type UpdateUserInput = z.infer<typeof UpdateUserInput>;
 
 /** An IANA time zone name that this runtime knows (`Intl`), such as Europe/Oslo, America/Lima or UTC. */
-export const TimeZone = z
+const TimeZone = z
   .string()
   .min(1)
   .max(64)

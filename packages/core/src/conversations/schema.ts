@@ -8,7 +8,7 @@ const Title = plainText(200).openapi({ example: "Trip to Lisbon" });
 const Model = plainText(200).openapi({ example: "qwen2.5-7b-instruct-q4_k_m.gguf" });
 
 /** Instructions up to this many characters: they are part of every reply's prompt. */
-export const MAX_SYSTEM_PROMPT_CHARS = 16_000;
+const MAX_SYSTEM_PROMPT_CHARS = 16_000;
 
 const TEXT_WITH_LINES = /^(?:[\t\n\r]|\P{Cc})*$/u;
 const SystemPrompt = z

@@ -25,7 +25,7 @@ export interface OpenAiUsage {
 }
 
 /** Tokens' log probabilities as OpenAI's `choices[].logprobs`: null where the provider gave none. */
-export function toOpenAiLogprobs(tokens: readonly TokenLogprob[] | undefined) {
+function toOpenAiLogprobs(tokens: readonly TokenLogprob[] | undefined) {
   if (tokens === undefined || tokens.length === 0) return null;
   return {
     content: tokens.map((token) => ({
