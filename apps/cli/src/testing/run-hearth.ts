@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const HEARTH_BIN = fileURLToPath(new URL("../../bin/hearth.js", import.meta.url));
+export const HEARTH_BIN = fileURLToPath(new URL("../../bin/hearth.js", import.meta.url));
 
 export interface HearthRun {
   code: number | null;
