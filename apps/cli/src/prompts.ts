@@ -26,16 +26,12 @@ export async function ask(question: string, fallback?: string): Promise<string> 
 
 /** Asks for a secret without echoing what is typed. */
 export async function askHidden(question: string): Promise<string> {
-  process.stderr.write(`${question}: `);
-  let isMuted = false;
-  const muted = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      if (!isMuted) process.stderr.write(chunk);
-      done();
-    },
-  });
+  // Readline echoes what is typed to its output: here, nowhere.
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  // The interface puts the terminal in raw mode (no echo) first; only then is the question shown, so
+  // an answer typed or pasted ahead is never echoed by the terminal itself.
   const readline = createInterface({ input: process.stdin, output: muted, terminal: true });
-  isMuted = true;
+  process.stderr.write(`${question}: `);
   try {
     return await readline.question("");
   } finally {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runHearth } from "./testing/run-hearth.ts";
+import { canRunOnTerminal, runHearth, runHearthOnTerminal } from "./testing/run-hearth.ts";
 
 describe("hearth setup, login, whoami and logout, run as a user would against a real server", () => {
   let server: TestServer;
@@ -151,6 +151,26 @@ describe("hearth setup, login, whoami and logout, run as a user would against a 
     const stillValid = await runHearth(["whoami"], { env: { ...env, HEARTH_API_KEY: created.body.key } });
     expect(stillValid.code).toBe(0);
   });
+
+  it.skipIf(!canRunOnTerminal)(
+    "asks for the email and the password on a terminal, without echoing the password",
+    async () => {
+      const login = await runHearthOnTerminal(["login", "--server", server.url], {
+        env: { HEARTH_CONFIG_DIR: configDir },
+        answers: [
+          ["Email: ", ADMIN.email],
+          ["Password: ", ADMIN.password],
+        ],
+      });
+      expect(login.code).toBe(0);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: readline's cursor moves are what is removed.
+      const shown = login.stdout.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+      expect(shown).toContain(`Email: ${ADMIN.email}`);
+      expect(login.stdout).not.toContain(ADMIN.password);
+      expect(login.stdout).toContain(`Signed in to ${server.url} as ada`);
+      expect((await runHearth(["whoami"], { env })).stdout).toBe(`ada <${ADMIN.email}> (admin) on ${server.url}\n`);
+    },
+  );
 });
 
 /** A port nothing listens on: one the system just handed out and took back. */

@@ -3,7 +3,8 @@
  * Runs the real `hearth` binary (apps/cli/bin/hearth.js) as a user would: a child process with its
  * own config dir, stdin as given (never a terminal), and none of this shell's Hearth variables.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 
 export const HEARTH_BIN = fileURLToPath(new URL("../../bin/hearth.js", import.meta.url));
@@ -45,4 +46,37 @@ export function runHearth(args: readonly string[], options: RunOptions = {}): Pr
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Whether util-linux's `script` is here to give the command a pseudo-terminal. */
+export const canRunOnTerminal = spawnSync("script", ["--version"]).status === 0;
+
+/**
+ * Runs `hearth ...args` on a pseudo-terminal (through `script`), typing each answer once the
+ * terminal shows its prompt. What the terminal showed comes back as `stdout` (stdout and stderr
+ * both, as a user sees them).
+ */
+export async function runHearthOnTerminal(
+  args: readonly string[],
+  options: { env?: Record<string, string>; answers?: readonly (readonly [prompt: string, answer: string])[] } = {},
+): Promise<HearthRun> {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^(HEARTH_|NO_COLOR$|FORCE_COLOR$)/.test(name)),
+  );
+  const command = [process.execPath, HEARTH_BIN, ...args].map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(" ");
+  const child = spawn("script", ["-qec", command, "/dev/null"], { env: { ...inherited, ...options.env } });
+  const answers = [...(options.answers ?? [])];
+  let shown = "";
+  let answeredUpTo = 0;
+  child.stdout.on("data", (chunk: Buffer) => {
+    shown += chunk.toString();
+    const next = answers[0];
+    const at = next === undefined ? -1 : shown.indexOf(next[0], answeredUpTo);
+    if (next === undefined || at === -1) return;
+    answers.shift();
+    answeredUpTo = at + next[0].length;
+    child.stdin.write(`${next[1]}\r`);
+  });
+  const [code] = (await once(child, "close")) as [number | null];
+  return { code, stdout: shown, stderr: "" };
 }
