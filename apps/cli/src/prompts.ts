@@ -3,7 +3,7 @@
  * Questions on the terminal (setup, login) and secrets read from stdin (`--password-stdin`), so a
  * password never has to sit in the shell's history or the process list.
  */
-import { createInterface } from "node:readline/promises";
+import { createInterface, type Interface } from "node:readline/promises";
 import { Writable } from "node:stream";
 import { UsageError } from "./errors.ts";
 
@@ -15,6 +15,7 @@ export function canPrompt(): boolean {
 /** Asks on stderr and reads one line; `fallback` when the answer is empty. */
 export async function ask(question: string, fallback?: string): Promise<string> {
   const readline = createInterface({ input: process.stdin, output: process.stderr });
+  leaveOnInterrupt(readline);
   try {
     const shown = fallback ? `${question} [${fallback}]: ` : `${question}: `;
     const answer = (await readline.question(shown)).trim();
@@ -31,6 +32,7 @@ export async function askHidden(question: string): Promise<string> {
   // The interface puts the terminal in raw mode (no echo) first; only then is the question shown, so
   // an answer typed or pasted ahead is never echoed by the terminal itself.
   const readline = createInterface({ input: process.stdin, output: muted, terminal: true });
+  leaveOnInterrupt(readline);
   process.stderr.write(`${question}: `);
   try {
     return await readline.question("");
@@ -38,6 +40,18 @@ export async function askHidden(question: string): Promise<string> {
     readline.close();
     process.stderr.write("\n");
   }
+}
+
+/**
+ * Ctrl+C at a question ends the program, as it would without one: in raw mode the terminal sends no
+ * signal, and readline would only pause, leaving the question waiting forever.
+ */
+function leaveOnInterrupt(readline: Interface): void {
+  readline.on("SIGINT", () => {
+    readline.close();
+    process.stderr.write("\n");
+    process.exit(130);
+  });
 }
 
 /** Asks a yes/no question; Enter takes `fallback`. */

@@ -171,6 +171,19 @@ describe("hearth setup, login, whoami and logout, run as a user would against a 
       expect((await runHearth(["whoami"], { env })).stdout).toBe(`ada <${ADMIN.email}> (admin) on ${server.url}\n`);
     },
   );
+
+  it.skipIf(!canRunOnTerminal)("leaves with exit 130 on Ctrl+C at a question, storing nothing", async () => {
+    const elsewhere = join(configDir, "..", "interrupted");
+    const login = await runHearthOnTerminal(["login", "--server", server.url], {
+      env: { HEARTH_CONFIG_DIR: elsewhere },
+      answers: [
+        ["Email: ", ADMIN.email],
+        ["Password: ", "\u0003"],
+      ],
+    });
+    expect(login.code).toBe(130);
+    await expect(stat(join(elsewhere, "login.json"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
 });
 
 /** A port nothing listens on: one the system just handed out and took back. */
