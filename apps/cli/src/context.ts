@@ -64,12 +64,6 @@ export function resolveConnection(globals: GlobalOptions, env: NodeJS.ProcessEnv
   return { serverUrl, serverFrom, apiKey: undefined, apiKeyFrom: undefined };
 }
 
-/** An SDK client for the server and credentials the options and environment name. */
-export function createClientFromOptions(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): HearthClient {
-  const connection = resolveConnection(globals, env);
-  return createHearthClient({ baseUrl: connection.serverUrl, apiKey: connection.apiKey });
-}
-
 /** An http(s) address without a trailing slash; anything else is a usage error naming where it came from. */
 export function normalizeServerUrl(value: string, from: string): string {
   let url: URL;
@@ -98,10 +92,11 @@ export interface CommandContext {
 /** The context of the command being run (the last argument commander passes to an action). */
 export function commandContext(command: Command): CommandContext {
   const globals = globalsOf(command);
+  const connection = resolveConnection(globals);
   return {
     globals,
     output: Output.fromOptions(globals),
-    connection: resolveConnection(globals),
-    hearth: createClientFromOptions(globals),
+    connection,
+    hearth: createHearthClient({ baseUrl: connection.serverUrl, apiKey: connection.apiKey }),
   };
 }

@@ -1,5 +1,3 @@
-import { spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,10 +5,7 @@ import { writeTestModel } from "@hearth/engine/testing";
 import { createHearthClient, unwrap } from "@hearth/sdk";
 import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HEARTH_BIN, runHearth } from "../testing/run-hearth.ts";
-
-/** util-linux's `script` runs a command on a pseudo-terminal: stdout is then a TTY. */
-const hasScript = spawnSync("script", ["--version"]).status === 0;
+import { canRunOnTerminal, runHearth, runHearthOnTerminal } from "../testing/run-hearth.ts";
 
 describe("hearth models, keys, users and openapi, run as a user would against a real server", () => {
   let workDir: string;
@@ -43,23 +38,15 @@ describe("hearth models, keys, users and openapi, run as a user would against a 
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ id: "local/tiny-chat", isAvailable: true })]);
   });
 
-  it.skipIf(!hasScript)("colours tables only on a terminal, and never with NO_COLOR or --no-color", async () => {
-    // Asynchronously: the server answering the command runs in this process.
-    const onTerminal = async (args: string, extraEnv: Record<string, string> = {}) => {
-      const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(HEARTH_BIN)} ${args}`;
-      const child = spawn("script", ["-qec", command, "/dev/null"], { env: { ...process.env, ...env, ...extraEnv } });
-      let stdout = "";
-      child.stdout.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stdin.end();
-      const [code] = await once(child, "close");
-      expect(code).toBe(0);
-      return stdout;
+  it.skipIf(!canRunOnTerminal)("colours tables only on a terminal, and never with NO_COLOR or --no-color", async () => {
+    const onTerminal = async (args: string[], extraEnv: Record<string, string> = {}) => {
+      const run = await runHearthOnTerminal(args, { env: { ...env, ...extraEnv } });
+      expect(run.code).toBe(0);
+      return run.stdout;
     };
-    expect(await onTerminal("models list")).toContain("\u001b[1mID ");
-    expect(await onTerminal("models list", { NO_COLOR: "1" })).not.toContain("\u001b");
-    expect(await onTerminal("models list --no-color")).not.toContain("\u001b");
+    expect(await onTerminal(["models", "list"])).toContain("\u001b[1mID ");
+    expect(await onTerminal(["models", "list"], { NO_COLOR: "1" })).not.toContain("\u001b");
+    expect(await onTerminal(["models", "list", "--no-color"])).not.toContain("\u001b");
   });
 
   it("inspects a model by its id or its id within the provider, and names an unknown one", async () => {

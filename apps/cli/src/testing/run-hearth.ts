@@ -7,7 +7,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 
-export const HEARTH_BIN = fileURLToPath(new URL("../../bin/hearth.js", import.meta.url));
+const HEARTH_BIN = fileURLToPath(new URL("../../bin/hearth.js", import.meta.url));
 
 export interface HearthRun {
   code: number | null;
