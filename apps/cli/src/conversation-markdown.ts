@@ -35,6 +35,7 @@ function header(conversation: Conversation, count: number, branch: "active" | "a
     `- Created: ${conversation.createdAt}`,
     `- Updated: ${conversation.updatedAt}`,
     `- Exported: ${what}, ${count} ${count === 1 ? "message" : "messages"}`,
+    ...(conversation.systemPrompt ? ["", "## System prompt", "", conversation.systemPrompt] : []),
   ].join("\n");
 }
 

@@ -30,7 +30,11 @@ describe("hearth conversations, run as a user would against a real server and en
     env = { HEARTH_URL: server.url, HEARTH_API_KEY: key, HEARTH_CONFIG_DIR: join(workDir, "config") };
 
     // A conversation with two exchanges, then the first question edited: two branches.
-    const conversation = unwrap(await hearth.api.POST("/api/conversations", { body: { title: "Lisbon in two days" } }));
+    const conversation = unwrap(
+      await hearth.api.POST("/api/conversations", {
+        body: { title: "Lisbon in two days", systemPrompt: "Answer as a local guide." },
+      }),
+    );
     conversationId = conversation.id;
     const first = await send("What should I see first?");
     firstQuestion = first.userMessage.id;
@@ -79,6 +83,7 @@ describe("hearth conversations, run as a user would against a real server and en
     const shown = await runHearth(["conversations", "show", conversationId], { env });
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain("What should I eat first?");
+    expect(shown.stdout).toMatch(/^system prompt\s+Answer as a local guide\.$/m);
     // The edit made a new branch: the first version and what followed it are not on it.
     expect(shown.stdout).not.toContain("What should I see first?");
     expect(shown.stdout).not.toContain("evening");
@@ -96,6 +101,7 @@ describe("hearth conversations, run as a user would against a real server and en
     const markdown = exported.stdout;
     expect(markdown).toMatch(/^# Lisbon in two days\n/);
     expect(markdown).toContain("- Exported: the active branch, 2 messages");
+    expect(markdown).toContain("## System prompt\n\nAnswer as a local guide.\n\n## You");
     expect(markdown).toContain("## You\n\nWhat should I eat first?");
     expect(markdown).toMatch(/## Assistant \(local\/tiny-chat\)\n\n/);
     expect(markdown).not.toContain("What should I see first?");
@@ -105,6 +111,7 @@ describe("hearth conversations, run as a user would against a real server and en
     const exported = await runHearth(["conversations", "export", conversationId, "--branch", "all"], { env });
     const headings = exported.stdout.split("\n").filter((line) => line.startsWith("## "));
     expect(headings).toEqual([
+      "## System prompt",
       "## 1 · You · version 1 of 2",
       "## 2 · Assistant (local/tiny-chat)",
       "## 3 · You",

@@ -127,6 +127,7 @@ function printConversation(output: Output, conversation: Conversation, messages:
     ["id", conversation.id],
     ["model", conversation.model ?? "the server's default"],
     ["tools", conversation.tools.join(", ") || "-"],
+    ["system prompt", conversation.systemPrompt ?? "-"],
     ["created", shortDate(conversation.createdAt)],
     ["updated", shortDate(conversation.updatedAt)],
   ]);
