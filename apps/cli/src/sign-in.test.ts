@@ -184,6 +184,33 @@ describe("hearth setup, login, whoami and logout, run as a user would against a 
     expect(login.code).toBe(130);
     await expect(stat(join(elsewhere, "login.json"))).rejects.toMatchObject({ code: "ENOENT" });
   });
+
+  it.skipIf(!canRunOnTerminal)(
+    "sets up a new server on a terminal, asking for each answer, then stores a login",
+    async () => {
+      const fresh = await startTestServer();
+      try {
+        const freshConfig = join(configDir, "..", "fresh");
+        const setup = await runHearthOnTerminal(["setup", "--server", fresh.url], {
+          env: { HEARTH_CONFIG_DIR: freshConfig },
+          answers: [
+            ["User name: ", "bo"],
+            ["Email: ", "bo@example.com"],
+            ["Password: ", "bo's long password"],
+            ["Password again: ", "bo's long password"],
+            ["Store a login for this server? [Y/n]: ", ""],
+          ],
+        });
+        expect(setup.code).toBe(0);
+        expect(setup.stdout).not.toContain("bo's long password");
+        expect(setup.stdout).toContain(`bo <bo@example.com> is the admin of ${fresh.url}.`);
+        const whoami = await runHearth(["whoami"], { env: { HEARTH_CONFIG_DIR: freshConfig } });
+        expect(whoami.stdout).toBe(`bo <bo@example.com> (admin) on ${fresh.url}\n`);
+      } finally {
+        await fresh.close();
+      }
+    },
+  );
 });
 
 /** A port nothing listens on: one the system just handed out and took back. */
