@@ -26,7 +26,7 @@ export class ChatClient {
   }
 
   openEvents(conversationId: string): Promise<EventStreamReader> {
-    return EventStreamReader.open(`${this.baseUrl}/api/conversations/${conversationId}/events`, this.headers);
+    return EventStreamReader.open(this.baseUrl, conversationId, this.headers);
   }
 
   /**

@@ -1,12 +1,13 @@
 /**
- * A conversation's SSE stream as a client sees it, each event stamped with when it arrived. (The
- * server's test client, apps/server/src/testing, signs in by cookie only and records no times.)
+ * A conversation's events as a client follows them through the SDK (`followConversation`), each
+ * stamped with when it arrived, for the benchmarks' timings.
  */
+import { createHearthClient, followConversation, type ReceivedEvent as SdkEvent } from "@hearth/sdk";
 
 export interface ReceivedEvent {
   type: string;
   data: Record<string, unknown>;
-  /** performance.now() when the event's last byte was read. */
+  /** performance.now() when the SDK handed the event over, parsed. */
   receivedAt: number;
 }
 
@@ -19,26 +20,29 @@ interface Waiter {
 export class EventStreamReader {
   readonly #events: ReceivedEvent[] = [];
   readonly #waiters = new Set<Waiter>();
-  readonly #controller = new AbortController();
+  readonly #stop = new AbortController();
   #ended: Error | undefined;
 
   private constructor() {}
 
   /**
-   * Opens the stream and resolves once its first block (the `retry:` line) has arrived: from then on
-   * the server has read where its log ends, so events of a message posted next are not missed.
+   * Follows the conversation, authenticated by `headers` (an API key's or a session cookie), and
+   * resolves once the stream knows where it starts: events of a message posted next are not missed.
    */
-  static async open(url: string, headers: Record<string, string>): Promise<EventStreamReader> {
+  static async open(
+    baseUrl: string,
+    conversationId: string,
+    headers: Record<string, string>,
+  ): Promise<EventStreamReader> {
     const reader = new EventStreamReader();
-    const response = await fetch(url, {
-      headers: { ...headers, Accept: "text/event-stream" },
-      signal: reader.#controller.signal,
+    const client = createHearthClient({ baseUrl, fetch: withHeaders(headers) });
+    let connected = () => {};
+    const isConnected = new Promise<void>((resolve) => {
+      connected = resolve;
     });
-    if (response.status !== 200 || response.body === null) {
-      throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
-    }
-    // Settled by the first block, or by the end of a stream that sent none.
-    await new Promise<void>((settle) => void reader.#read(response.body as ReadableStream<Uint8Array>, settle));
+    const events = followConversation(client, conversationId, { signal: reader.#stop.signal, onConnect: connected });
+    // Settled once connected, or by an end that came first (a problem answered on connecting).
+    await Promise.race([isConnected, reader.#read(events)]);
     if (reader.#ended !== undefined) throw reader.#ended;
     return reader;
   }
@@ -69,42 +73,21 @@ export class EventStreamReader {
   }
 
   close(): void {
-    this.#controller.abort();
+    this.#stop.abort();
   }
 
-  async #read(body: ReadableStream<Uint8Array>, onFirstBlock: () => void): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = "";
+  async #read(events: AsyncGenerator<SdkEvent, void, undefined>): Promise<void> {
     try {
-      for await (const chunk of body) {
-        const receivedAt = performance.now();
-        buffer += decoder.decode(chunk, { stream: true });
-        let end = buffer.indexOf("\n\n");
-        while (end !== -1) {
-          this.#parse(buffer.slice(0, end), receivedAt);
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf("\n\n");
-          onFirstBlock();
-        }
+      for await (const { type, data } of events) {
+        this.#received({ type, data: data as Record<string, unknown>, receivedAt: performance.now() });
       }
-      this.#end(new Error("The event stream ended."));
+      this.#end(new Error(this.#stop.signal.aborted ? "The event stream was closed." : "The event stream ended."));
     } catch (error) {
-      this.#end(this.#controller.signal.aborted ? new Error("The event stream was closed.") : (error as Error));
-    } finally {
-      // Lets the opener go when no block came; after the first block this does nothing.
-      onFirstBlock();
+      this.#end(error as Error);
     }
   }
 
-  #parse(block: string, receivedAt: number): void {
-    let type: string | undefined;
-    let data = "";
-    for (const line of block.split("\n")) {
-      if (line.startsWith("event: ")) type = line.slice(7);
-      else if (line.startsWith("data: ")) data += line.slice(6);
-    }
-    if (type === undefined) return;
-    const event = { type, data: JSON.parse(data) as Record<string, unknown>, receivedAt };
+  #received(event: ReceivedEvent): void {
     this.#events.push(event);
     for (const waiter of this.#waiters) {
       if (!waiter.matches(event)) continue;
@@ -118,4 +101,12 @@ export class EventStreamReader {
     for (const waiter of this.#waiters) waiter.reject(error);
     this.#waiters.clear();
   }
+}
+
+/** A fetch that sends `headers` with every request: the bench authenticates by header, either way. */
+function withHeaders(headers: Record<string, string>): typeof fetch {
+  return ((request: Request) => {
+    const authenticated = new Request(request, { headers: { ...Object.fromEntries(request.headers), ...headers } });
+    return fetch(authenticated);
+  }) as typeof fetch;
 }

@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { createTestDatabaseUrl } from "@hearth/db/testing";
 import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MessageBody as Message } from "./testing/conversations.ts";
-import { assembledText, EventStreamClient, endOf } from "./testing/event-stream-client.ts";
+import type { Message } from "./testing/conversations.ts";
+import { EventRecorder } from "./testing/event-recorder.ts";
 import { type HearthProcess, spawnHearth, waitUntilRunning } from "./testing/hearth-process.ts";
+import { assembledText, endOf } from "./testing/reply-events.ts";
 import { TestClient } from "./testing/test-client.ts";
 import { ADMIN } from "./testing/test-server.ts";
 
@@ -56,7 +57,7 @@ describe("a crash during a reply", () => {
     expect((await ada.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
     const conversationId = (await ada.post<{ id: string }>("/api/conversations", { title: "Before the crash" })).body
       .id;
-    const stream = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const stream = await EventRecorder.follow(ada, conversationId);
     const sent = await ada.post<{ userMessage: Message; assistantMessage: Message }>(
       `/api/conversations/${conversationId}/messages`,
       { content: "Write a very long answer" },
@@ -83,11 +84,7 @@ describe("a crash during a reply", () => {
     expect(reply?.content.startsWith(seen)).toBe(true);
 
     // The stream resumes from where the client was and finishes the story: the rest, then the end.
-    const resumed = await EventStreamClient.open(
-      after,
-      `/api/conversations/${conversationId}/events`,
-      stream.lastEventId,
-    );
+    const resumed = await EventRecorder.follow(after, conversationId, { lastEventId: stream.lastEventId });
     await resumed.waitFor((events) => endOf(events, replyId) !== undefined);
     await resumed.close();
     expect(endOf(resumed.events, replyId)).toMatchObject({ status: "interrupted" });

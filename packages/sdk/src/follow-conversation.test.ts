@@ -1,11 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { writeTestModel } from "@hearth/engine/testing";
 import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHearthClient, type HearthClient } from "./create-hearth-client.ts";
 import { followConversation, type ReceivedEvent } from "./follow-conversation.ts";
+import { sendMessage } from "./stream-reply.ts";
 import { unwrap } from "./unwrap.ts";
 
 /** A fetch whose event-stream connections the test can cut, as a dropped network would. */
@@ -84,6 +87,60 @@ describe("following a conversation's events", () => {
     const text = received.map((event) => (event.type === "message.delta" ? event.data.delta : "")).join("");
     expect(reply?.status).toBe("done");
     expect(text).toBe(reply?.content);
+  });
+
+  it("streams a whole reply when the connection drops before its first event, resuming from where it opened", async () => {
+    const asked: (string | null)[] = [];
+    let firstStream: AbortController | undefined;
+    const send = (request: Request) => {
+      const path = new URL(request.url).pathname;
+      if (path.endsWith("/events")) {
+        asked.push(request.headers.get("last-event-id"));
+        const cut = new AbortController();
+        firstStream ??= cut;
+        return fetch(new Request(request, { signal: AbortSignal.any([request.signal, cut.signal]) }));
+      }
+      // The stream is open (sendMessage waits for that) and has sent no event yet: cut it now.
+      if (path.endsWith("/messages")) firstStream?.abort();
+      return fetch(request);
+    };
+    const client = createHearthClient({ baseUrl: server.url, fetch: send as typeof fetch });
+    await signIn(client);
+    const model = unwrap(await client.api.GET("/api/models")).data[0]?.id as string;
+    const { id } = unwrap(await client.api.POST("/api/conversations", { body: { title: "Dropped early", model } }));
+    unwrap(await client.api.PATCH("/api/conversations/{id}", { params: { path: { id } }, body: { title: "Event 1" } }));
+
+    const reply = await sendMessage(client, id, { content: "Hello" });
+    const events: ReceivedEvent[] = [];
+    for await (const event of reply.events) events.push(event);
+
+    // The reconnect asked for what came after the stream opened (event 1), so nothing was missed.
+    expect(asked).toEqual([null, "1"]);
+    expect(events[0]).toMatchObject({ type: "message.created", data: { id: reply.started.assistantMessage.id } });
+    expect(events.at(-1)).toMatchObject({ type: "message.done", data: { status: "done" } });
+    const ids = events.map((event) => event.id as number);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, index) => (ids[0] as number) + index));
+    const tree = unwrap(await client.api.GET("/api/conversations/{id}/tree", { params: { path: { id } } }));
+    const stored = tree.data.find((message) => message.id === reply.started.assistantMessage.id);
+    const text = events.map((event) => (event.type === "message.delta" ? event.data.delta : "")).join("");
+    expect(text).toBe(stored?.content);
+  });
+
+  it("stops on abort even once the requests the stream was opened with are garbage", async () => {
+    setFlagsFromString("--expose-gc");
+    const collectGarbage = runInNewContext("gc") as () => void;
+    const { id } = unwrap(await admin.api.POST("/api/conversations", { body: { title: "Collected" } }));
+    const stop = new AbortController();
+    let connected = () => {};
+    const isConnected = new Promise<void>((resolve) => {
+      connected = resolve;
+    });
+    const events = followConversation(admin, id, { signal: stop.signal, onConnect: () => connected() });
+    const ended = events.next();
+    await isConnected;
+    collectGarbage();
+    stop.abort();
+    expect(await ended).toEqual({ done: true, value: undefined });
   });
 
   it("ends with stream.closed when the session signs out, without reconnecting", async () => {

@@ -6,15 +6,21 @@ import { sleep } from "./hearth-fetch.ts";
 
 /** One event of a conversation's stream, typed by its `type`. */
 export type ConversationEvent = components["schemas"]["ConversationEvent"];
-/** An event as the stream delivers it: with its id (every event but `stream.closed` has one). */
-export type ReceivedEvent = ConversationEvent & { id: number | undefined };
+/**
+ * An event as `followConversation` yields it: with its id (every event but `stream.closed` has one).
+ * `stream.opened` only tells where a stream starts; following uses it to resume and does not yield it.
+ */
+export type ReceivedEvent = Exclude<ConversationEvent, { type: "stream.opened" }> & { id: number | undefined };
 
 export interface FollowOptions {
   /** Ends the stream (the iterator returns) when aborted. */
   signal?: AbortSignal | undefined;
   /** Resume after this event id; without it the stream starts with the next event. `0` replays all kept. */
   lastEventId?: number | undefined;
-  /** Called each time a connection is established (the first, and each after a reconnect). */
+  /**
+   * Called each time a connection is established and knows where it starts (the first, and each after
+   * a reconnect): from then on no event is missed, even if the connection drops before the first one.
+   */
   onConnect?: (() => void) | undefined;
 }
 
@@ -46,7 +52,9 @@ export async function* followConversation(
       await pause(retryMs, signal);
       continue;
     }
-    options.onConnect?.();
+    // Asked from a known id, the stream starts there; asked for "what happens next", the server
+    // first says where that is (stream.opened), and a reconnect resumes from it.
+    if (lastEventId !== undefined) options.onConnect?.();
     const messages = body.pipeThrough(new TextDecoderStream()).pipeThrough(
       new EventSourceParserStream({
         onRetry: (ms) => {
@@ -55,9 +63,16 @@ export async function* followConversation(
       }),
     );
     try {
-      for await (const message of iterate(messages)) {
+      for await (const message of iterate(messages, signal)) {
         const id = message.id === undefined || message.id === "" ? undefined : Number(message.id);
-        const event = { id, type: message.event, data: JSON.parse(message.data) } as ReceivedEvent;
+        const event = { id, type: message.event, data: JSON.parse(message.data) } as ConversationEvent & {
+          id: number | undefined;
+        };
+        if (event.type === "stream.opened") {
+          lastEventId = id ?? event.data.lastEventId;
+          options.onConnect?.();
+          continue;
+        }
         if (event.type === "stream.closed") {
           yield event;
           return;
@@ -108,9 +123,19 @@ async function pause(ms: number, signal: AbortSignal | undefined): Promise<void>
   await sleep(ms, signal).catch(() => {});
 }
 
-/** Async iteration of a ReadableStream, releasing (cancelling) it when the loop stops early. */
-async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+/**
+ * Async iteration of a ReadableStream, releasing (cancelling) it when the loop stops early or `signal`
+ * aborts. The abort cancels the reading itself: undici passes a signal on from one Request to a Request
+ * made from it only through a weak reference, so once openapi-fetch's Request is garbage, aborting no
+ * longer reaches a response that is still streaming.
+ */
+async function* iterate<T>(
+  stream: ReadableStream<T>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T, void, undefined> {
   const reader = stream.getReader();
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -118,6 +143,7 @@ async function* iterate<T>(stream: ReadableStream<T>): AsyncGenerator<T, void, u
       yield value;
     }
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     await reader.cancel().catch(() => {});
   }
 }

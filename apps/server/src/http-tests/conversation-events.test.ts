@@ -77,6 +77,7 @@ describe("conversation events: the ConversationEvent contract", { timeout: 120_0
         "message.error",
         "conversation.updated",
         "conversation.refetch",
+        "stream.opened",
         "stream.closed",
       ].sort(),
     );
@@ -88,7 +89,7 @@ describe("conversation events: the ConversationEvent contract", { timeout: 120_0
     }
   });
 
-  it("sends only events that parse with the published union: a reply with tool calls, an update, a refetch, a sign-out", async () => {
+  it("sends only events that parse with the published union: an opening, a reply with tool calls, an update, a refetch, a sign-out", async () => {
     const ada = await signedInAdmin(server);
     const created = await ada.post<{ id: string }>("/api/conversations", { tools: ["current_time"] });
     expect(created.status, created.text).toBe(201);
@@ -119,6 +120,7 @@ describe("conversation events: the ConversationEvent contract", { timeout: 120_0
         "message.done",
         "conversation.updated",
         "conversation.refetch",
+        "stream.opened",
         "stream.closed",
       ].sort(),
     );

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   assembledText,
   createConversation,
+  EventRecorder,
   EventStreamClient,
   endOf,
   type ServerSentEvent,
@@ -71,6 +72,9 @@ describe("the event stream", () => {
     await first.close();
     const resumeFrom = first.lastEventId as string;
     expect(endOf(first.events, replyId)).toBeUndefined();
+    // Opened without Last-Event-ID, the stream said first where it started: before any event.
+    const [opened, ...heard] = first.events;
+    expect(opened).toEqual({ id: "0", event: "stream.opened", data: JSON.stringify({ lastEventId: 0 }) });
 
     // Reconnect a little later, as a browser would, from the last id it saw.
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -78,7 +82,7 @@ describe("the event stream", () => {
     await second.waitFor((events) => endOf(events, replyId) !== undefined);
     await second.close();
 
-    const all = [...first.events, ...second.events];
+    const all = [...heard, ...second.events];
     const allIds = ids(all);
     expect(allIds).toEqual(Array.from({ length: allIds.length }, (_, index) => index + 1));
     const stored = await storedMessage(ada, conversationId, replyId);
@@ -95,9 +99,10 @@ describe("the event stream", () => {
     await live.close();
 
     const replay = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`, "0");
-    await replay.waitFor((events) => events.length >= live.events.length);
+    const logged = live.events.filter((event) => event.event !== "stream.opened");
+    await replay.waitFor((events) => events.length >= logged.length);
     await replay.close();
-    expect(replay.events).toEqual(live.events);
+    expect(replay.events).toEqual(logged);
 
     // Past the retention period the log is pruned: a client that missed those events must reload.
     server.clock.advance(25 * 3600);
@@ -147,7 +152,7 @@ describe("a client that stops reading", () => {
       await settledReply(ada, conversationId, exchange.assistantMessage.id);
     }
     const slow = await rawEventStream(server.url, ada, `/api/conversations/${conversationId}/events`, "0");
-    const fast = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const fast = await EventRecorder.follow(ada, conversationId);
     const exchange = await send(ada, conversationId, "A short question");
     await fast.waitFor((events) => endOf(events, exchange.assistantMessage.id) !== undefined);
     await fast.close();
@@ -200,12 +205,12 @@ describe("a model error in the middle of a reply", () => {
 
   it("ends the reply as error with a readable reason and its partial text; the conversation goes on", async () => {
     const conversationId = await newConversation(ada);
-    const stream = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const stream = await EventRecorder.follow(ada, conversationId);
     failAfterDeltas = 5;
     const broken = await send(ada, conversationId, "Hello");
-    const [failure] = (await stream.waitFor((events) => endOf(events, broken.assistantMessage.id) !== undefined))
-      .filter((event) => event.event === "message.error")
-      .map((event) => JSON.parse(event.data) as Record<string, unknown>);
+    const [failure] = (
+      await stream.waitFor((events) => endOf(events, broken.assistantMessage.id) !== undefined)
+    ).flatMap((event) => (event.type === "message.error" ? [event.data] : []));
     expect(failure).toMatchObject({
       messageId: broken.assistantMessage.id,
       status: "error",

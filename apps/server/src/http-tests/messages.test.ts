@@ -6,10 +6,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   assembledText,
   createConversation,
-  EventStreamClient,
-  type ExchangeBody as Exchange,
+  EventRecorder,
+  type Exchange,
   endOf,
-  type MessageBody as Message,
+  type Message,
   sendMessage,
   settledReply,
   signedInAdmin,
@@ -50,7 +50,7 @@ describe("messages: the real engine writes replies into branching conversations"
 
   it("answers 202 with the stored message and a pending reply, which streams to done with usage", async () => {
     const conversationId = await newConversation();
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     const exchange = await send(conversationId, "Hello there");
     expect(exchange.userMessage).toMatchObject({
       conversationId,
@@ -74,7 +74,7 @@ describe("messages: the real engine writes replies into branching conversations"
     const ids = events.events.map((event) => Number(event.id));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
-    expect(events.events.slice(0, 2).map((event) => event.event)).toEqual(["message.created", "message.created"]);
+    expect(events.events.slice(0, 2).map((event) => event.type)).toEqual(["message.created", "message.created"]);
     expect(endOf(events.events, replyId)).toEqual({
       messageId: replyId,
       status: "done",
@@ -95,11 +95,11 @@ describe("messages: the real engine writes replies into branching conversations"
 
   it("titles a new conversation after the first exchange, and never a named one", async () => {
     const conversationId = await newConversation();
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     await send(conversationId, "Plan a weekend in Lisbon");
-    const [updated] = (await events.waitFor((received) => received.some((e) => e.event === "conversation.updated")))
-      .filter((event) => event.event === "conversation.updated")
-      .map((event) => JSON.parse(event.data) as { id: string; title: string });
+    const [updated] = (
+      await events.waitFor((received) => received.some((e) => e.type === "conversation.updated"))
+    ).flatMap((event) => (event.type === "conversation.updated" ? [event.data] : []));
     await events.close();
     expect(updated?.id).toBe(conversationId);
     const title = (await ada.get<{ title: string }>(`/api/conversations/${conversationId}`)).body.title;
@@ -183,7 +183,7 @@ describe("messages: the real engine writes replies into branching conversations"
     });
     ada = await signedInAdmin(server);
     const conversationId = await newConversation();
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     const exchange = await send(conversationId, "Tell me a long story");
     const replyId = exchange.assistantMessage.id;
     await events.waitFor((received) => assembledText(received, replyId).length > 0);

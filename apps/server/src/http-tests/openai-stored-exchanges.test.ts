@@ -1,15 +1,7 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createConversation,
-  EventStreamClient,
-  type MessageBody,
-  signedInUser,
-  type TestClient,
-} from "../testing/index.ts";
+import { createConversation, EventRecorder, type Message, signedInUser, type TestClient } from "../testing/index.ts";
 import { type OpenAiTestServer, startOpenAiTestServer, TEST_MODEL } from "../testing/openai-test-server.ts";
-
-type StoredMessage = MessageBody & { parts: Record<string, unknown>[] | null };
 
 const weather = {
   type: "function" as const,
@@ -22,7 +14,7 @@ describe("/v1 exchanges stored with metadata.hearth_conversation_id", () => {
   let hearth: OpenAiTestServer;
   let openai: OpenAI;
   const messagesOf = async (client: TestClient, conversationId: string) =>
-    (await client.get<{ data: StoredMessage[] }>(`/api/conversations/${conversationId}/messages`)).body.data;
+    (await client.get<{ data: Message[] }>(`/api/conversations/${conversationId}/messages`)).body.data;
 
   beforeAll(async () => {
     // Qwen 2.5's template, for function calls; the model never ends a reply by itself.
@@ -33,7 +25,7 @@ describe("/v1 exchanges stored with metadata.hearth_conversation_id", () => {
 
   it("stores a chat completion's last user message and its reply, which the conversation's stream hears", async () => {
     const conversationId = await createConversation(hearth.admin);
-    const events = await EventStreamClient.open(hearth.admin, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(hearth.admin, conversationId);
     const completion = await openai.chat.completions.create({
       model: TEST_MODEL,
       messages: [
@@ -55,10 +47,10 @@ describe("/v1 exchanges stored with metadata.hearth_conversation_id", () => {
       model: TEST_MODEL,
       usage: { completionTokens: 5, promptTokens: completion.usage?.prompt_tokens },
     });
-    const heard = await events.waitFor((received) => received.some((event) => event.event === "message.done"));
-    expect(heard.map((event) => event.event)).toEqual(["message.created", "message.created", "message.done"]);
-    expect(JSON.parse(heard[1]?.data ?? "{}")).toMatchObject({ id: answer?.id, content: answer?.content });
-    expect(JSON.parse(heard[2]?.data ?? "{}")).toMatchObject({ messageId: answer?.id, status: "done" });
+    const heard = await events.waitFor((received) => received.some((event) => event.type === "message.done"));
+    expect(heard.map((event) => event.type)).toEqual(["message.created", "message.created", "message.done"]);
+    expect(heard[1]?.data).toMatchObject({ id: answer?.id, content: answer?.content });
+    expect(heard[2]?.data).toMatchObject({ messageId: answer?.id, status: "done" });
     await events.close();
   });
 

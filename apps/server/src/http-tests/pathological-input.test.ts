@@ -5,7 +5,7 @@ import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createConversation,
-  type ExchangeBody,
+  type Exchange,
   sendMessage,
   settledReply,
   signedInAdmin,
@@ -83,7 +83,7 @@ describe("pathological input: one request never stalls the server (issue: harden
       inputs.map(async ([name, content], index) => {
         const client = users[index % users.length] as TestClient;
         const conversationId = await createConversation(client);
-        const response = await client.post<ExchangeBody>(`/api/conversations/${conversationId}/messages`, { content });
+        const response = await client.post<Exchange>(`/api/conversations/${conversationId}/messages`, { content });
         if (response.status !== 202) return { name, answer: response.status, code: problemCode(response.body) };
         const reply = await settledReply(client, conversationId, response.body.assistantMessage.id);
         return { name, answer: 202, status: reply.status, error: reply.error };

@@ -2,14 +2,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeTestModel } from "@hearth/engine/testing";
+import type { ReceivedEvent } from "@hearth/sdk";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   assembledText,
   createConversation,
-  EventStreamClient,
+  EventRecorder,
   endOf,
-  type MessageBody as Message,
-  type ServerSentEvent,
+  type Message,
   sendMessage,
   settledReply,
   signedInAdmin,
@@ -55,10 +55,10 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
   };
 
   /** The log told clients the same: the reply's text, then one `message.done` with status cancelled. */
-  const expectLoggedAsCancelled = (events: readonly ServerSentEvent[], reply: Message) => {
+  const expectLoggedAsCancelled = (events: readonly ReceivedEvent[], reply: Message) => {
     expect(endOf(events, reply.id)).toMatchObject({ messageId: reply.id, status: "cancelled" });
-    const ends = events.filter((event) => ["message.done", "message.error"].includes(event.event));
-    expect(ends.filter((event) => event.data.includes(reply.id))).toHaveLength(1);
+    const ends = events.filter((event) => event.type === "message.done" || event.type === "message.error");
+    expect(ends.filter((event) => event.data.messageId === reply.id)).toHaveLength(1);
     expect(assembledText(events, reply.id)).toBe(reply.content);
   };
 
@@ -73,7 +73,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
   it("ends the reply cancelled when Stop comes right after Send, every time", async () => {
     const ada = await start();
     const conversationId = await createConversation(ada);
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     const replies: Message[] = [];
     for (let attempt = 0; attempt < 20; attempt++) {
       const exchange = await sendMessage(ada, conversationId, `Question ${attempt}`);
@@ -83,7 +83,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
     await events.waitFor((received) => endOf(received, last.id) !== undefined);
     await events.close();
     for (const reply of replies) expectLoggedAsCancelled(events.events, reply);
-    expect(events.events.some((event) => event.event === "message.error")).toBe(false);
+    expect(events.events.some((event) => event.type === "message.error")).toBe(false);
   });
 
   it("ends the reply cancelled when Stop comes right after Regenerate, every time", async () => {
@@ -91,7 +91,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
     const conversationId = await createConversation(ada);
     const first = await sendMessage(ada, conversationId, "Hello");
     await stop(ada, first.assistantMessage.id);
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     const replies: Message[] = [];
     for (let attempt = 0; attempt < 20; attempt++) {
       const regenerated = await ada.post<{ assistantMessage: Message }>(
@@ -104,7 +104,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
     await events.waitFor((received) => endOf(received, last.id) !== undefined);
     await events.close();
     for (const reply of replies) expectLoggedAsCancelled(events.events, reply);
-    expect(events.events.some((event) => event.event === "message.error")).toBe(false);
+    expect(events.events.some((event) => event.type === "message.error")).toBe(false);
   });
 
   it("ends a reply cancelled while it waits in the queue for the model's sequence", async () => {
@@ -113,7 +113,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
     const writing = await sendMessage(ada, busy, "Tell me a long story");
     await replyStreams(ada, busy, writing.assistantMessage.id);
     const conversationId = await createConversation(ada);
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     const queued = await sendMessage(ada, conversationId, "Me next");
     // One sequence per model: the second reply waits for the first one's.
     while ((await metric(ada, "hearth_generation_queue_depth")) < 1)
@@ -133,7 +133,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
     const models = await ada.get<{ data: { id: string; isLoaded: boolean }[] }>("/api/models");
     expect(models.body.data).toEqual([expect.objectContaining({ id: "local/tiny-chat", isLoaded: false })]);
     const conversationId = await createConversation(ada);
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     const exchange = await sendMessage(ada, conversationId, "Hello");
     const reply = await stop(ada, exchange.assistantMessage.id);
     expect(reply.content).toBe("");
@@ -151,7 +151,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
     const conversationId = await createConversation(ada);
     const warmUp = await sendMessage(ada, conversationId, "Hello");
     await settledReply(ada, conversationId, warmUp.assistantMessage.id);
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     const exchange = await sendMessage(ada, conversationId, "many words in a long question ".repeat(40));
     const reply = await stop(ada, exchange.assistantMessage.id);
     expect(reply.content).toBe("");
@@ -163,7 +163,7 @@ describe("stopping a reply", { timeout: 90_000 }, () => {
   it("ends a streaming reply cancelled and keeps the text it had", async () => {
     const ada = await start();
     const conversationId = await createConversation(ada);
-    const events = await EventStreamClient.open(ada, `/api/conversations/${conversationId}/events`);
+    const events = await EventRecorder.follow(ada, conversationId);
     const exchange = await sendMessage(ada, conversationId, "Tell me a long story");
     const replyId = exchange.assistantMessage.id;
     await events.waitFor((received) => assembledText(received, replyId).length > 0);

@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Tool } from "@hearth/core";
 import { writeTestModel } from "@hearth/engine/testing";
+import type { ReceivedEvent } from "@hearth/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   assembledText,
+  EventRecorder,
   EventStreamClient,
   endOf,
-  type MessageBody,
-  type ServerSentEvent,
+  type MessageNode,
   sendMessage,
   settledReply,
   signedInAdmin,
@@ -19,10 +20,7 @@ import {
   type TestServer,
 } from "../testing/index.ts";
 
-type Part =
-  | { type: "tool-call"; offset: number; toolCallId: string; toolName: string; input: string }
-  | { type: "tool-result"; offset: number; toolCallId: string; toolName: string; output: string; isError: boolean };
-type Reply = MessageBody & { parts: Part[] | null };
+type Part = NonNullable<MessageNode["parts"]>[number];
 
 /** What the slow tool saw: set once the reply's stop reached it. */
 let slowToolAborted = false;
@@ -85,17 +83,16 @@ describe("tool calls in conversations", { timeout: 120_000 }, () => {
     expect(created.status, created.text).toBe(201);
     return created.body;
   };
-  const eventsOf = (events: readonly ServerSentEvent[], type: string, messageId: string) =>
+  const eventsOf = (events: readonly ReceivedEvent[], type: string, messageId: string) =>
     events
-      .filter((event) => event.event === type)
-      .map((event) => JSON.parse(event.data) as Record<string, unknown>)
+      .filter((event) => event.type === type)
+      .map((event) => event.data as Record<string, unknown>)
       .filter((data) => data.messageId === messageId);
-  const stored = async (client: TestClient, conversationId: string, messageId: string) =>
-    (await settledReply(client, conversationId, messageId)) as Reply;
+  const stored = settledReply;
 
   it("streams and stores a forced call and its result, then lets the model go on to finish the reply", async () => {
     const { id } = await conversationWith({ tools: ["calculator"], toolChoice: "required" });
-    const events = await EventStreamClient.open(ada, `/api/conversations/${id}/events`);
+    const events = await EventRecorder.follow(ada, id);
     const exchange = await sendMessage(ada, id, "What is 6 times 7?");
     const replyId = exchange.assistantMessage.id;
     await events.waitFor((received) => endOf(received, replyId) !== undefined, 90_000);
@@ -123,7 +120,9 @@ describe("tool calls in conversations", { timeout: 120_000 }, () => {
     expect(reply.usage?.completionTokens).toBeGreaterThan(0);
 
     // The events told the same story, in the same order: call, result, text, done.
-    const order = events.events.filter((event) => event.data.includes(replyId)).map((event) => event.event);
+    const order = events.events
+      .filter((event) => JSON.stringify(event.data).includes(replyId))
+      .map((event) => event.type);
     const firstDelta = order.indexOf("message.delta");
     expect(order.indexOf("message.tool-call")).toBeLessThan(order.indexOf("message.tool-result"));
     expect(order.indexOf("message.tool-result")).toBeLessThan(firstDelta);
@@ -167,12 +166,12 @@ describe("tool calls in conversations", { timeout: 120_000 }, () => {
   it("ends a reply cancelled when Stop comes while a tool runs, and the stop reaches the tool", async () => {
     slowToolAborted = false;
     const { id } = await conversationWith({ tools: ["wait_for_stop"], toolChoice: "required" });
-    const events = await EventStreamClient.open(ada, `/api/conversations/${id}/events`);
+    const events = await EventRecorder.follow(ada, id);
     const exchange = await sendMessage(ada, id, "Wait for it");
     const replyId = exchange.assistantMessage.id;
     await events.waitFor((received) => eventsOf(received, "message.tool-call", replyId).length > 0, 60_000);
 
-    const cancelled = await ada.post<{ assistantMessage: Reply }>(`/api/messages/${replyId}/cancel`);
+    const cancelled = await ada.post<{ assistantMessage: MessageNode }>(`/api/messages/${replyId}/cancel`);
     expect(cancelled.status, cancelled.text).toBe(200);
     expect(cancelled.body.assistantMessage).toMatchObject({ status: "cancelled", error: null });
     expect(slowToolAborted).toBe(true);

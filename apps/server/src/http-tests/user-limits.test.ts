@@ -5,7 +5,7 @@ import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   createConversation,
-  type MessageBody,
+  type Message,
   sendMessage,
   settledReply,
   signedInAdmin,
@@ -152,12 +152,12 @@ describe("per-user limits (issue: harden the core, item 3)", () => {
       const conversationId = await createConversation(bob);
       const sent = await sendMessage(bob, conversationId, "Hello");
       await settledReply(bob, conversationId, sent.assistantMessage.id);
-      const edited = await bob.patch<{ assistantMessage: MessageBody }>(`/api/messages/${sent.userMessage.id}`, {
+      const edited = await bob.patch<{ assistantMessage: Message }>(`/api/messages/${sent.userMessage.id}`, {
         content: "Hello again",
       });
       expect(edited.status).toBe(202);
       await settledReply(bob, conversationId, edited.body.assistantMessage.id);
-      const regenerated = await bob.post<{ assistantMessage: MessageBody }>(
+      const regenerated = await bob.post<{ assistantMessage: Message }>(
         `/api/messages/${edited.body.assistantMessage.id}/regenerate`,
         {},
       );
@@ -181,7 +181,7 @@ describe("per-user limits (issue: harden the core, item 3)", () => {
 
   describe("storage quota", () => {
     const storedBytesOf = async (client: TestClient, conversationId: string) => {
-      const tree = await client.get<{ data: MessageBody[] }>(`/api/conversations/${conversationId}/tree?limit=1000`);
+      const tree = await client.get<{ data: Message[] }>(`/api/conversations/${conversationId}/tree?limit=1000`);
       return tree.body.data.reduce((sum, message) => sum + Buffer.byteLength(message.content), 0);
     };
 

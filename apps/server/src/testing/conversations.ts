@@ -1,25 +1,12 @@
+import type { components } from "@hearth/sdk";
 import type { TestClient } from "./test-client.ts";
 
 /** A message as the API returns it. */
-export interface MessageBody {
-  id: string;
-  conversationId: string;
-  parentId: string | null;
-  role: "user" | "assistant";
-  content: string;
-  status: string;
-  model: string | null;
-  error: string | null;
-  usage: { promptTokens: number; completionTokens: number } | null;
-  contextMessages: number | null;
-  siblingIds: string[];
-}
-
+export type Message = components["schemas"]["Message"];
+/** A message as the conversation's tree holds it (a Message without its siblings). */
+export type MessageNode = components["schemas"]["MessageNode"];
 /** What sending (or editing) a message answers: the question and its pending reply. */
-export interface ExchangeBody {
-  userMessage: MessageBody;
-  assistantMessage: MessageBody;
-}
+export type Exchange = components["schemas"]["Exchange"];
 
 export async function createConversation(client: TestClient, body: { title?: string } = {}): Promise<string> {
   const response = await client.post<{ id: string }>("/api/conversations", body);
@@ -33,8 +20,8 @@ export async function sendMessage(
   conversationId: string,
   content: string,
   extra: Record<string, unknown> = {},
-): Promise<ExchangeBody> {
-  const response = await client.post<ExchangeBody>(`/api/conversations/${conversationId}/messages`, {
+): Promise<Exchange> {
+  const response = await client.post<Exchange>(`/api/conversations/${conversationId}/messages`, {
     content,
     ...extra,
   });
@@ -44,8 +31,9 @@ export async function sendMessage(
 
 /** A message of the conversation's tree, as stored now. */
 export async function storedMessage(client: TestClient, conversationId: string, messageId: string) {
-  const tree = await client.get<{ data: MessageBody[] }>(`/api/conversations/${conversationId}/tree?limit=1000`);
-  return tree.body.data.find((message) => message.id === messageId) as MessageBody;
+  const path = `/api/conversations/${conversationId}/tree?limit=1000`;
+  const tree = await client.get<components["schemas"]["MessageTree"]>(path);
+  return tree.body.data.find((message) => message.id === messageId) as MessageNode;
 }
 
 /** Waits until a reply has left pending and streaming, polling like a client without SSE would. */

@@ -1,12 +1,18 @@
+import { createParser } from "eventsource-parser";
 import type { TestClient } from "./test-client.ts";
 
+/** One event as the wire carried it: its SSE id, event name and data text, unparsed. */
 export interface ServerSentEvent {
   id: string | undefined;
   event: string;
   data: string;
 }
 
-/** An SSE client for tests: parses the stream as it arrives, like a browser's EventSource. */
+/**
+ * A raw SSE client for tests of the stream itself (status, headers, heartbeat comments, Last-Event-ID,
+ * limits, how it ends): it records what the wire said, parsed by eventsource-parser as a browser's
+ * EventSource would, and never reconnects. Tests that follow a conversation use `EventRecorder`.
+ */
 export class EventStreamClient {
   readonly events: ServerSentEvent[] = [];
   readonly comments: string[] = [];
@@ -97,17 +103,18 @@ export class EventStreamClient {
   }
 
   async #read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = "";
+    const parser = createParser({
+      onEvent: ({ id, event, data }) => {
+        // A browser's EventSource names an event without an `event:` field "message".
+        this.events.push({ id, event: event ?? "message", data });
+      },
+      onComment: (comment) => {
+        this.comments.push(comment.trim());
+      },
+    });
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end = buffer.indexOf("\n\n");
-        while (end !== -1) {
-          this.#parse(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf("\n\n");
-        }
+      for await (const text of body.pipeThrough(new TextDecoderStream())) {
+        parser.feed(text);
         this.#wake();
       }
     } finally {
@@ -116,49 +123,8 @@ export class EventStreamClient {
     }
   }
 
-  #parse(block: string): void {
-    let id: string | undefined;
-    let event = "message";
-    const data: string[] = [];
-    let isEvent = false;
-    for (const line of block.split("\n")) {
-      if (line.startsWith(":")) {
-        this.comments.push(line.slice(1).trim());
-      } else if (line.startsWith("id: ")) {
-        id = line.slice(4);
-      } else if (line.startsWith("event: ")) {
-        event = line.slice(7);
-        isEvent = true;
-      } else if (line.startsWith("data: ")) {
-        data.push(line.slice(6));
-        isEvent = true;
-      }
-    }
-    if (isEvent) this.events.push({ id, event, data: data.join("\n") });
-  }
-
   #wake(): void {
     for (const waiter of this.#waiters) waiter();
     this.#waiters.clear();
   }
-}
-
-/** The text of a reply as assembled from its `message.delta` events. */
-export function assembledText(events: readonly ServerSentEvent[], messageId: string): string {
-  return events
-    .filter((event) => event.event === "message.delta")
-    .map((event) => JSON.parse(event.data) as { messageId: string; delta: string })
-    .filter((delta) => delta.messageId === messageId)
-    .map((delta) => delta.delta)
-    .join("");
-}
-
-/** The `message.done` or `message.error` event of a reply, if it has come. */
-export function endOf(events: readonly ServerSentEvent[], messageId: string): Record<string, unknown> | undefined {
-  for (const event of events) {
-    if (event.event !== "message.done" && event.event !== "message.error") continue;
-    const data = JSON.parse(event.data) as Record<string, unknown>;
-    if (data.messageId === messageId) return data;
-  }
-  return undefined;
 }

@@ -1,10 +1,12 @@
-export type { ExchangeBody, MessageBody } from "./conversations.ts";
+export type { Exchange, Message, MessageNode } from "./conversations.ts";
 export { createConversation, sendMessage, settledReply, storedMessage } from "./conversations.ts";
+export { EventRecorder } from "./event-recorder.ts";
 export type { ServerSentEvent } from "./event-stream-client.ts";
-export { assembledText, EventStreamClient, endOf } from "./event-stream-client.ts";
+export { EventStreamClient } from "./event-stream-client.ts";
 export type { HearthProcess } from "./hearth-process.ts";
 export { spawnHearth, waitUntilRunning } from "./hearth-process.ts";
 export { ManualClock } from "./manual-clock.ts";
+export { assembledText, endOf } from "./reply-events.ts";
 export type { RequestOptions, TestResponse } from "./test-client.ts";
 export { TestClient } from "./test-client.ts";
 export type { TestServer } from "./test-server.ts";

@@ -89,6 +89,16 @@ const ConversationRefetch = event(
   "The events after the client's Last-Event-ID are no longer kept: reload the conversation, then go on from here.",
 );
 
+const StreamOpened = event(
+  "StreamOpenedEvent",
+  "stream.opened",
+  z.object({
+    lastEventId: z.number().int().openapi({ description: "The id the stream starts after; resume from it." }),
+  }),
+  "Sent first, with the same id, when the client gave no Last-Event-ID: where its stream starts. A client whose " +
+    "connection drops before any other event resumes from this id, so it misses nothing that happened meanwhile.",
+);
+
 const StreamClosed = event(
   "StreamClosedEvent",
   "stream.closed",
@@ -107,6 +117,7 @@ export const ConversationEvent = z
     MessageError,
     ConversationUpdated,
     ConversationRefetch,
+    StreamOpened,
     StreamClosed,
   ])
   .openapi("ConversationEvent", {

@@ -1,4 +1,5 @@
 import type { Database } from "@hearth/db";
+import { EventSourceParserStream } from "eventsource-parser/stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../logger.ts";
 import { openEventStream } from "./event-stream.ts";
@@ -14,23 +15,17 @@ const delta = (index: number) =>
 
 const settings = { heartbeatMs: 60_000, maxBufferedBytes: 1024 * 1024, stallTimeoutMs: 60_000 };
 
-/** Reads `count` events off a stream, parsed from its SSE text. */
-async function readEvents(stream: ReadableStream<Uint8Array>, count: number): Promise<{ id: number; data: string }[]> {
-  const reader = stream.getReader();
-  const decoder = new TextDecoder();
-  let text = "";
-  const events: { id: number; data: string }[] = [];
+/** Reads `count` events off a stream, parsed as SSE by eventsource-parser. */
+async function readEvents(
+  stream: ReadableStream<Uint8Array>,
+  count: number,
+): Promise<{ id: number; type: string | undefined; data: string }[]> {
+  const reader = stream.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
+  const events: { id: number; type: string | undefined; data: string }[] = [];
   while (events.length < count) {
     const { value, done } = await reader.read();
     if (done) break;
-    text += decoder.decode(value, { stream: true });
-    const blocks = text.split("\n\n");
-    text = blocks.pop() ?? "";
-    for (const block of blocks) {
-      const id = /^id: (\d+)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (id !== undefined && data !== undefined) events.push({ id: Number(id), data });
-    }
+    events.push({ id: Number(value.id), type: value.event, data: value.data });
   }
   await reader.cancel();
   return events;
@@ -72,18 +67,19 @@ describe("the event log and its streams", () => {
       lastEventId: undefined,
       settings,
     });
-    const reading = readEvents(stream, 6);
+    const reading = readEvents(stream, 7);
     await new Promise((resolve) => setTimeout(resolve, 50));
     for (let index = 0; index < 6; index++) {
       racing.publish(await appendEvents(db, conversationId, [delta(index)], new Date()));
     }
     inner.publish(held.reverse());
-    const events = await reading;
+    const [opened, ...events] = await reading;
+    expect(opened).toEqual({ id: 0, type: "stream.opened", data: JSON.stringify({ lastEventId: 0 }) });
     expect(events.map((event) => event.id)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(events.map((event) => Number(JSON.parse(event.data).delta))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
-  it("sends a new client what is committed after it subscribed, even while it reads where the log ends", async () => {
+  it("sends a new client what is committed after it subscribed, even while it reads where the log ends, and says where it starts", async () => {
     const conversationId = await conversation();
     const bus = createInProcessEventBus();
     await appendEvents(db, conversationId, [delta(0)], new Date());
@@ -111,10 +107,14 @@ describe("the event log and its streams", () => {
       lastEventId: undefined,
       settings,
     });
-    const reading = readEvents(stream, 1);
+    const reading = readEvents(stream, 2);
     bus.publish(await appendEvents(db, conversationId, [delta(1)], new Date()));
     announced();
-    expect((await reading).map((event) => event.id)).toEqual([2]);
+    // stream.opened says where the stream starts: after 1, which the client does not get, so not after 2.
+    expect((await reading).map(({ id, type }) => ({ id, type }))).toEqual([
+      { id: 1, type: "stream.opened" },
+      { id: 2, type: "message.delta" },
+    ]);
   });
 
   it("replays from the log and then goes on live without a gap or a duplicate", async () => {

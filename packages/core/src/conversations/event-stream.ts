@@ -147,6 +147,10 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
           if (wanted === undefined) {
             // Events committed after the subscription but before the log's end was read are the client's too.
             lastSentId = Math.min(bounds.lastEventId, (firstHeardId ?? Number.POSITIVE_INFINITY) - 1);
+            // The client does not know where "next" began: told, it can resume from here after a drop
+            // that came before any event, instead of starting over from a later "next".
+            const data = serializeEventData("stream.opened", { lastEventId: lastSentId });
+            enqueue(`id: ${lastSentId}\nevent: stream.opened\ndata: ${data}\n\n`);
           } else if (isLost(wanted, bounds)) {
             // The log no longer holds what the client missed (or never did): it must reload.
             const data = serializeEventData("conversation.refetch", {

@@ -2,12 +2,15 @@ import type { Queryable } from "@hearth/db";
 import { type ConversationEventType, type EventData, serializeEventData } from "./event-schemas.ts";
 
 /**
- * The events written to a conversation's log; the stream adds `conversation.refetch` and
- * `stream.closed` itself. Every event is written to the log (`conversation_events`) before anyone
+ * The events written to a conversation's log; the stream adds `conversation.refetch`, `stream.opened`
+ * and `stream.closed` itself. Every event is written to the log (`conversation_events`) before anyone
  * hears of it, under an id that is strictly increasing per conversation, so a client that reconnects
  * with Last-Event-ID replays exactly what it missed.
  */
-export type LoggedEventType = Exclude<ConversationEventType, "conversation.refetch" | "stream.closed">;
+export type LoggedEventType = Exclude<
+  ConversationEventType,
+  "conversation.refetch" | "stream.opened" | "stream.closed"
+>;
 
 export interface NewEvent {
   type: LoggedEventType;

@@ -90,7 +90,8 @@ const events = createRoute({
     "Each event is a `ConversationEvent`: its `type` is the SSE event name, its `data` the JSON of the data line. " +
     "`conversation.refetch` is sent when the events after Last-Event-ID are no longer kept. Ids are decimal and " +
     "increase per conversation. " +
-    "`Last-Event-ID: 0` replays every event still kept; without it the stream starts with the next event. " +
+    "`Last-Event-ID: 0` replays every event still kept; without it the stream starts with the next event, and " +
+    "opens with `stream.opened`, whose id is where it starts (resume from it if the connection drops). " +
     "A comment line is sent every 15 s. When the session or API key that opened the stream ends (signed out, " +
     "revoked, user disabled), the stream ends within seconds with a `stream.closed` `{reason}` event. " +
     "Each user may have `limits.eventStreams` streams open at once; one more is refused with 429 `limit-exceeded`.",
