@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createParser } from "eventsource-parser";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenAiTestServer, startOpenAiTestServer } from "../testing/openai-test-server.ts";
@@ -82,8 +83,8 @@ describe("/v1 when a model fails", () => {
       body: JSON.stringify({ model: "flaky/gpt-flaky", messages, stream: true }),
     });
     expect(response.status).toBe(200);
-    const events = (await response.text()).split("\n\n").filter((event) => event !== "");
-    const data = events.map((event) => event.replace(/^data: /, ""));
+    const data: string[] = [];
+    createParser({ onEvent: (event) => data.push(event.data) }).feed(await response.text());
     expect(JSON.parse(data[0] as string).choices[0].delta).toEqual({ role: "assistant", content: "" });
     expect(JSON.parse(data[1] as string).choices[0].delta).toEqual({ content: "Once upon" });
     expect(JSON.parse(data.at(-1) as string)).toEqual({
