@@ -30,6 +30,8 @@ export async function buildOpenApiDocument(): Promise<unknown> {
 /** The TypeScript the SDK is typed by: `paths`, `components` and `operations` of the document. */
 export async function renderSdkTypes(document: unknown): Promise<string> {
   // A copy: openapi-typescript writes into the document it is given (descriptions of discriminators).
-  const ast = await openapiTS(structuredClone(document) as OpenAPI3, { alphabetize: true });
+  // defaultNonNullable off: a field with a default that the document does not require (a request
+  // body's `enabled: true`) stays optional, as the server accepts it; by default it would be required.
+  const ast = await openapiTS(structuredClone(document) as OpenAPI3, { alphabetize: true, defaultNonNullable: false });
   return HEADER + astToString(ast);
 }

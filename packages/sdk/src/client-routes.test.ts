@@ -5,10 +5,13 @@ import { writeTestModel } from "@hearth/engine/testing";
 import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createHearthClient, type HearthClient } from "./create-hearth-client.ts";
+import type { components } from "./generated/openapi.ts";
 import { HearthError } from "./hearth-error.ts";
 import { paginate } from "./paginate.ts";
 import { sendMessage, streamReply } from "./stream-reply.ts";
 import { unwrap } from "./unwrap.ts";
+
+type CreateProviderInput = components["schemas"]["CreateProviderInput"];
 
 describe("the SDK's client, against a real server", () => {
   let modelsDir: string;
@@ -211,19 +214,21 @@ describe("the SDK's client, against a real server", () => {
 
   it("administers model providers", async () => {
     const key = unwrap(await admin.api.POST("/api/api-keys", { body: { name: "loopback provider" } }));
+    // enabled and timeoutSeconds have defaults: the request body's type leaves them out, as the server does.
+    expectTypeOf<{ id: string; kind: "ollama"; baseUrl: string }>().toExtend<CreateProviderInput>();
+    expectTypeOf<CreateProviderInput["enabled"]>().toEqualTypeOf<boolean | undefined>();
     const created = unwrap(
       await admin.api.POST("/api/admin/providers", {
-        body: {
-          id: "loopback",
-          kind: "openai-compatible",
-          baseUrl: `${server.url}/v1`,
-          apiKey: key.key,
-          enabled: true,
-          timeoutSeconds: 10,
-        },
+        body: { id: "loopback", kind: "openai-compatible", baseUrl: `${server.url}/v1`, apiKey: key.key },
       }),
     );
-    expect(created).toMatchObject({ id: "loopback", hasApiKey: true, source: "admin" });
+    expect(created).toMatchObject({
+      id: "loopback",
+      hasApiKey: true,
+      source: "admin",
+      enabled: true,
+      timeoutSeconds: 30,
+    });
     const path = { params: { path: { id: "loopback" } } };
     expect(unwrap(await admin.api.GET("/api/admin/providers")).data.map((provider) => provider.id)).toContain(
       "loopback",
