@@ -6,7 +6,7 @@ import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing"
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { createHearthClient, type HearthClient } from "./create-hearth-client.ts";
 import type { components } from "./generated/openapi.ts";
-import { HearthError } from "./hearth-error.ts";
+import { HearthError, isHearthError } from "./hearth-error.ts";
 import { paginate } from "./paginate.ts";
 import { sendMessage, streamReply } from "./stream-reply.ts";
 import { unwrap } from "./unwrap.ts";
@@ -102,6 +102,7 @@ describe("the SDK's client, against a real server", () => {
       .then(unwrap)
       .catch((error: unknown) => error);
     expect(thrown).toBeInstanceOf(HearthError);
+    expect(isHearthError(thrown, "conversation-not-found")).toBe(true);
     expect(thrown).toMatchObject({ code: "conversation-not-found", status: 404 });
 
     const unknown = await admin.api.POST("/api/conversations/{id}/messages", {

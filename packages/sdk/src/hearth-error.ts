@@ -33,6 +33,25 @@ export class HearthError<Code extends string = string> extends Error {
   }
 }
 
+/**
+ * Whether `error` is a `HearthError` (also one thrown by another copy of the SDK, where `instanceof`
+ * fails) and, when `codes` are given, one of them: `error.code` then narrows to those codes.
+ * `catch (error) { if (isHearthError(error, "conversation-not-found")) … }`
+ */
+export function isHearthError<Code extends string = string>(
+  error: unknown,
+  ...codes: Code[]
+): error is HearthError<Code> {
+  if (!(error instanceof HearthError) && !looksLikeHearthError(error)) return false;
+  return codes.length === 0 || codes.includes(error.code as Code);
+}
+
+function looksLikeHearthError(error: unknown): error is HearthError {
+  if (!(error instanceof Error) || error.name !== "HearthError") return false;
+  const { code, status } = error as Error & Record<string, unknown>;
+  return typeof code === "string" && typeof status === "number";
+}
+
 /** The problem a response body holds, or one that says what the server answered instead. */
 export function toProblem(status: number, body: unknown): ProblemBody {
   const parsed = typeof body === "string" ? parseJson(body) : body;

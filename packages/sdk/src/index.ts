@@ -9,7 +9,7 @@ export type { ConversationEvent, FollowOptions, ReceivedEvent } from "./follow-c
 export { followConversation } from "./follow-conversation.ts";
 export type { components, operations, paths } from "./generated/openapi.ts";
 export type { ProblemBody } from "./hearth-error.ts";
-export { HearthError } from "./hearth-error.ts";
+export { HearthError, isHearthError } from "./hearth-error.ts";
 export { paginate } from "./paginate.ts";
 export { CSRF_HEADER, Session } from "./session.ts";
 export type { ReplyEvent, StreamedReply } from "./stream-reply.ts";

@@ -8,8 +8,10 @@ type CodeOf<R extends Result> = R extends { error: infer E }
   : never;
 
 /**
- * The data of a client call, or a thrown `HearthError`. To branch on the problem with its code
- * narrowed to the operation's, read `result.error` instead of unwrapping.
+ * The data of a client call, or a thrown `HearthError` whose `code` is one the operation declares
+ * (or `unexpected-response` for an answer without a problem body). TypeScript cannot type what is
+ * thrown: narrow a caught error with `isHearthError(error, "conversation-not-found")`, or read
+ * `result.error` instead of unwrapping, where `code` narrows to the operation's.
  */
 export function unwrap<R extends Result>(result: R): Exclude<R["data"], undefined> {
   if (result.error === undefined && result.response.ok) return result.data as Exclude<R["data"], undefined>;
