@@ -223,7 +223,7 @@ export class ChatSession {
  * The model the server lists under `modelId` (its qualified id, or a local model's file name, as the
  * server resolves a bare id). An unknown model is refused here, before anything is stored.
  */
-export async function findModel(hearth: HearthClient, modelId: string): Promise<Model> {
+async function findModel(hearth: HearthClient, modelId: string): Promise<Model> {
   const { data } = unwrap(await hearth.api.GET("/api/models"));
   const model = data.find((each) => each.id === modelId || (each.provider === "local" && each.modelId === modelId));
   if (model === undefined) {

@@ -17,11 +17,11 @@ export async function runOneShotChat(target: ReplyTarget, content: string, optio
   let replyId: string | undefined;
   let interrupts = 0;
   // Ctrl+C stops the reply on the server (its text is kept, `cancelled`), then the command ends with
-  // it; a second Ctrl+C stops waiting for that.
+  // it; pressed before the reply exists, once it does. A second Ctrl+C stops waiting.
   const onInterrupt = () => {
     interrupts++;
-    if (interrupts > 1 || replyId === undefined) stop.abort();
-    else void cancelQuietly(session, replyId);
+    if (interrupts > 1) stop.abort();
+    else if (replyId !== undefined) void cancelQuietly(session, replyId);
   };
   process.on("SIGINT", onInterrupt);
   try {
