@@ -1,5 +1,6 @@
 // `npm test`: under a supported Node (fetching Node 24 where the machine's is older), install what is
-// missing, generate the SDK's types, then lint, type-check and run Vitest with the arguments given after `--`.
+// missing, generate the SDK's types, then lint, type-check, check the SDK's package and run Vitest with the
+// arguments given after `--`.
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +15,8 @@ const steps = [
   [bin("biome"), ["check", "."]],
   [bin("knip"), []],
   [bin("tsc"), ["-p", "tsconfig.json"]],
+  // Packs @hearth/sdk and uses the tarball under plain Node; before Vitest, as packing swaps its manifest.
+  [process.execPath, [join(root, "packages/sdk/scripts/check-package.mjs")]],
   [bin("vitest"), ["run", ...process.argv.slice(2)]],
 ];
 for (const [file, args] of steps) {

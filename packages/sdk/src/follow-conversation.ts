@@ -55,7 +55,7 @@ export async function* followConversation(
     // Asked from a known id, the stream starts there; asked for "what happens next", the server
     // first says where that is (stream.opened), and a reconnect resumes from it.
     if (lastEventId !== undefined) options.onConnect?.();
-    const messages = body.pipeThrough(new TextDecoderStream()).pipeThrough(
+    const messages = body.pipeThrough(textDecoder()).pipeThrough(
       new EventSourceParserStream({
         onRetry: (ms) => {
           retryMs = ms;
@@ -116,6 +116,14 @@ async function connect(
     });
   }
   return data;
+}
+
+/**
+ * A TextDecoderStream, typed as what it does. The DOM's types (TypeScript 5.7+) take only
+ * ArrayBuffer-backed chunks into it, which a response body's `Uint8Array` is not said to be.
+ */
+function textDecoder(): TransformStream<Uint8Array, string> {
+  return new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
 }
 
 /** Waits before reconnecting; resolves early (and quietly) on abort, so the loop can see it and end. */
