@@ -38,6 +38,8 @@ export class ChatSession {
   model: string | undefined;
   lastQuestion: Message | undefined;
   lastReply: Message | undefined;
+  /** The system prompt a conversation not yet started will be created with. */
+  #pendingSystemPrompt: string | undefined;
 
   private constructor(hearth: HearthClient, model: string | undefined) {
     this.hearth = hearth;
@@ -50,16 +52,39 @@ export class ChatSession {
    */
   static async open(
     hearth: HearthClient,
-    options: { model?: string | undefined; conversationId?: string | undefined },
+    options: { model?: string | undefined; conversationId?: string | undefined; systemPrompt?: string | undefined },
   ): Promise<ChatSession> {
     const model = options.model === undefined ? undefined : (await findModel(hearth, options.model)).id;
     const session = new ChatSession(hearth, model);
-    if (options.conversationId === undefined) return session;
+    if (options.conversationId === undefined) {
+      session.#pendingSystemPrompt = options.systemPrompt;
+      return session;
+    }
     session.conversation = unwrap(
       await hearth.api.GET("/api/conversations/{id}", { params: { path: { id: options.conversationId } } }),
     );
+    if (options.systemPrompt !== undefined) await session.setSystemPrompt(options.systemPrompt);
     session.#takeTail((await session.#pathPage(undefined)).data);
     return session;
+  }
+
+  /** The instructions the model reads before the conversation, if any. */
+  get systemPrompt(): string | undefined {
+    return this.conversation === undefined ? this.#pendingSystemPrompt : (this.conversation.systemPrompt ?? undefined);
+  }
+
+  /** Sets the system prompt (null clears it); a conversation not yet started gets it when it starts. */
+  async setSystemPrompt(text: string | null): Promise<void> {
+    if (this.conversation === undefined) {
+      this.#pendingSystemPrompt = text?.trim() ? text : undefined;
+      return;
+    }
+    this.conversation = unwrap(
+      await this.hearth.api.PATCH("/api/conversations/{id}", {
+        params: { path: { id: this.conversation.id } },
+        body: { systemPrompt: text },
+      }),
+    );
   }
 
   /** Sends a message (starting the conversation with the first) and streams its reply. */
@@ -122,8 +147,9 @@ export class ChatSession {
     if (error !== undefined && error.code !== "reply-finished") throw new HearthError(error);
   }
 
-  /** Leaves the conversation: the next message starts a new one (with the same model). */
+  /** Leaves the conversation: the next message starts a new one (with the same model and system prompt). */
   startNew(): void {
+    this.#pendingSystemPrompt = this.systemPrompt;
     this.conversation = undefined;
     this.lastQuestion = undefined;
     this.lastReply = undefined;
@@ -172,7 +198,10 @@ export class ChatSession {
   }
 
   async #startConversation(): Promise<Conversation> {
-    const body = this.model === undefined ? {} : { model: this.model };
+    const body = {
+      ...(this.model === undefined ? {} : { model: this.model }),
+      ...(this.#pendingSystemPrompt === undefined ? {} : { systemPrompt: this.#pendingSystemPrompt }),
+    };
     this.conversation = unwrap(await this.hearth.api.POST("/api/conversations", { body }));
     return this.conversation;
   }

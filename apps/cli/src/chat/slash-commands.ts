@@ -46,11 +46,9 @@ const COMMANDS: Record<string, SlashCommand> = {
     run: (chat, choice) => (choice === "" ? listBranches(chat) : switchBranch(chat, choice)),
   },
   system: {
-    usage: "/system [text]",
-    summary: "not available: Hearth's conversations have no system prompt yet",
-    run: () => {
-      throw new CliError("Hearth's conversations have no system prompt yet: the API has none to show or set");
-    },
+    usage: "/system [text|-]",
+    summary: "show the system prompt (the model's instructions), set it to text, or clear it with -",
+    run: (chat, text) => (text === "" ? showSystemPrompt(chat) : setSystemPrompt(chat, text === "-" ? null : text)),
   },
   help: { usage: "/help", summary: "this list", run: (chat) => showHelp(chat) },
   exit: { usage: "/exit", summary: "leave (also Ctrl+D, or Ctrl+C on an empty line)", run: (chat) => chat.leave() },
@@ -91,6 +89,20 @@ async function listModels(chat: InteractiveChat): Promise<void> {
 async function switchModel(chat: InteractiveChat, id: string): Promise<void> {
   await chat.target.session.setModel(id);
   note(chat, `Model: ${printable(chat.target.session.model ?? id)}`);
+}
+
+function showSystemPrompt(chat: InteractiveChat): void {
+  const { systemPrompt } = chat.target.session;
+  if (systemPrompt === undefined) note(chat, "No system prompt: /system text sets one.");
+  else {
+    note(chat, "System prompt:");
+    chat.target.output.line(printable(systemPrompt, { multiline: true }));
+  }
+}
+
+async function setSystemPrompt(chat: InteractiveChat, text: string | null): Promise<void> {
+  await chat.target.session.setSystemPrompt(text);
+  note(chat, text === null ? "System prompt cleared." : "System prompt set: replies from now on read it first.");
 }
 
 async function editLastQuestion(chat: InteractiveChat, text: string): Promise<void> {

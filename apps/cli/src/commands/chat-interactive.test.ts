@@ -133,6 +133,37 @@ describe("hearth chat on a terminal (a pseudo-terminal), against a real server a
     expect(await again.exited).toBe(0);
   });
 
+  it("shows, sets and clears the system prompt with /system, before and after the conversation starts", async () => {
+    const before = new Set(await conversationIds());
+    const chat = startHearthOnTerminal(["chat"], env);
+    await chat.waitFor(() => chat.stdout().endsWith(PROMPT), "the first prompt");
+    let mark = chat.stdout().length;
+    chat.type("/system\r");
+    await chat.waitFor(() => since(chat, mark).endsWith(PROMPT), "the next prompt");
+    expect(since(chat, mark)).toContain("No system prompt: /system text sets one.");
+    mark = chat.stdout().length;
+    chat.type("/system Answer like a pirate.\r");
+    await chat.waitFor(() => since(chat, mark).endsWith(PROMPT), "the next prompt");
+    expect(since(chat, mark)).toContain("System prompt set");
+    // The first message starts the conversation with it.
+    await sendAndStop(chat, "Hello there");
+    const [id] = (await conversationIds()).filter((each) => !before.has(each));
+    const read = async () =>
+      unwrap(await hearth.api.GET("/api/conversations/{id}", { params: { path: { id: id ?? "" } } })).systemPrompt;
+    expect(await read()).toBe("Answer like a pirate.");
+    mark = chat.stdout().length;
+    chat.type("/system\r");
+    await chat.waitFor(() => since(chat, mark).endsWith(PROMPT), "the next prompt");
+    expect(since(chat, mark)).toContain("Answer like a pirate.");
+    mark = chat.stdout().length;
+    chat.type("/system -\r");
+    await chat.waitFor(() => since(chat, mark).endsWith(PROMPT), "the next prompt");
+    expect(since(chat, mark)).toContain("System prompt cleared.");
+    expect(await read()).toBeNull();
+    chat.type("/exit\r");
+    expect(await chat.exited).toBe(0);
+  });
+
   it("answers an unknown slash command with one line and keeps the prompt", async () => {
     const chat = startHearthOnTerminal(["chat"], env);
     await chat.waitFor(() => chat.stdout().endsWith(PROMPT), "the first prompt");

@@ -89,6 +89,20 @@ describe("hearth chat, one prompt at a time, against a real server and engine", 
     expect(run.stdout.endsWith("\n")).toBe(true);
   });
 
+  it("starts the conversation with the system prompt --system gives, and changes it on one continued", async () => {
+    const { result: run, conversationId } = await startedBy(() =>
+      runHearth(["chat", "-s", "Answer in one sentence.", "Why is the sky blue?"], { env }),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const read = async () =>
+      unwrap(await hearth.api.GET("/api/conversations/{id}", { params: { path: { id: conversationId } } }))
+        .systemPrompt;
+    expect(await read()).toBe("Answer in one sentence.");
+    const again = await runHearth(["chat", "-c", conversationId, "--system", "Be brief.", "And at night?"], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await read()).toBe("Be brief.");
+  });
+
   it("sends piped text after the prompt and a blank line", async () => {
     const diff = "diff --git a/x.ts b/x.ts\n-const a = 1;\n+const a = 2;\n";
     const { result: run, conversationId } = await startedBy(() =>

@@ -13,6 +13,7 @@ import type { Output } from "../output.ts";
 interface ChatOptions {
   model?: string;
   conversation?: string;
+  system?: string;
 }
 
 /**
@@ -30,7 +31,8 @@ Examples:
   hearth chat
   hearth chat -m local/qwen2.5-1.5b-instruct-q4_k_m.gguf "What should I see in Lisbon?"
   git diff | hearth chat "review this"
-  hearth chat --conversation 0b5c… "and in Porto?"`;
+  hearth chat --conversation 0b5c… "and in Porto?"
+  hearth chat -s "Answer in one sentence." "Why is the sky blue?"`;
 
 /** `hearth chat`: interactive on a terminal, else (or with a prompt) one message and its reply. */
 export function registerChat(program: Command): void {
@@ -40,6 +42,7 @@ export function registerChat(program: Command): void {
     .argument("[prompt...]", "the message to send (words are joined with spaces)")
     .option("-m, --model <id>", "the model to answer with (hearth models list shows them)")
     .option("-c, --conversation <id>", "continue this conversation instead of starting one")
+    .option("-s, --system <text>", "the system prompt: instructions the model reads first (kept by the conversation)")
     .addHelpText("after", EXAMPLES)
     .action(async (words: string[], options: ChatOptions, command: Command) => {
       const context = commandContext(command);
@@ -73,6 +76,10 @@ async function openChat(
     onReconnect: () => output.info(output.style("yellow", "Reconnected.")),
   });
   const hearth = createHearthClient({ baseUrl: connection.serverUrl, apiKey: connection.apiKey, fetch: watch.fetch });
-  const session = await ChatSession.open(hearth, { model: options.model, conversationId: options.conversation });
+  const session = await ChatSession.open(hearth, {
+    model: options.model,
+    conversationId: options.conversation,
+    systemPrompt: options.system,
+  });
   return { output, session, watch, connection };
 }
