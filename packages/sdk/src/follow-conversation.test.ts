@@ -11,14 +11,39 @@ import { followConversation, type ReceivedEvent } from "./follow-conversation.ts
 import { sendMessage } from "./stream-reply.ts";
 import { unwrap } from "./unwrap.ts";
 
-/** A fetch whose event-stream connections the test can cut, as a dropped network would. */
+/**
+ * A fetch whose event-stream connections the test can cut, as a dropped network would: the body the
+ * client reads fails at once and the real connection is cancelled. (Cutting through an AbortSignal on a
+ * Request built from the client's did not always reach the connection: undici links the two signals
+ * weakly, so under load a garbage-collected Request left the stream running.)
+ */
 function cuttableFetch() {
-  const streams: AbortController[] = [];
-  const send = (request: Request) => {
-    if (!new URL(request.url).pathname.endsWith("/events")) return fetch(request);
-    const cut = new AbortController();
-    streams.push(cut);
-    return fetch(new Request(request, { signal: AbortSignal.any([request.signal, cut.signal]) }));
+  const streams: { abort(): void }[] = [];
+  const send = async (request: Request) => {
+    const response = await fetch(request);
+    if (!new URL(request.url).pathname.endsWith("/events") || response.body === null) return response;
+    const reader = response.body.getReader();
+    let cut: (() => void) | undefined;
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        cut = () => {
+          controller.error(new TypeError("terminated: the test cut the connection"));
+          void reader.cancel().catch(() => {});
+        };
+      },
+      async pull(controller) {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (error) {
+          controller.error(error);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    streams.push({ abort: () => cut?.() });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
   return { fetch: send as typeof fetch, streams };
 }
@@ -36,7 +61,9 @@ describe("following a conversation's events", () => {
     server = await startTestServer({
       modelsDir,
       engine: { gpu: "off", contextSize: 1024 },
-      chat: { maxReplyTokens: 200 },
+      // Long replies: a cut after the first deltas must land while the reply is still being written,
+      // even when the test process lags behind a busy server and reads many events at once.
+      chat: { maxReplyTokens: 1000 },
     });
     admin = createHearthClient({ baseUrl: server.url });
     unwrap(await admin.api.POST("/api/setup", { body: ADMIN }));
