@@ -12,38 +12,46 @@ import { sendMessage } from "./stream-reply.ts";
 import { unwrap } from "./unwrap.ts";
 
 /**
- * A fetch whose event-stream connections the test can cut, as a dropped network would: the body the
- * client reads fails at once and the real connection is cancelled. (Cutting through an AbortSignal on a
- * Request built from the client's did not always reach the connection: undici links the two signals
- * weakly, so under load a garbage-collected Request left the stream running.)
+ * `response` with a body the test can cut, as a dropped network would: the body the client reads
+ * fails at once and the real connection is cancelled. (Cutting through an AbortSignal on a Request
+ * built from the client's did not always reach the connection: undici links the two signals weakly,
+ * so under load a garbage-collected Request left the stream running.)
  */
+function cuttable(response: Response): { response: Response; cut(): void } {
+  if (response.body === null) return { response, cut: () => {} };
+  const reader = response.body.getReader();
+  let cut = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      cut = () => {
+        controller.error(new TypeError("terminated: the test cut the connection"));
+        void reader.cancel().catch(() => {});
+      };
+    },
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        controller.error(error);
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  const { status, statusText, headers } = response;
+  return { response: new Response(body, { status, statusText, headers }), cut: () => cut() };
+}
+
+/** A fetch whose event-stream connections the test can cut. */
 function cuttableFetch() {
   const streams: { abort(): void }[] = [];
   const send = async (request: Request) => {
     const response = await fetch(request);
-    if (!new URL(request.url).pathname.endsWith("/events") || response.body === null) return response;
-    const reader = response.body.getReader();
-    let cut: (() => void) | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        cut = () => {
-          controller.error(new TypeError("terminated: the test cut the connection"));
-          void reader.cancel().catch(() => {});
-        };
-      },
-      async pull(controller) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) controller.close();
-          else controller.enqueue(value);
-        } catch (error) {
-          controller.error(error);
-        }
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
-    streams.push({ abort: () => cut?.() });
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    if (!new URL(request.url).pathname.endsWith("/events")) return response;
+    const stream = cuttable(response);
+    streams.push({ abort: stream.cut });
+    return stream.response;
   };
   return { fetch: send as typeof fetch, streams };
 }
@@ -118,17 +126,17 @@ describe("following a conversation's events", () => {
 
   it("streams a whole reply when the connection drops before its first event, resuming from where it opened", async () => {
     const asked: (string | null)[] = [];
-    let firstStream: AbortController | undefined;
-    const send = (request: Request) => {
+    let cutFirstStream: (() => void) | undefined;
+    const send = async (request: Request) => {
       const path = new URL(request.url).pathname;
       if (path.endsWith("/events")) {
         asked.push(request.headers.get("last-event-id"));
-        const cut = new AbortController();
-        firstStream ??= cut;
-        return fetch(new Request(request, { signal: AbortSignal.any([request.signal, cut.signal]) }));
+        const stream = cuttable(await fetch(request));
+        cutFirstStream ??= stream.cut;
+        return stream.response;
       }
       // The stream is open (sendMessage waits for that) and has sent no event yet: cut it now.
-      if (path.endsWith("/messages")) firstStream?.abort();
+      if (path.endsWith("/messages")) cutFirstStream?.();
       return fetch(request);
     };
     const client = createHearthClient({ baseUrl: server.url, fetch: send as typeof fetch });
