@@ -2,10 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeTestModel } from "@hearth/engine/testing";
-import { type components, createHearthClient, type HearthClient, unwrap } from "@hearth/sdk";
-import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing";
+import { type components, type HearthClient, unwrap } from "@hearth/sdk";
+import { startTestServer, type TestServer } from "@hearth/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HearthOnTerminal, startHearthOnTerminal } from "../chat/testing/live-hearth.ts";
+import { adminApiKey } from "../testing/admin-api-key.ts";
 
 type MessageNode = components["schemas"]["MessageNode"];
 
@@ -30,11 +31,9 @@ describe("hearth chat on a terminal (a pseudo-terminal), against a real server a
       engine: { gpu: "off", contextSize: 2048 },
       chat: { maxReplyTokens: 1500 },
     });
-    const admin = createHearthClient({ baseUrl: server.url });
-    unwrap(await admin.api.POST("/api/setup", { body: ADMIN }));
-    unwrap(await admin.api.POST("/api/auth/login", { body: { email: ADMIN.email, password: ADMIN.password } }));
-    const { key } = unwrap(await admin.api.POST("/api/api-keys", { body: { name: "cli" } }));
-    hearth = createHearthClient({ baseUrl: server.url, apiKey: key });
+    const signedIn = await adminApiKey(server.url);
+    hearth = signedIn.hearth;
+    const { key } = signedIn;
     env = { HEARTH_URL: server.url, HEARTH_API_KEY: key, HEARTH_CONFIG_DIR: join(workDir, "config") };
   });
   afterAll(async () => {

@@ -3,23 +3,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeTestModel } from "@hearth/engine/testing";
-import { type components, createHearthClient, type HearthClient, unwrap } from "@hearth/sdk";
-import { ADMIN, spawnHearth, startTestServer, type TestServer, waitUntilRunning } from "@hearth/server/testing";
+import { type components, type HearthClient, unwrap } from "@hearth/sdk";
+import { spawnHearth, startTestServer, type TestServer, waitUntilRunning } from "@hearth/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sanitizeTerminalText } from "../chat/sanitize-terminal-text.ts";
 import { startHearth } from "../chat/testing/live-hearth.ts";
+import { adminApiKey } from "../testing/admin-api-key.ts";
 import { runHearth } from "../testing/run-hearth.ts";
 
 type Message = components["schemas"]["Message"];
-
-/** Signs in the first admin of a fresh server and answers a client with an API key, and the key. */
-async function apiKeyOf(url: string): Promise<{ hearth: HearthClient; key: string }> {
-  const admin = createHearthClient({ baseUrl: url });
-  unwrap(await admin.api.POST("/api/setup", { body: ADMIN }));
-  unwrap(await admin.api.POST("/api/auth/login", { body: { email: ADMIN.email, password: ADMIN.password } }));
-  const { key } = unwrap(await admin.api.POST("/api/api-keys", { body: { name: "cli" } }));
-  return { hearth: createHearthClient({ baseUrl: url, apiKey: key }), key };
-}
 
 /** A port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -50,7 +42,7 @@ describe("hearth chat, one prompt at a time, against a real server and engine", 
       engine: { gpu: "off", contextSize: 1024 },
       chat: { maxReplyTokens: 40 },
     });
-    const signedIn = await apiKeyOf(server.url);
+    const signedIn = await adminApiKey(server.url);
     hearth = signedIn.hearth;
     env = { HEARTH_URL: server.url, HEARTH_API_KEY: signedIn.key, HEARTH_CONFIG_DIR: join(workDir, "config") };
   });
@@ -203,7 +195,7 @@ describe("hearth chat when the server dies during the reply", () => {
     });
     try {
       await waitUntilRunning(hearthServer);
-      const { key } = await apiKeyOf(hearthServer.url);
+      const { key } = await adminApiKey(hearthServer.url);
       const chat = startHearth(["chat", "Write a very long answer"], {
         HEARTH_URL: hearthServer.url,
         HEARTH_API_KEY: key,

@@ -3,11 +3,12 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeTestModel } from "@hearth/engine/testing";
-import { createHearthClient, followConversation, type HearthClient, type ReceivedEvent, unwrap } from "@hearth/sdk";
-import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing";
+import { followConversation, type HearthClient, type ReceivedEvent, unwrap } from "@hearth/sdk";
+import { startTestServer, type TestServer } from "@hearth/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sanitizeTerminalText } from "../chat/sanitize-terminal-text.ts";
 import { startHearth } from "../chat/testing/live-hearth.ts";
+import { adminApiKey } from "../testing/admin-api-key.ts";
 
 /** A TCP proxy in front of the server whose connections the test can cut, as a network that drops would. */
 class DroppingProxy {
@@ -57,11 +58,7 @@ describe("hearth follow, against a real server and engine", { timeout: 90_000 },
       // Long enough that the connection is cut while the reply streams.
       chat: { maxReplyTokens: 1500 },
     });
-    const admin = createHearthClient({ baseUrl: server.url });
-    unwrap(await admin.api.POST("/api/setup", { body: ADMIN }));
-    unwrap(await admin.api.POST("/api/auth/login", { body: { email: ADMIN.email, password: ADMIN.password } }));
-    key = unwrap(await admin.api.POST("/api/api-keys", { body: { name: "cli" } })).key;
-    hearth = createHearthClient({ baseUrl: server.url, apiKey: key });
+    ({ hearth, key } = await adminApiKey(server.url));
   });
   afterAll(async () => {
     await server.close();
