@@ -1,7 +1,8 @@
 // Bundles the server and our workspace packages into apps/server/dist/main.js, and the llama.cpp
 // engine's process (EngineProcess forks it from beside main.js) into apps/server/dist/engine-child.js.
 // Third-party packages stay external (native addons and PGlite's wasm load from node_modules). Then
-// the hearth command into apps/cli/dist/hearth.js (apps/cli/bundle.mjs).
+// the hearth command into apps/cli/dist/hearth.js (apps/cli/bundle.mjs), and the web app into
+// apps/web/dist (Vite), which the server serves at /.
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,3 +41,11 @@ await build({
 
 // The hearth command, in one file for an installed @hearth/cli (a checkout runs its sources).
 await bundleCli();
+
+const vite = join(root, "node_modules", ".bin", process.platform === "win32" ? "vite.cmd" : "vite");
+const web = spawnSync(vite, ["build", "--logLevel", "warn"], {
+  cwd: join(root, "apps/web"),
+  stdio: "inherit",
+  shell: process.platform === "win32",
+});
+if (web.status !== 0) process.exit(web.status ?? 1);

@@ -15,8 +15,10 @@ const steps = [
   [bin("biome"), ["check", "."]],
   [bin("knip"), []],
   [bin("tsc"), ["-p", "tsconfig.json"]],
+  [bin("tsc"), ["-p", "apps/web/tsconfig.json"]],
   // Packs @hearth/sdk and uses the tarball under plain Node; before Vitest, as packing swaps its manifest.
   [process.execPath, [join(root, "packages/sdk/scripts/check-package.mjs")]],
+  [bin("vite"), ["build", "--logLevel", "warn", "apps/web"]],
   [bin("vitest"), ["run", ...process.argv.slice(2)]],
 ];
 for (const [file, args] of steps) {

@@ -37,6 +37,7 @@ import { addProblemResponses, type OpenApiDocument } from "./problems/problem-re
 import { problemResponse } from "./problems/to-http.ts";
 import { findUndeclaredProblem, type UndeclaredProblem } from "./problems/undeclared-problems.ts";
 import { systemRoutes } from "./system-routes.ts";
+import { DEFAULT_WEB_DIR, webApp } from "./web-app.ts";
 
 export interface AppDependencies {
   config: Config;
@@ -114,6 +115,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     app.use(path, providerChain(deps.installationId, { refuseLoops: path === "/v1/*" }));
     app.use(path, authenticate);
   }
+  const web = webApp(config.server.webDir ?? DEFAULT_WEB_DIR);
+  if (web !== undefined) app.use("*", web);
   app.use("/metrics", metricsAccess({ token: config.metrics.token, database: deps.database }));
 
   app.route("/", setupRoutes);

@@ -40,6 +40,8 @@ export const ConfigSchema = z.strictObject({
         .min(1024)
         .max(1024 ** 3)
         .default(1024 * 1024),
+      /** The built web app to serve at / (default: apps/web/dist of this checkout); the status page where none is built. */
+      webDir: z.string().min(1).optional(),
     })
     .prefault({}),
   /** Where the embedded database, models and files live. */

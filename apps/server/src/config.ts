@@ -57,6 +57,7 @@ export function loadConfig({ argv, env, cwd }: ConfigSources): LoadedConfig {
   const config = parsed.data;
   config.dataDir = resolve(cwd, config.dataDir);
   config.modelsDir = resolve(cwd, config.modelsDir ?? join(config.dataDir, "models"));
+  if (config.server.webDir !== undefined) config.server.webDir = resolve(cwd, config.server.webDir);
   return { ok: true, config };
 }
 

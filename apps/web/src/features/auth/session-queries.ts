@@ -1,0 +1,69 @@
+import { isHearthError, unwrap } from "@hearth/sdk";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { client } from "../../lib/client.ts";
+
+const sessionKeys = { setup: ["setup"] as const, me: ["me"] as const };
+
+/** Whether first-run setup is done. */
+export function useSetupState() {
+  return useQuery({
+    queryKey: sessionKeys.setup,
+    queryFn: async () => unwrap(await client.api.GET("/api/setup")),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
+/** The signed-in user, or null when nobody is signed in (the SDK keeps the session's CSRF token). */
+export function useMe() {
+  return useQuery({
+    queryKey: sessionKeys.me,
+    queryFn: async () => {
+      try {
+        return unwrap(await client.api.GET("/api/auth/me")).user;
+      } catch (error) {
+        if (isHearthError(error, "unauthenticated")) return null;
+        throw error;
+      }
+    },
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+}
+
+export function useLogin() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (input: { email: string; password: string }) =>
+      unwrap(await client.api.POST("/api/auth/login", { body: input })).user,
+    onSuccess: (user) => queries.setQueryData(sessionKeys.me, user),
+  });
+}
+
+export function useSetup() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (input: { username: string; email: string; password: string }) => {
+      unwrap(await client.api.POST("/api/setup", { body: input }));
+      return unwrap(
+        await client.api.POST("/api/auth/login", { body: { email: input.email, password: input.password } }),
+      ).user;
+    },
+    onSuccess: (user) => {
+      queries.setQueryData(sessionKeys.setup, { isSetup: true });
+      queries.setQueryData(sessionKeys.me, user);
+    },
+  });
+}
+
+/**
+ * Signs out: the server ends the session, then the page reloads, so nothing of this user's stays in
+ * memory (cached answers, streams, drafts in components) for whoever signs in next.
+ */
+export function useLogout() {
+  return useMutation({
+    mutationFn: async () => {
+      await client.api.POST("/api/auth/logout");
+      client.session.clear();
+    },
+    onSettled: () => window.location.assign("/"),
+  });
+}
