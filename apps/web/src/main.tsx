@@ -6,6 +6,11 @@ import { App } from "./app/App.tsx";
 
 const root = document.getElementById("root");
 if (root === null) throw new Error("index.html has no #root");
+// The service worker keeps the app shell, so the app opens offline (and can be installed).
+if ("serviceWorker" in navigator && import.meta.env.PROD) {
+  void navigator.serviceWorker.register("/sw.js").catch(() => {});
+}
+
 createRoot(root).render(
   <StrictMode>
     <App />

@@ -4,6 +4,7 @@ import { LoginPage } from "../features/auth/LoginPage.tsx";
 import { SetupPage } from "../features/auth/SetupPage.tsx";
 import { useMe, useSetupState } from "../features/auth/session-queries.ts";
 import { queryClient } from "../lib/query-client.ts";
+import { useOnline } from "../lib/use-online.ts";
 import { Routes } from "./Routes.tsx";
 
 export function App() {
@@ -19,10 +20,15 @@ function Gate() {
   const { t } = useTranslation();
   const setup = useSetupState();
   const me = useMe();
-  if (setup.isError || me.isError) {
+  const isOnline = useOnline();
+  const isLoaded = setup.data !== undefined && me.data !== undefined;
+  // Offline, queries wait for the network instead of failing; they resume by themselves when it is back.
+  if (setup.isError || me.isError || (!isLoaded && !isOnline)) {
     return (
-      <main className="flex h-full items-center justify-center p-4">
-        <p role="alert">{t("errors.unreachable")}</p>
+      <main className="flex h-full flex-col items-center justify-center gap-4 p-4 text-center">
+        <img src="/icon.svg" alt="" className="size-12" />
+        <h1 className="text-xl font-semibold">{t("appName")}</h1>
+        <p role="alert">{isOnline ? t("errors.unreachable") : t("offline")}</p>
       </main>
     );
   }

@@ -8,6 +8,7 @@ import { Button } from "../components/ui/button.tsx";
 import { useLogout } from "../features/auth/session-queries.ts";
 import { ConversationList } from "../features/conversations/ConversationList.tsx";
 import { useMediaQuery } from "../lib/use-media-query.ts";
+import { OfflineBanner } from "./OfflineBanner.tsx";
 import { ThemeSelect } from "./ThemeSelect.tsx";
 
 type User = components["schemas"]["User"];
@@ -52,6 +53,7 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
         </DrawerPrimitive.Root>
       )}
       <div className="flex min-w-0 flex-1 flex-col">
+        <OfflineBanner />
         <header className="flex h-12 shrink-0 items-center gap-1 border-b px-2">
           <Button
             variant="ghost"
