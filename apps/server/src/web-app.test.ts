@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "./testing/index.ts";
 
-const PAGE = "<!doctype html><title>web app</title>";
+const PAGE = '<!doctype html><title>web app</title><meta property="csp-nonce" nonce="HEARTH_CSP_NONCE">';
 
 describe("the web app as the server serves it", () => {
   let server: TestServer;
@@ -31,8 +31,23 @@ describe("the web app as the server serves it", () => {
       expect(response.headers.get("content-type")).toMatch(/^text\/html/);
       expect(response.headers.get("cache-control")).toBe("no-cache");
       expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
-      expect(await response.text()).toBe(PAGE);
+      expect(await response.text()).toMatch(
+        /^<!doctype html><title>web app<\/title><meta property="csp-nonce" nonce="[A-Za-z0-9+/=]{24}">$/,
+      );
     }
+  });
+
+  it("gives every page a fresh nonce, the only one the CSP allows for <style> elements", async () => {
+    const nonces = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const response = await fetch(`${server.url}/`);
+      const nonce = /nonce="([^"]+)"/.exec(await response.text())?.[1] ?? "";
+      expect(response.headers.get("content-security-policy")).toContain(`style-src 'self' 'nonce-${nonce}'`);
+      nonces.add(nonce);
+    }
+    expect(nonces.size).toBe(3);
+    const api = await fetch(`${server.url}/healthz`);
+    expect(api.headers.get("content-security-policy")).toContain("style-src 'self';");
   });
 
   it("serves hashed assets cached for a year and other files revalidated, with their types", async () => {

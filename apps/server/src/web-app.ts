@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createReadStream, readFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { extname, join, resolve, sep } from "node:path";
@@ -25,6 +26,16 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   ".wasm": "application/wasm",
   ".map": "application/json; charset=utf-8",
 };
+
+declare module "hono" {
+  interface ContextVariableMap {
+    /** The nonce of the web app's page being answered: the CSP allows <style> elements that carry it. */
+    styleNonce?: string;
+  }
+}
+
+/** What the web app's build writes where the page's nonce goes (apps/web/vite.config.ts). */
+const NONCE_PLACEHOLDER = /HEARTH_CSP_NONCE/g;
 
 /** Paths the app's routes own: never answered with the web app's page. */
 const SERVER_PATHS = /^\/(api|v1|metrics|healthz|readyz|openapi\.json)(\/|$)/;
@@ -57,8 +68,10 @@ export function webApp(dir: string): MiddlewareHandler<AppEnv> | undefined {
     }
     // A path that names a file (it has an extension) and is missing is a 404, not the page.
     if (extname(pathname) !== "") return next();
+    const nonce = randomBytes(16).toString("base64");
+    c.set("styleNonce", nonce);
     c.header("Cache-Control", "no-cache");
-    return c.html(indexHtml, 200);
+    return c.html(indexHtml.replace(NONCE_PLACEHOLDER, nonce), 200);
   };
 }
 

@@ -29,6 +29,14 @@ export interface BrowserHarness {
 export interface HarnessOptions {
   /** Largest reply, in tokens (the test model writes random text until then). */
   maxReplyTokens?: number;
+  /** Model providers from the configuration, besides the local engine (e.g. an OpenAI protocol replay). */
+  providers?: {
+    id: string;
+    kind: "openai-compatible" | "ollama";
+    baseUrl: string;
+    timeoutSeconds?: number;
+    enabled?: boolean;
+  }[];
 }
 
 /**
@@ -46,6 +54,9 @@ export async function startBrowserHarness(options: HarnessOptions = {}): Promise
     server: { webDir: WEB_DIR },
     engine: { gpu: "off", contextSize: 1024 },
     chat: { maxReplyTokens: options.maxReplyTokens ?? 48 },
+    ...(options.providers === undefined
+      ? {}
+      : { models: { providers: options.providers.map((provider) => ({ enabled: true, ...provider })) } }),
   });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

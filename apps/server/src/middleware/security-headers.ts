@@ -35,6 +35,15 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+  // The web app's page: libraries it uses insert <style> elements, allowed by this page's nonce alone.
+  const nonce = c.get("styleNonce");
+  if (nonce !== undefined) {
+    const policy = SECURITY_HEADERS["Content-Security-Policy"] ?? "";
+    c.res.headers.set(
+      "Content-Security-Policy",
+      policy.replace("style-src 'self'", `style-src 'self' 'nonce-${nonce}'`),
+    );
+  }
   // Sent only over HTTPS: over plain HTTP it would be ignored, or pin a dev host to HTTPS.
   if (c.var.isSecureRequest) c.header("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
 };
