@@ -15,7 +15,9 @@ import { registerLogin } from "./commands/login.ts";
 import { registerLogout } from "./commands/logout.ts";
 import { registerModels } from "./commands/models.ts";
 import { registerOpenapi } from "./commands/openapi.ts";
+import { registerPassword } from "./commands/password.ts";
 import { registerServe } from "./commands/serve.ts";
+import { registerSettings } from "./commands/settings.ts";
 import { registerSetup } from "./commands/setup.ts";
 import { registerUsers } from "./commands/users.ts";
 import { registerWhoami } from "./commands/whoami.ts";
@@ -54,6 +56,8 @@ export function createProgram(): Command {
   registerLogin(program);
   registerLogout(program);
   registerWhoami(program);
+  registerSettings(program);
+  registerPassword(program);
   registerChat(program);
   registerFollow(program);
   registerConversations(program);

@@ -7,6 +7,9 @@ import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { canRunOnTerminal, runHearth, runHearthOnTerminal } from "./testing/run-hearth.ts";
 
+/** What whoami prints under the user for a user who changed no setting. */
+const SETTINGS = "theme system, language the browser's, time zone UTC\n";
+
 describe("hearth setup, login, whoami and logout, run as a user would against a real server", () => {
   let server: TestServer;
   let configDir: string;
@@ -28,7 +31,11 @@ describe("hearth setup, login, whoami and logout, run as a user would against a 
     expect(setup.stderr).toContain(`ada <${ADMIN.email}> is the admin of ${server.url}`);
 
     const whoami = await runHearth(["whoami"], { env });
-    expect(whoami).toEqual({ code: 0, stdout: `ada <${ADMIN.email}> (admin) on ${server.url}\n`, stderr: "" });
+    expect(whoami).toEqual({
+      code: 0,
+      stdout: `ada <${ADMIN.email}> (admin) on ${server.url}\n${SETTINGS}`,
+      stderr: "",
+    });
 
     const again = await runHearth(args, { env, input: ADMIN.password });
     expect(again.code).toBe(1);
@@ -76,7 +83,7 @@ describe("hearth setup, login, whoami and logout, run as a user would against a 
     const created = JSON.parse((await runHearth(["keys", "create", "script", "--json"], { env })).stdout);
     const other = { HEARTH_URL: server.url, HEARTH_CONFIG_DIR: join(configDir, "..", "empty") };
     const byKey = await runHearth(["whoami"], { env: { ...other, HEARTH_API_KEY: created.key } });
-    expect(byKey).toMatchObject({ code: 0, stdout: `ada <${ADMIN.email}> (admin) on ${server.url}\n` });
+    expect(byKey).toMatchObject({ code: 0, stdout: `ada <${ADMIN.email}> (admin) on ${server.url}\n${SETTINGS}` });
 
     const wrong = await runHearth(["whoami"], { env: { ...other, HEARTH_API_KEY: `${created.key}x` } });
     expect(wrong).toEqual({
@@ -168,7 +175,9 @@ describe("hearth setup, login, whoami and logout, run as a user would against a 
       expect(shown).toContain(`Email: ${ADMIN.email}`);
       expect(login.stdout).not.toContain(ADMIN.password);
       expect(login.stdout).toContain(`Signed in to ${server.url} as ada`);
-      expect((await runHearth(["whoami"], { env })).stdout).toBe(`ada <${ADMIN.email}> (admin) on ${server.url}\n`);
+      expect((await runHearth(["whoami"], { env })).stdout).toBe(
+        `ada <${ADMIN.email}> (admin) on ${server.url}\n${SETTINGS}`,
+      );
     },
   );
 
@@ -205,7 +214,7 @@ describe("hearth setup, login, whoami and logout, run as a user would against a 
         expect(setup.stdout).not.toContain("bo's long password");
         expect(setup.stdout).toContain(`bo <bo@example.com> is the admin of ${fresh.url}.`);
         const whoami = await runHearth(["whoami"], { env: { HEARTH_CONFIG_DIR: freshConfig } });
-        expect(whoami.stdout).toBe(`bo <bo@example.com> (admin) on ${fresh.url}\n`);
+        expect(whoami.stdout).toBe(`bo <bo@example.com> (admin) on ${fresh.url}\n${SETTINGS}`);
       } finally {
         await fresh.close();
       }

@@ -1,6 +1,9 @@
 import type { Migration } from "@hearth/db";
 import { accountsMigrations } from "./accounts/migrations.ts";
+import { preferenceMigrations } from "./accounts/preference-migrations.ts";
 import { conversationMigrations } from "./conversations/migrations.ts";
+import { conversationPinMigrations } from "./conversations/pin-migrations.ts";
+import { messageTimingMigrations } from "./conversations/timing-migrations.ts";
 import { conversationToolMigrations } from "./conversations/tool-migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
 import { openAiApiMigrations } from "./openai-api/migrations.ts";
@@ -10,10 +13,13 @@ import { rateLimitMigrations } from "./rate-limits/migrations.ts";
 /** Every capability's migrations, in the order they apply. */
 export const migrations: Migration[] = [
   ...accountsMigrations,
+  ...preferenceMigrations,
   ...rateLimitMigrations,
   ...conversationMigrations,
   ...limitMigrations,
   ...openAiApiMigrations,
   ...providerMigrations,
   ...conversationToolMigrations,
+  ...messageTimingMigrations,
+  ...conversationPinMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

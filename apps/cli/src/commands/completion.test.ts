@@ -39,7 +39,7 @@ _hearth; printf '%s\\n' "\${COMPREPLY[@]}"`;
       expect.arrayContaining(["conversations", "login", "models", "completion", "help"]),
     );
     expect(bashCompletes("co").sort()).toEqual(["completion", "config", "conversations"]);
-    expect(bashCompletes("conversations", "")).toEqual(["list", "show", "export", "rm", "restore"]);
+    expect(bashCompletes("conversations", "")).toEqual(["list", "show", "export", "rm", "restore", "pin", "unpin"]);
     expect(bashCompletes("--json", "conversations", "export", "abc", "--")).toEqual(
       expect.arrayContaining(["--format", "--branch", "--output", "--json", "--server", "--help"]),
     );
@@ -63,7 +63,7 @@ _hearth; printf '%s\\n' "\${COMPREPLY[@]}"`;
           .stdout.split("\n")
           .map((entry) => entry.split("\t")[0]);
       expect(complete("hearth conversations ")).toEqual(
-        expect.arrayContaining(["list", "show", "export", "rm", "restore"]),
+        expect.arrayContaining(["list", "show", "export", "rm", "restore", "pin", "unpin"]),
       );
       expect(complete("hearth models inspect --")).toEqual(expect.arrayContaining(["--json", "--server"]));
     },

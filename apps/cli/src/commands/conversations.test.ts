@@ -67,7 +67,7 @@ describe("hearth conversations, run as a user would against a real server and en
     const table = await runHearth(["conversations", "list"], { env });
     expect(table.code).toBe(0);
     const [header, row] = table.stdout.trimEnd().split("\n");
-    expect(header).toMatch(/^ID\s+UPDATED\s+MODEL\s+TITLE$/);
+    expect(header).toMatch(/^ID\s+UPDATED\s+PINNED\s+MODEL\s+TITLE$/);
     expect(row).toContain(conversationId);
     expect(row).toContain("Lisbon in two days");
     expect(table.stdout).not.toContain("\u001b");
@@ -168,5 +168,46 @@ describe("hearth conversations, run as a user would against a real server and en
     const format = await runHearth(["conversations", "export", conversationId, "--format", "pdf"], { env });
     expect(format.code).toBe(2);
     expect(format.stderr).toMatch(/^hearth: option '--format <format>' argument 'pdf' is invalid/);
+  });
+
+  it("pins and unpins conversations, pinned ones listed first, and filters the list by title", async () => {
+    const titles = async (args: string[]) =>
+      JSON.parse((await runHearth(["conversations", "list", ...args, "--json"], { env })).stdout).map(
+        (conversation: { title: string }) => conversation.title,
+      );
+    for (const title of ["100% packed", "Lisbon food"]) {
+      server.clock.advance(1);
+      unwrap(await hearth.api.POST("/api/conversations", { body: { title } }));
+    }
+    expect(await titles([])).toEqual(["Lisbon food", "100% packed", "Lisbon in two days"]);
+
+    const pinned = await runHearth(["conversations", "pin", conversationId], { env });
+    expect(pinned).toMatchObject({ code: 0, stdout: "" });
+    expect(pinned.stderr).toBe(`Pinned "Lisbon in two days" (${conversationId}).\n`);
+    expect(await titles([])).toEqual(["Lisbon in two days", "Lisbon food", "100% packed"]);
+    const [row] = (await runHearth(["conversations", "list", "--limit", "1"], { env })).stdout
+      .trimEnd()
+      .split("\n")
+      .slice(1);
+    expect(row).toMatch(new RegExp(`^${conversationId}\\s+\\S.*\\s+yes\\s+`));
+    expect((await runHearth(["conversations", "show", conversationId], { env })).stdout).toMatch(/^pinned\s+\d{4}-/m);
+
+    expect(await titles(["--filter", "LISBON"])).toEqual(["Lisbon in two days", "Lisbon food"]);
+    expect(await titles(["--filter", "%"])).toEqual(["100% packed"]);
+    expect(await titles(["--filter", "_"])).toEqual([]);
+
+    const unpinned = await runHearth(["conversations", "unpin", conversationId, "--json"], { env });
+    expect(JSON.parse(unpinned.stdout)).toEqual([expect.objectContaining({ id: conversationId, pinnedAt: null })]);
+    expect(await titles([])).toEqual(["Lisbon food", "100% packed", "Lisbon in two days"]);
+  });
+
+  it("refuses to pin an unknown conversation, or to filter by an overlong text, in one line (exit 1)", async () => {
+    const unknown = await runHearth(["conversations", "pin", "00000000-0000-4000-8000-000000000000"], { env });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^hearth: .*\(404 conversation-not-found\)\n$/);
+    const long = await runHearth(["conversations", "list", "--filter", "x".repeat(1000)], { env });
+    expect(long.code).toBe(1);
+    expect(long.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(long.stderr).toMatch(/^hearth: .*\bq\b.*\(400 validation-failed\)\n$/);
   });
 });

@@ -7,22 +7,26 @@ import { type Conversation, fetchActiveBranch, fetchTree, type MessageNode } fro
 import { CliError, UsageError } from "../errors.ts";
 import { type Output, printable, shortDate } from "../output.ts";
 
-/** `hearth conversations list|show|export|rm|restore`. */
+/** `hearth conversations list|show|export|rm|restore|pin|unpin`. */
 export function registerConversations(program: Command): void {
   const conversations = program
     .command("conversations")
-    .description("your conversations: list, read, export, delete, restore");
+    .description("your conversations: list, read, export, delete, restore, pin");
 
   conversations
     .command("list")
-    .description("list your conversations, most recently updated first")
+    .description("list your conversations, pinned ones first, then most recently updated first")
     .option("--deleted", "list the deleted ones instead (hearth conversations restore brings one back)")
+    .option("--filter <text>", "only those whose title contains this text (ignoring case)")
     .option("--limit <count>", "list at most this many", parseCount)
-    .action(async (options: { deleted?: boolean; limit?: number }, command: Command) => {
+    .action(async (options: { deleted?: boolean; filter?: string; limit?: number }, command: Command) => {
       const { output, hearth } = commandContext(command);
       const deleted = options.deleted ? "true" : "false";
+      const filter = options.filter === undefined ? {} : { q: options.filter };
       const pages = paginate((cursor) =>
-        hearth.api.GET("/api/conversations", { params: { query: { deleted, ...(cursor ? { cursor } : {}) } } }),
+        hearth.api.GET("/api/conversations", {
+          params: { query: { deleted, ...filter, ...(cursor ? { cursor } : {}) } },
+        }),
       );
       const listed: Conversation[] = [];
       for await (const conversation of pages) {
@@ -31,7 +35,7 @@ export function registerConversations(program: Command): void {
       }
       output.result(listed, () => {
         if (listed.length === 0) output.info(options.deleted ? "No deleted conversations." : "No conversations.");
-        else output.table(["ID", "UPDATED", "MODEL", "TITLE"], listed.map(conversationRow));
+        else output.table(["ID", "UPDATED", "PINNED", "MODEL", "TITLE"], listed.map(conversationRow));
       });
     });
 
@@ -102,6 +106,26 @@ export function registerConversations(program: Command): void {
           output.info(`Restored "${printable(conversation.title)}" (${conversation.id}).`);
       });
     });
+
+  for (const pinned of [true, false]) {
+    conversations
+      .command(pinned ? "pin" : "unpin")
+      .description(pinned ? "pin conversations: they head the list" : "unpin conversations")
+      .argument("<ids...>", "the conversations' ids")
+      .action(async (ids: string[], _options: unknown, command: Command) => {
+        const { output, hearth } = commandContext(command);
+        const changed: Conversation[] = [];
+        for (const id of ids) {
+          changed.push(
+            unwrap(await hearth.api.PATCH("/api/conversations/{id}", { params: { path: { id } }, body: { pinned } })),
+          );
+        }
+        output.result(changed, () => {
+          for (const conversation of changed)
+            output.info(`${pinned ? "Pinned" : "Unpinned"} "${printable(conversation.title)}" (${conversation.id}).`);
+        });
+      });
+  }
 }
 
 interface ExportOptions {
@@ -118,7 +142,13 @@ function parseCount(value: string): number {
 }
 
 function conversationRow(conversation: Conversation): string[] {
-  return [conversation.id, shortDate(conversation.updatedAt), conversation.model ?? "-", conversation.title];
+  return [
+    conversation.id,
+    shortDate(conversation.updatedAt),
+    conversation.pinnedAt === null ? "-" : "yes",
+    conversation.model ?? "-",
+    conversation.title,
+  ];
 }
 
 function printConversation(output: Output, conversation: Conversation, messages: readonly MessageNode[]): void {
@@ -128,6 +158,7 @@ function printConversation(output: Output, conversation: Conversation, messages:
     ["model", conversation.model ?? "the server's default"],
     ["tools", conversation.tools.join(", ") || "-"],
     ["system prompt", conversation.systemPrompt ?? "-"],
+    ["pinned", conversation.pinnedAt === null ? "no" : shortDate(conversation.pinnedAt)],
     ["created", shortDate(conversation.createdAt)],
     ["updated", shortDate(conversation.updatedAt)],
   ]);

@@ -62,6 +62,7 @@ describe("conversations", () => {
       tools: [],
       toolChoice: "auto",
       systemPrompt: null,
+      pinnedAt: null,
       createdAt: server.clock.now().toISOString(),
       updatedAt: server.clock.now().toISOString(),
     });

@@ -44,6 +44,7 @@ describe("the OpenAPI document", () => {
         "post /api/auth/logout",
         "get /api/auth/me",
         "patch /api/auth/me",
+        "post /api/auth/password",
         "post /api/api-keys",
         "get /api/api-keys",
         "delete /api/api-keys/{id}",

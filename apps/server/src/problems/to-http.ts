@@ -20,6 +20,7 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "setup-already-done": { status: 409, title: "Already set up" },
   unauthenticated: { status: 401, title: "Unauthenticated" },
   "invalid-credentials": { status: 401, title: "Invalid credentials" },
+  "wrong-password": { status: 403, title: "Wrong password" },
   "csrf-token-invalid": { status: 403, title: "CSRF token missing or invalid" },
   "admin-required": { status: 403, title: "Admin required" },
   "email-taken": { status: 409, title: "Email taken" },

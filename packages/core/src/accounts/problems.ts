@@ -2,6 +2,7 @@ export type AccountsProblem =
   | { code: "setup-already-done"; detail: string }
   | { code: "unauthenticated"; detail: string }
   | { code: "invalid-credentials"; detail: string }
+  | { code: "wrong-password"; detail: string }
   | { code: "csrf-token-invalid"; detail: string }
   | { code: "admin-required"; detail: string }
   | { code: "email-taken"; detail: string; email: string }
@@ -20,6 +21,7 @@ export const accountsProblems = {
     detail,
   }),
   invalidCredentials: (): AccountsProblem => ({ code: "invalid-credentials", detail: "Wrong email or password." }),
+  wrongPassword: (): AccountsProblem => ({ code: "wrong-password", detail: "The current password is wrong." }),
   csrfTokenInvalid: (): AccountsProblem => ({
     code: "csrf-token-invalid",
     detail:

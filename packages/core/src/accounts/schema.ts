@@ -3,6 +3,15 @@ import { openApiPattern, plainText } from "../http/plain-text.ts";
 
 const Role = z.enum(["admin", "user"]).openapi("Role");
 
+export const Theme = z.enum(["light", "dark", "system"]).openapi("Theme", {
+  description: "The web app's colours: light, dark, or the device's setting (system).",
+});
+export type Theme = z.infer<typeof Theme>;
+
+// Not a named component: a reference loses `null` in the document where the user's language may be null.
+export const Language = z.enum(["en", "de", "es", "fr"]);
+export type Language = z.infer<typeof Language>;
+
 const Email = z
   .string()
   .trim()
@@ -33,6 +42,12 @@ export const User = z
     timeZone: z.string().openapi({
       description: "The user's IANA time zone (UTC until set): the current_time tool answers in it.",
       example: "Europe/Oslo",
+    }),
+    theme: Theme,
+    language: Language.nullable().openapi({
+      description:
+        "The web app's language (English, German, Spanish or French); null: the browser's (English where it " +
+        "prefers none of the four).",
     }),
     createdAt: z.iso.datetime(),
   })
@@ -76,8 +91,28 @@ function isTimeZone(name: string): boolean {
   }
 }
 
-export const UpdateMeInput = z.object({ timeZone: TimeZone }).openapi("UpdateMeInput");
+export const UpdateMeInput = z
+  .strictObject({
+    timeZone: TimeZone.optional(),
+    theme: Theme.optional(),
+    language: Language.nullable()
+      .optional()
+      .openapi({ description: "The web app's language (en, de, es, fr); null: follow the browser's." }),
+  })
+  .refine((input) => Object.values(input).some((value) => value !== undefined), {
+    message: "give at least one of timeZone, theme, language",
+  })
+  .openapi("UpdateMeInput");
 export type UpdateMeInput = z.infer<typeof UpdateMeInput>;
+
+// The current password is bounded as at login: a megabyte guess must not cost an argon2 run over it.
+export const ChangePasswordInput = z
+  .strictObject({
+    currentPassword: z.string().min(1).max(1024).openapi({ format: "password" }),
+    newPassword: Password,
+  })
+  .openapi("ChangePasswordInput");
+export type ChangePasswordInput = z.infer<typeof ChangePasswordInput>;
 
 export const ApiKey = z
   .object({

@@ -3,8 +3,9 @@ import { createRouter } from "../http/create-router.ts";
 import { asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { unwrap } from "../problems.ts";
 import { currentPrincipal } from "./authenticate.ts";
+import { changePassword } from "./change-password.ts";
 import { logIn } from "./login.ts";
-import { LoginInput, UpdateMeInput, User } from "./schema.ts";
+import { ChangePasswordInput, LoginInput, UpdateMeInput, User } from "./schema.ts";
 import { clearSessionCookie, setSessionCookie } from "./session-cookie.ts";
 import { revokeSession } from "./sessions.ts";
 import { csrfTokenFor } from "./tokens.ts";
@@ -45,10 +46,26 @@ const updateMe = createRoute({
   path: "/api/auth/me",
   tags: ["accounts"],
   summary: "Change your own settings",
-  description: "Sets your time zone (an IANA name), which tools such as current_time answer in.",
+  description:
+    "Sets your time zone (an IANA name), which tools such as current_time answer in, and the web app's theme " +
+    "and language. Settings left out keep their value; give at least one.",
   ...asUser,
   request: { body: jsonBody(UpdateMeInput) },
   responses: { 200: jsonContent(SignedIn, "The signed-in user, changed") },
+});
+
+const password = createRoute({
+  method: "post",
+  path: "/api/auth/password",
+  tags: ["accounts"],
+  summary: "Change your password",
+  description:
+    "Needs your current password. Ends your other sessions (the one asking stays signed in); API keys keep " +
+    "working. Attempts are rate-limited as sign-in is.",
+  ...asUser,
+  request: { body: jsonBody(ChangePasswordInput) },
+  responses: { 204: { description: "Changed" } },
+  ...problems("wrong-password", "rate-limited"),
 });
 
 const logout = createRoute({
@@ -84,6 +101,16 @@ export const sessionRoutes = createRouter()
     const user = await updateOwnSettings(c.var.db, principal.user.id, c.req.valid("json"), c.var.clock.now());
     const csrfToken = principal.via === "session" ? principal.csrfToken : null;
     return c.json({ user, csrfToken }, 200);
+  })
+  .openapi(password, async (c) => {
+    const principal = currentPrincipal(c);
+    const { db, clock, accounts, clientIp } = c.var;
+    const { endedSessionIds } = unwrap(
+      await changePassword(db, principal, c.req.valid("json"), { ip: clientIp }, accounts.rateLimit, clock.now()),
+    );
+    for (const sessionId of endedSessionIds) c.var.revocations.announce({ via: "session", sessionId });
+    c.var.logger.info({ userId: principal.user.id, endedSessions: endedSessionIds.length }, "password changed");
+    return c.body(null, 204);
   })
   .openapi(logout, async (c) => {
     const principal = currentPrincipal(c);

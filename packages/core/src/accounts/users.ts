@@ -110,16 +110,26 @@ export async function updateUser(
   });
 }
 
-/** Changes the user's own settings (their time zone). */
+/** Changes the user's own settings (time zone, theme, language); those left out keep their value. */
 export async function updateOwnSettings(
   db: Queryable,
   userId: string,
   change: UpdateMeInput,
   now: Date,
 ): Promise<User> {
+  // A null language is a value ("the browser's"), so it is told apart from a language left out.
   const { rows } = await db.query<UserRow>(
-    `UPDATE users SET time_zone = $2, updated_at = $3 WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-    [userId, change.timeZone, now],
+    `UPDATE users SET time_zone = COALESCE($2, time_zone), theme = COALESCE($3, theme),
+       language = CASE WHEN $4 THEN $5 ELSE language END, updated_at = $6
+     WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [
+      userId,
+      change.timeZone ?? null,
+      change.theme ?? null,
+      change.language !== undefined,
+      change.language ?? null,
+      now,
+    ],
   );
   return presentUser(rows[0] as UserRow);
 }

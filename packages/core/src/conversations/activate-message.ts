@@ -21,5 +21,5 @@ export async function activateMessage(
     const row = await setActive(tx, message.conversation_id, leaf, undefined);
     await log.append(message.conversation_id, [conversationUpdatedEvent(row)]);
   });
-  return ok(await activePath(ctx.db, { id: message.conversation_id, activeMessageId: leaf }, page));
+  return ok(await activePath(ctx.db, message.conversation_id, page));
 }

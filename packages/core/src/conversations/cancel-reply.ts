@@ -24,7 +24,7 @@ export async function cancelReply(ctx: ChatContext, ownerId: string, messageId: 
       message.conversation_id,
       [newEvent("message.done", { messageId, status: "cancelled", usage: null })],
       {
-        sql: `settle AS (UPDATE messages SET status = 'cancelled', updated_at = $4
+        sql: `settle AS (UPDATE messages SET status = 'cancelled', updated_at = $4, finished_at = $4
               WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id)`,
         params: [messageId],
         // A reply that ended meanwhile keeps its end, and the log claims no cancel.

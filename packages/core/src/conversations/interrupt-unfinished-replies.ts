@@ -17,7 +17,7 @@ export async function interruptUnfinishedReplies(db: Database, bus: EventBus, no
     const events = await recordEvents(db, bus, now, row.conversation_id, [event], {
       sql: `settle AS (
         UPDATE messages SET status = 'interrupted', error = 'The server stopped before the reply finished.',
-          updated_at = $4
+          updated_at = $4, finished_at = $4
         WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
       )`,
       params: [row.id],

@@ -181,7 +181,7 @@ export const messageRoutes = createRouter()
   .openapi(path, async (c) => {
     const { user } = currentPrincipal(c);
     const conversation = unwrap(await getConversation(c.var.db, user.id, c.req.valid("param").id));
-    return c.json(await activePath(c.var.db, conversation, c.req.valid("query")), 200);
+    return c.json(await activePath(c.var.db, conversation.id, c.req.valid("query")), 200);
   })
   .openapi(tree, async (c) => {
     const { user } = currentPrincipal(c);

@@ -17,14 +17,19 @@ export interface MessageRow {
   context_messages: number | null;
   /** A reply's tool calls and results (jsonb); null for text alone. */
   parts: MessagePart[] | null;
+  first_token_at: Date | null;
+  finished_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const MESSAGE_COLUMNS =
-  "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, parts, created_at, updated_at";
+  "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, parts, first_token_at, finished_at, created_at, updated_at";
 
 export const UNFINISHED: readonly MessageStatus[] = ["pending", "streaming"];
+
+/** A UUID no message has (ids are random, version 4). */
+const NO_MESSAGE = "00000000-0000-0000-0000-000000000000";
 
 export function presentNode(row: MessageRow): MessageNode {
   return {
@@ -42,6 +47,8 @@ export function presentNode(row: MessageRow): MessageNode {
         : { promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens },
     contextMessages: row.context_messages,
     parts: row.parts,
+    firstTokenAt: row.first_token_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -114,20 +121,40 @@ export async function ancestors(
 /**
  * The active path, oldest first: the last `limit` messages ending at the active leaf, or, with a
  * cursor, the `limit` before those. Each message carries its siblings (itself included).
+ *
+ * The leaf, the messages and the conversation's newest event id are read by one statement, so from
+ * one snapshot: a reply's text and the event that added it are written by one statement too (see
+ * ReplyWriter), so the events after `lastEventId` are exactly what the page does not hold yet.
  */
 export async function activePath(
   db: Queryable,
-  conversation: { id: string; activeMessageId: string | null },
+  conversationId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<MessagePath> {
-  const startId = page.cursor === undefined ? conversation.activeMessageId : decodeCursor(page.cursor)?.id;
-  if (startId == null) return { data: [], nextCursor: null };
-  const rows = await ancestors(db, conversation.id, startId, page.limit + 1);
-  const next = rows.length > page.limit ? rows[page.limit] : undefined;
-  const pageRows = rows.slice(0, page.limit).reverse();
+  // The query schema refuses a cursor that does not decode; should one get here, it names no message.
+  const startId = page.cursor === undefined ? null : (decodeCursor(page.cursor)?.id ?? NO_MESSAGE);
+  const { rows } = await db.query<MessageRow & { last_event_id: string; depth: number | null }>(
+    `WITH RECURSIVE head AS (
+       SELECT last_event_id, COALESCE($2::uuid, active_message_id) AS start_id FROM conversations WHERE id = $1
+     ),
+     path AS (
+       SELECT ${prefixed("m")}, 1 AS depth FROM messages m JOIN head ON m.id = head.start_id
+       WHERE m.conversation_id = $1
+       UNION ALL
+       SELECT ${prefixed("m")}, path.depth + 1 FROM messages m JOIN path ON m.id = path.parent_id
+       WHERE path.depth < $3
+     )
+     SELECT head.last_event_id, path.* FROM head LEFT JOIN path ON true ORDER BY path.depth`,
+    [conversationId, startId, page.limit + 1],
+  );
+  const lastEventId = Number(rows[0]?.last_event_id ?? 0);
+  const found = rows.filter((row) => row.depth !== null);
+  const next = found.length > page.limit ? found[page.limit] : undefined;
+  const pageRows = found.slice(0, page.limit).reverse();
   return {
-    data: await withSiblings(db, conversation.id, pageRows),
+    data: await withSiblings(db, conversationId, pageRows),
     nextCursor: next === undefined ? null : encodeCursor({ at: next.created_at, id: next.id }),
+    lastEventId,
   };
 }
 

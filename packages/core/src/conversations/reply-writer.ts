@@ -37,6 +37,9 @@ export interface ReplyOutcome {
  * Every write names the statuses it may change: text is added and the final status set only while
  * the reply is `pending` or `streaming`, and the event is logged only when the message changed, so a
  * reply already cancelled or interrupted is never written back to `streaming`.
+ *
+ * It also times the reply: `first_token_at` is when the model's first output (text or a tool call)
+ * reached the writer, not when its batch was stored, and `finished_at` when the end was stored.
  */
 export class ReplyWriter {
   #pending = "";
@@ -45,6 +48,8 @@ export class ReplyWriter {
   #timer: NodeJS.Timeout | undefined;
   #chain: Promise<void> = Promise.resolve();
   #failure: unknown;
+  /** When the model's first output arrived; stored with the first write (and kept by later ones). */
+  #firstTokenAt: Date | undefined;
 
   constructor(
     private readonly db: Database,
@@ -57,6 +62,7 @@ export class ReplyWriter {
   write(text: string): void {
     // Model output is untrusted: PostgreSQL text cannot hold NUL, and nothing else is altered.
     const cleaned = withoutNul(text);
+    if (cleaned.length > 0) this.#firstTokenAt ??= this.clock.now();
     this.#pending += cleaned;
     this.#length += cleaned.length;
     this.#timer ??= setTimeout(() => this.#flush(), this.coalesceMs);
@@ -92,7 +98,7 @@ export class ReplyWriter {
     await recordEvents(this.db, this.bus, this.clock.now(), reply.conversationId, [event], {
       sql: `settle AS (
         UPDATE messages SET status = $6, error = $7, prompt_tokens = $8, completion_tokens = $9,
-          context_messages = $10, updated_at = $4
+          context_messages = $10, updated_at = $4, finished_at = $4
         WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
       )`,
       params,
@@ -108,6 +114,7 @@ export class ReplyWriter {
   addPart(part: NewReplyPart): void {
     // The text before the part is stored first, so the part's offset and the stored content agree.
     this.#flush();
+    if (part.type === "tool-call") this.#firstTokenAt ??= this.clock.now();
     const stored = cleanPart({ ...part, offset: this.#length } as MessagePart);
     const { type, ...facts } = stored;
     const event = newEvent(type === "tool-call" ? "message.tool-call" : "message.tool-result", {
@@ -116,10 +123,11 @@ export class ReplyWriter {
     });
     this.#enqueue(event, {
       sql: `part AS (
-        UPDATE messages SET parts = COALESCE(parts, '[]'::jsonb) || $6::jsonb, status = 'streaming', updated_at = $4
+        UPDATE messages SET parts = COALESCE(parts, '[]'::jsonb) || $6::jsonb, status = 'streaming', updated_at = $4,
+          first_token_at = COALESCE(first_token_at, $7)
         WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
       )`,
-      params: [this.reply.messageId, JSON.stringify([stored])],
+      params: [this.reply.messageId, JSON.stringify([stored]), this.#firstTokenAt ?? null],
       requires: "part",
     });
   }
@@ -132,10 +140,11 @@ export class ReplyWriter {
     this.#pending = "";
     this.#enqueue(newEvent("message.delta", { messageId: this.reply.messageId, delta }), {
       sql: `grow AS (
-        UPDATE messages SET content = content || $6, status = 'streaming', updated_at = $4
+        UPDATE messages SET content = content || $6, status = 'streaming', updated_at = $4,
+          first_token_at = COALESCE(first_token_at, $7)
         WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
       )`,
-      params: [this.reply.messageId, delta],
+      params: [this.reply.messageId, delta, this.#firstTokenAt ?? null],
       requires: "grow",
     });
   }

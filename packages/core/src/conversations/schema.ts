@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { openApiPattern, plainText } from "../http/plain-text.ts";
 import { PageQuery } from "../pagination.ts";
+import { decodeListCursor } from "./list-cursor.ts";
 
 const Title = plainText(200).openapi({ example: "Trip to Lisbon" });
 
@@ -53,6 +54,10 @@ export const Conversation = z
       .string()
       .nullable()
       .openapi({ description: "Instructions the model reads before the conversation; null: none." }),
+    pinnedAt: z.iso
+      .datetime()
+      .nullable()
+      .openapi({ description: "When it was pinned (pinned ones head the list); null: not pinned." }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -82,14 +87,38 @@ export const UpdateConversationInput = z
     tools: ToolNames.optional(),
     toolChoice: ToolChoice.optional(),
     systemPrompt: SystemPrompt.nullable().optional(),
+    pinned: z.boolean().optional().openapi({
+      description: "Pins (true) or unpins (false) it; unlike the other changes, it keeps its place in time.",
+    }),
   })
   .refine((input) => Object.values(input).some((value) => value !== undefined), {
-    message: "give at least one of title, model, tools, toolChoice, systemPrompt",
+    message: "give at least one of title, model, tools, toolChoice, systemPrompt, pinned",
   })
   .openapi("UpdateConversationInput");
 export type UpdateConversationInput = z.infer<typeof UpdateConversationInput>;
 
+/** Longest title filter: as long as a title can be. */
+const MAX_FILTER_CHARS = 200;
+const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+
 export const ConversationListQuery = PageQuery.extend({
+  cursor: z
+    .string()
+    .max(512)
+    .refine((cursor) => decodeListCursor(cursor) !== undefined, "is not a cursor this list returned")
+    .optional()
+    .openapi({ description: "The `nextCursor` of the previous page (with the same `q` and `deleted`)." }),
+  q: z
+    .string()
+    .max(MAX_FILTER_CHARS)
+    .regex(NO_CONTROL_CHARACTERS, "must not hold control characters")
+    .transform((text) => text.trim() || undefined)
+    .optional()
+    .openapi({
+      description: `Only conversations whose title contains this text, ignoring case (up to ${MAX_FILTER_CHARS} characters; % and _ match themselves). Empty: all.`,
+      example: "lisbon",
+      pattern: openApiPattern(NO_CONTROL_CHARACTERS),
+    }),
   deleted: z
     .enum(["true", "false"])
     .default("false")
@@ -162,6 +191,22 @@ export const MessageNode = z
       .int()
       .nullable()
       .openapi({ description: "How many messages of the path the reply's prompt held; older ones did not fit." }),
+    firstTokenAt: z.iso
+      .datetime()
+      .nullable()
+      .openapi({
+        description:
+          "When the reply's first output (text or a tool call) arrived; with `createdAt`, its time to first token. " +
+          "Null for a question, or a reply that wrote nothing yet.",
+      }),
+    finishedAt: z.iso
+      .datetime()
+      .nullable()
+      .openapi({
+        description:
+          "When the reply ended (whatever its status); null for a question, a reply still being written, or one not " +
+          "timed (stored before replies were, or recorded from the OpenAI-compatible API).",
+      }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -179,6 +224,14 @@ export const MessagePath = z
   .object({
     data: z.array(Message).openapi({ description: "The active path, oldest first." }),
     nextCursor: z.string().nullable().openapi({ description: "Set when older messages exist: pass it for them." }),
+    lastEventId: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          "The conversation's newest event id when this page was read (in the same snapshot as the messages): follow " +
+          "the events from it (Last-Event-ID) to go on from this page without missing or repeating any text.",
+      }),
   })
   .openapi("MessagePath");
 export type MessagePath = z.infer<typeof MessagePath>;

@@ -1,7 +1,7 @@
 import type { Queryable } from "@hearth/db";
-import { decodeCursor, encodeCursor } from "../pagination.ts";
 import { fail, ok, type Result } from "../problems.ts";
 import { type NewEvent, newEvent } from "./events.ts";
+import { decodeListCursor, encodeListCursor } from "./list-cursor.ts";
 import { type ConversationsProblem, conversationsProblems } from "./problems.ts";
 import {
   type Conversation,
@@ -19,11 +19,13 @@ export interface ConversationRow {
   tools: string[];
   tool_choice: "auto" | "required";
   system_prompt: string | null;
+  pinned_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-export const COLUMNS = "id, title, model, active_message_id, tools, tool_choice, system_prompt, created_at, updated_at";
+export const COLUMNS =
+  "id, title, model, active_message_id, tools, tool_choice, system_prompt, pinned_at, created_at, updated_at";
 
 const presentConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
@@ -33,6 +35,7 @@ const presentConversation = (row: ConversationRow): Conversation => ({
   tools: row.tools,
   toolChoice: row.tool_choice,
   systemPrompt: row.system_prompt,
+  pinnedAt: row.pinned_at?.toISOString() ?? null,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -74,30 +77,42 @@ export async function createConversation(
 }
 
 /**
- * The owner's conversations, newest-updated first, by keyset on (updated_at, id) descending.
- * `deleted` lists only the deleted ones instead of only the live ones. The cursor must be valid
- * (the route checks it); an undecodable one starts from the top.
+ * The owner's conversations, pinned ones first, each part newest-updated first, by keyset on
+ * (pinned, updated_at, id) descending. `deleted` lists only the deleted ones instead of only the
+ * live ones; `q` keeps those whose title holds it, ignoring case (its `%`, `_` and `\` match
+ * themselves). The cursor must be valid (the route checks it); an undecodable one starts from the top.
  */
 export async function listConversations(
   db: Queryable,
   ownerId: string,
-  page: { limit: number; cursor?: string | undefined; deleted: boolean },
+  page: { limit: number; cursor?: string | undefined; deleted: boolean; q?: string | undefined },
 ): Promise<ConversationPage> {
-  const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  const after = page.cursor === undefined ? undefined : decodeListCursor(page.cursor);
+  const pattern = page.q === undefined ? null : `%${escapeLike(page.q)}%`;
+  // After a pinned row come the older pinned ones, then every unpinned one; after an unpinned row, the older unpinned ones.
   const { rows } = await db.query<ConversationRow>(
     `SELECT ${COLUMNS} FROM conversations
      WHERE owner_id = $1 AND (deleted_at IS NOT NULL) = $2
-       AND ($3::timestamptz IS NULL OR (updated_at, id) < ($3::timestamptz, $4::uuid))
-     ORDER BY updated_at DESC, id DESC LIMIT $5`,
-    [ownerId, page.deleted, after?.at ?? null, after?.id ?? null, page.limit + 1],
+       AND ($3::boolean IS NULL
+         OR ((pinned_at IS NOT NULL) = $3 AND (updated_at, id) < ($4::timestamptz, $5::uuid))
+         OR ($3 AND pinned_at IS NULL))
+       AND ($6::text IS NULL OR title ILIKE $6 ESCAPE '\\')
+     ORDER BY (pinned_at IS NOT NULL) DESC, updated_at DESC, id DESC LIMIT $7`,
+    [ownerId, page.deleted, after?.pinned ?? null, after?.at ?? null, after?.id ?? null, pattern, page.limit + 1],
   );
   const hasMore = rows.length > page.limit;
   const pageRows = rows.slice(0, page.limit);
   const last = pageRows.at(-1);
   return {
     data: pageRows.map(presentConversation),
-    nextCursor: hasMore && last ? encodeCursor({ at: last.updated_at, id: last.id }) : null,
+    nextCursor:
+      hasMore && last ? encodeListCursor({ pinned: last.pinned_at !== null, at: last.updated_at, id: last.id }) : null,
   };
+}
+
+/** `text` as a LIKE pattern that matches exactly it: its wildcards and the escape character escaped. */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
 /** One of the owner's live conversations. Another user's, or a deleted one, is not found. */
@@ -113,7 +128,10 @@ export async function getConversation(
   return found(rows, conversationId);
 }
 
-/** Renames a live conversation or changes its model, tools or system prompt; any change moves it to the top of the list. */
+/**
+ * Renames a live conversation, changes its model, tools or system prompt, or pins or unpins it. Any
+ * change but a pin moves it to the top of its part of the list; pinning keeps its place in time.
+ */
 export async function updateConversation(
   db: Queryable,
   ownerId: string,
@@ -125,7 +143,9 @@ export async function updateConversation(
     `UPDATE conversations
      SET title = COALESCE($3, title), title_source = CASE WHEN $3 IS NULL THEN title_source ELSE 'user' END, model = CASE WHEN $4 THEN $5 ELSE model END,
        tools = COALESCE($7, tools), tool_choice = COALESCE($8, tool_choice),
-       system_prompt = CASE WHEN $9 THEN $10 ELSE system_prompt END, updated_at = $6
+       system_prompt = CASE WHEN $9 THEN $10 ELSE system_prompt END,
+       pinned_at = CASE WHEN $11::boolean IS NULL THEN pinned_at WHEN $11 THEN COALESCE(pinned_at, $6) ELSE NULL END,
+       updated_at = CASE WHEN $12 THEN $6 ELSE updated_at END
      WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
     [
       conversationId,
@@ -138,6 +158,8 @@ export async function updateConversation(
       change.toolChoice ?? null,
       change.systemPrompt !== undefined,
       change.systemPrompt ?? null,
+      change.pinned ?? null,
+      Object.entries(change).some(([field, value]) => field !== "pinned" && value !== undefined),
     ],
   );
   return found(rows, conversationId);
