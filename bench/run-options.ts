@@ -4,10 +4,10 @@ import type { ChatSettings } from "./chat.ts";
 import type { HttpSettings } from "./http.ts";
 import type { StallSettings } from "./stall.ts";
 
-const SECTIONS = ["http", "engine", "v1", "batched", "chat", "stall"] as const;
+const SECTIONS = ["http", "engine", "v1", "batched", "chat", "stall", "web"] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,batched,chat,stall] [options]
+export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,batched,chat,stall,web] [options]
 
   --json              print one JSON object instead of the table
   --only list         sections to run, comma-separated (default: all)
@@ -22,6 +22,9 @@ export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,ba
                                 time to first delta, memory after 1,000 messages
                         stall   event-loop lag and /healthz latency while users send 400 KB
                                 pathological messages, against the same server idle
+                        web     the web app in Chromium: opening 10,000 messages vs 100, the
+                                JS heap after scrolling them end to end vs opened, frames/s
+                                while a reply streams vs idle (needs /usr/bin/chromium)
 
 http:
   --duration s        seconds measured per endpoint and round (default 5)

@@ -8,6 +8,9 @@
  *           conversation (PGlite and PostgreSQL), time to first delta, memory after 1,000 messages
  *   stall   event-loop lag and /healthz latency while users send 400 KB pathological messages, against
  *           the same server idle (its own test model, with a 16,384-token context)
+ *   web     the web app in Chromium: opening a 10,000-message conversation against a 100-message one,
+ *           the JS heap after scrolling it end to end against just opened, frames/s while a reply
+ *           streams against idle
  * engine, v1 and batched are skipped, saying why, without a local llama.cpp build or a compiler for
  * llama.cpp's tools. The engine, v1, batched and chat sections share one generated test model. Prints a
  * table, or with --json one JSON object; progress goes to stderr.
@@ -41,6 +44,7 @@ import { buildServer } from "./server-process.ts";
 import { measureStall, type StallFigures, stallRows } from "./stall.ts";
 import { measureV1, V1_GOALS, type V1Figures } from "./v1.ts";
 import { v1Rows } from "./v1-report.ts";
+import { measureWeb, type WebFigures, webRows } from "./web.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -61,6 +65,7 @@ interface Figures {
   batched?: BatchedFigures | Skipped;
   chat?: ChatFigures;
   stall?: StallFigures;
+  web?: WebFigures | Skipped;
 }
 
 async function measure(options: Options): Promise<Figures> {
@@ -71,13 +76,13 @@ async function measure(options: Options): Promise<Figures> {
   };
   const { sections } = options;
   const hasAny = (...names: Section[]) => names.some((name) => sections.has(name));
-  if (hasAny("http", "v1", "batched", "chat", "stall")) {
+  if (hasAny("http", "v1", "batched", "chat", "stall", "web")) {
     progress("building apps/server/dist/main.js");
     await buildServer(root);
   }
   if (sections.has("http")) figures.http = await measureHttp(root, options, progress);
   if (sections.has("stall")) figures.stall = await measureStall(root, options, progress);
-  if (!hasAny("engine", "v1", "batched", "chat")) return figures;
+  if (!hasAny("engine", "v1", "batched", "chat", "web")) return figures;
   await buildLlamaTools(options);
 
   const modelsDir = await mkdtemp(join(tmpdir(), "hearth-bench-models-"));
@@ -101,6 +106,7 @@ async function measure(options: Options): Promise<Figures> {
       figures.batched = await orSkipped("batched", () => measureBatched(root, buildDir, model, settings, progress));
     }
     if (sections.has("chat")) figures.chat = await measureChat(root, model, options, progress);
+    if (sections.has("web")) figures.web = await measureWeb(root, model, options, progress);
   } finally {
     forget();
     await removeModels();
@@ -172,6 +178,13 @@ function formatTable(figures: Figures, options: Options): string {
     figures.batched,
     batchedRows,
   );
+  if (figures.web) {
+    parts.push(
+      "",
+      "== web: the web app in Chromium, each figure against a baseline from the same run",
+      formatRows(webRows(figures.web)),
+    );
+  }
   if (figures.chat) {
     parts.push("", "== chat: each figure against a baseline from the same run", formatRows(chatRows(figures.chat)));
   }

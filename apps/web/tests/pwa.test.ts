@@ -22,7 +22,7 @@ describe.runIf(canRunBrowser)("the web app as an installable app that opens offl
     }
     const page = await harness.open("/");
     await page.getByRole("button", { name: "Create account" }).waitFor();
-    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.evaluate("navigator.serviceWorker.ready.then(() => true)");
     const cdp = await page.context().newCDPSession(page);
     const { installabilityErrors } = (await cdp.send("Page.getInstallabilityErrors")) as {
       installabilityErrors: { errorId: string }[];
@@ -34,7 +34,7 @@ describe.runIf(canRunBrowser)("the web app as an installable app that opens offl
   it("opens from its service worker with no network and says it is offline, then carries on when the network is back", async () => {
     const page = await harness.open("/");
     await setUpThroughTheApp(page);
-    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.evaluate("navigator.serviceWorker.ready.then(() => true)");
     await page.reload();
     await page.getByRole("textbox", { name: "Message" }).waitFor();
     await page.context().setOffline(true);

@@ -1,12 +1,16 @@
 import type { components } from "@hearth/sdk";
-import { PanelLeft, SquarePen } from "lucide-react";
+import { Keyboard, PanelLeft, Search, Settings, ShieldCheck, SquarePen } from "lucide-react";
 import { Dialog as DrawerPrimitive } from "radix-ui";
-import { type ReactNode, useState } from "react";
+import { type ReactNode, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { useLocation } from "wouter";
+import { Link, useLocation } from "wouter";
 import { Button } from "../components/ui/button.tsx";
 import { useLogout } from "../features/auth/session-queries.ts";
 import { ConversationList } from "../features/conversations/ConversationList.tsx";
+import { SearchDialog } from "../features/conversations/SearchDialog.tsx";
+import { useConversationNavigation } from "../features/conversations/use-conversation-navigation.ts";
+import { ShortcutsDialog } from "../features/shortcuts/ShortcutsDialog.tsx";
+import { useShortcut } from "../lib/shortcuts.ts";
 import { useMediaQuery } from "../lib/use-media-query.ts";
 import { OfflineBanner } from "./OfflineBanner.tsx";
 import { ThemeSelect } from "./ThemeSelect.tsx";
@@ -20,11 +24,50 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
   const [isSidebarOpen, setSidebarOpen] = useState(true);
   const [isDrawerOpen, setDrawerOpen] = useState(false);
   const [, navigate] = useLocation();
+  const [isSearchOpen, setSearchOpen] = useState(false);
+  const [isHelpOpen, setHelpOpen] = useState(false);
+  // Radix gives focus back to a dialog's trigger; these open from shortcuts too, so focus goes back where it was.
+  const focusBeforeDialog = useRef<HTMLElement | null>(null);
+  const openDialog = (setOpen: (open: boolean) => void) => {
+    if (document.activeElement instanceof HTMLElement) focusBeforeDialog.current = document.activeElement;
+    setOpen(true);
+  };
+  const dialogOpenChange = (setOpen: (open: boolean) => void) => (open: boolean) => {
+    setOpen(open);
+    if (open) return;
+    const previous = focusBeforeDialog.current;
+    setTimeout(() => {
+      if (previous?.isConnected) previous.focus();
+    });
+  };
   const newChat = () => {
     navigate("/");
     setDrawerOpen(false);
   };
-  const sidebar = <Sidebar user={user} onNewChat={newChat} onNavigate={() => setDrawerOpen(false)} />;
+  const closeDrawer = () => setDrawerOpen(false);
+  useShortcut("newChat", () => {
+    newChat();
+  });
+  useShortcut("search", () => {
+    if (!isSearchOpen) openDialog(setSearchOpen);
+  });
+  useShortcut("help", () => {
+    if (!isHelpOpen) openDialog(setHelpOpen);
+  });
+  useShortcut("toggleSidebar", () => {
+    if (isWide) setSidebarOpen((open) => !open);
+    else setDrawerOpen((open) => !open);
+  });
+  useConversationNavigation(closeDrawer);
+  const sidebar = (
+    <Sidebar
+      user={user}
+      onNewChat={newChat}
+      onSearch={() => openDialog(setSearchOpen)}
+      onShortcuts={() => openDialog(setHelpOpen)}
+      onNavigate={closeDrawer}
+    />
+  );
   return (
     <div className="flex h-full overflow-hidden">
       <a
@@ -44,6 +87,12 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
             <DrawerPrimitive.Overlay className="fixed inset-0 z-40 bg-black/50" />
             <DrawerPrimitive.Content
               aria-describedby={undefined}
+              // A field that uses Escape itself (renaming a conversation cancels with it) keeps the drawer open.
+              onEscapeKeyDown={(event) => {
+                if (event.target instanceof Element && event.target.closest("[data-handles-escape]")) {
+                  event.preventDefault();
+                }
+              }}
               className="fixed inset-y-0 left-0 z-50 flex w-[85vw] max-w-80 flex-col border-r bg-sidebar shadow-xl"
             >
               <DrawerPrimitive.Title className="sr-only">{t("nav.conversations")}</DrawerPrimitive.Title>
@@ -76,11 +125,25 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
           {children}
         </main>
       </div>
+      <SearchDialog open={isSearchOpen} onOpenChange={dialogOpenChange(setSearchOpen)} onNavigate={closeDrawer} />
+      <ShortcutsDialog open={isHelpOpen} onOpenChange={dialogOpenChange(setHelpOpen)} />
     </div>
   );
 }
 
-function Sidebar({ user, onNewChat, onNavigate }: { user: User; onNewChat: () => void; onNavigate: () => void }) {
+/** A link that looks like an icon button (Button's ghost icon style). */
+const ICON_LINK =
+  "inline-flex size-9 items-center justify-center rounded-md text-foreground hover:bg-accent pointer-coarse:size-11";
+
+interface SidebarProps {
+  user: User;
+  onNewChat: () => void;
+  onSearch: () => void;
+  onShortcuts: () => void;
+  onNavigate: () => void;
+}
+
+function Sidebar({ user, onNewChat, onSearch, onShortcuts, onNavigate }: SidebarProps) {
   const { t } = useTranslation();
   const logout = useLogout();
   return (
@@ -90,20 +153,36 @@ function Sidebar({ user, onNewChat, onNavigate }: { user: User; onNewChat: () =>
           <img src="/icon.svg" alt="" className="size-6" />
           {t("appName")}
         </span>
-        <Button variant="ghost" size="icon" aria-label={t("nav.newChat")} onClick={onNewChat}>
-          <SquarePen aria-hidden="true" className="size-5" />
-        </Button>
+        <span className="flex items-center">
+          <Button variant="ghost" size="icon" aria-label={t("conversations:search.title")} onClick={onSearch}>
+            <Search aria-hidden="true" className="size-5" />
+          </Button>
+          <Button variant="ghost" size="icon" aria-label={t("nav.newChat")} onClick={onNewChat}>
+            <SquarePen aria-hidden="true" className="size-5" />
+          </Button>
+        </span>
       </div>
-      <nav aria-label={t("nav.conversations")} className="min-h-0 flex-1 overflow-y-auto px-2">
-        <ConversationList onNavigate={onNavigate} />
-      </nav>
+      <ConversationList onNavigate={onNavigate} />
       <div className="flex items-center justify-between gap-2 border-t p-3 text-sm">
         <span className="truncate" title={user.email}>
           {user.username}
         </span>
-        <Button variant="ghost" onClick={() => logout.mutate()}>
-          {t("auth:logout")}
-        </Button>
+        <span className="flex items-center">
+          <Link href="/settings" onClick={onNavigate} aria-label={t("nav.settings")} className={ICON_LINK}>
+            <Settings aria-hidden="true" className="size-5" />
+          </Link>
+          {user.role === "admin" && (
+            <Link href="/admin" onClick={onNavigate} aria-label={t("nav.admin")} className={ICON_LINK}>
+              <ShieldCheck aria-hidden="true" className="size-5" />
+            </Link>
+          )}
+          <Button variant="ghost" size="icon" aria-label={t("shortcuts:title")} onClick={onShortcuts}>
+            <Keyboard aria-hidden="true" className="size-5" />
+          </Button>
+          <Button variant="ghost" onClick={() => logout.mutate()}>
+            {t("auth:logout")}
+          </Button>
+        </span>
       </div>
     </>
   );

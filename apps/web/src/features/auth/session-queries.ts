@@ -1,8 +1,9 @@
 import { isHearthError, unwrap } from "@hearth/sdk";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { client } from "../../lib/client.ts";
+import { queryKeys } from "../../lib/query-keys.ts";
 
-const sessionKeys = { setup: ["setup"] as const, me: ["me"] as const };
+const sessionKeys = { setup: ["setup"] as const, me: queryKeys.me };
 
 /** Whether first-run setup is done. */
 export function useSetupState() {

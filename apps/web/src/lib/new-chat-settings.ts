@@ -1,0 +1,51 @@
+import { useSyncExternalStore } from "react";
+
+/**
+ * What a new chat will be created with (the model picker and tools menu set it before the first
+ * message creates the conversation). The model is remembered on this device for the next new chat.
+ */
+export interface NewChatSettings {
+  model: string | null;
+  tools: string[];
+}
+
+const MODEL_KEY = "hearth.newChat.model";
+const listeners = new Set<() => void>();
+let settings: NewChatSettings = { model: readModel(), tools: [] };
+
+function readModel(): string | null {
+  try {
+    return localStorage.getItem(MODEL_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function updateNewChatSettings(change: Partial<NewChatSettings>): void {
+  settings = { ...settings, ...change };
+  try {
+    if (settings.model === null) localStorage.removeItem(MODEL_KEY);
+    else localStorage.setItem(MODEL_KEY, settings.model);
+  } catch {
+    // Not remembered on this device; used for this chat all the same.
+  }
+  for (const listener of listeners) listener();
+}
+
+/** The settings for the next new chat, as a body for POST /api/conversations. */
+export function newChatBody(): { model?: string; tools?: string[] } {
+  return {
+    ...(settings.model === null ? {} : { model: settings.model }),
+    ...(settings.tools.length === 0 ? {} : { tools: settings.tools }),
+  };
+}
+
+export function useNewChatSettings(): NewChatSettings {
+  return useSyncExternalStore(
+    (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    () => settings,
+  );
+}
