@@ -147,7 +147,8 @@ const messageMarker = (index: number) => `${index}: `;
 function isShownScript(marker: string, onScreen: boolean): string {
   return `[...document.querySelectorAll("[data-message-id]")].some((element) => {
     const rect = element.getBoundingClientRect();
-    return element.textContent.trimStart().startsWith(${JSON.stringify(marker)}) &&
+    // The text follows the message's hidden heading ("You", "Hearth"): the marker not after a digit.
+    return new RegExp("(^|\\\\D)" + ${JSON.stringify(marker)}).test(element.textContent) &&
       (${onScreen} ? rect.bottom > 0 && rect.top < window.innerHeight : true);
   })`;
 }
@@ -160,8 +161,12 @@ async function openConversation(
   const page = await context.newPage();
   const marker = messageMarker(conversation.messages - 1);
   await page.goto(`${baseUrl}/c/${conversation.conversationId}`, { waitUntil: "commit" });
-  await page.waitForFunction(`${isShownScript(marker, false)}`, undefined, { timeout: 60_000, polling: "raf" });
-  const ms = await page.evaluate(() => performance.now());
+  // Checked every frame in the page itself (a string predicate for waitForFunction would need eval, which the CSP refuses).
+  const ms = await page.evaluate<number>(`new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error("message ${marker}… never shown")), 60000);
+    const check = () => (${isShownScript(marker, false)}) ? resolve(performance.now()) : requestAnimationFrame(check);
+    check();
+  })`);
   return { page, ms };
 }
 
@@ -217,7 +222,8 @@ async function framesWhileStreaming(page: Page): Promise<WebFigures["fps"]> {
   const started = performance.now();
   await page.getByRole("button", { name: "Send" }).click();
   await page.getByRole("button", { name: "Stop" }).waitFor({ timeout: 30_000 });
-  await page.getByRole("button", { name: "Send" }).waitFor({ timeout: 120_000 });
+  // "Send" stays while a reply streams (a message typed then is queued): the reply has ended when "Stop" goes.
+  await page.getByRole("button", { name: "Stop" }).waitFor({ state: "hidden", timeout: 120_000 });
   const streamedSeconds = (performance.now() - started) / 1000;
   const streaming = ((await frames()) - streamStart) / streamedSeconds;
   const longTasks = (await page.evaluate<number>("globalThis.benchLongTasks")) - longTasksBefore;

@@ -34,7 +34,7 @@ def word_counts(path: str) -> Counter[str]:
 | \`split\` | breaks the text on whitespace |
 | \`Counter\` | counts each word |
 
-The cost is linear: $O(n)$ in the length of the file.`;
+The cost is linear: $$O(n)$$ in the length of the file.`;
 
 const harness = await startBrowserHarness({ maxReplyTokens: 16 });
 try {
