@@ -6,5 +6,7 @@ export default defineConfig({
     pool: "forks",
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll's default of 1 s is too short on a loaded 2-core CI machine (a sidebar fetch took longer).
+    expect: { poll: { timeout: 15_000 } },
   },
 });
