@@ -4,6 +4,9 @@ import { setNonce } from "get-nonce";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App.tsx";
+import { prefetchSession } from "./features/auth/session-queries.ts";
+import { prefetchConversation } from "./features/chat/use-conversation.ts";
+import { queryClient } from "./lib/query-client.ts";
 
 const root = document.getElementById("root");
 if (root === null) throw new Error("index.html has no #root");
@@ -15,6 +18,12 @@ if (nonce) setNonce(nonce);
 if ("serviceWorker" in navigator && import.meta.env.PROD) {
   void navigator.serviceWorker.register("/sw.js").catch(() => {});
 }
+
+// The first answers are asked for now, not after the first render: the session, and the messages
+// of the conversation the address names.
+prefetchSession(queryClient);
+const opened = /^\/c\/([0-9a-f-]{36})$/i.exec(window.location.pathname)?.[1];
+if (opened !== undefined) prefetchConversation(opened);
 
 createRoot(root).render(
   <StrictMode>

@@ -6,9 +6,8 @@ import { fileURLToPath } from "node:url";
 import { writeTestModel } from "@hearth/engine/testing";
 import { ADMIN, startTestServer, type TestServer } from "@hearth/server/testing";
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./chromium.ts";
 
-/** Debian's Chromium (no browser download: FACTS.md); HEARTH_CHROMIUM names another. */
-const CHROMIUM = process.env.HEARTH_CHROMIUM ?? "/usr/bin/chromium";
 const WEB_DIR = fileURLToPath(new URL("../dist/", import.meta.url));
 
 /** Whether browser tests can run here; CI installs Chromium, so there they always must. */
@@ -58,18 +57,7 @@ export async function startBrowserHarness(options: HarnessOptions = {}): Promise
       ? {}
       : { models: { providers: options.providers.map((provider) => ({ enabled: true, ...provider })) } }),
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];
   const newContext = async (contextOptions: BrowserContextOptions = {}) => {

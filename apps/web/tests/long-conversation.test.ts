@@ -7,6 +7,11 @@ const LENGTH = 10_000;
 
 /** Rows the list may hold at once, whatever the conversation's length (a screen of messages and a margin). */
 const MOUNTED_AT_MOST = 60;
+/**
+ * The list's height, in rows of at least 40 px, stays that of the pages the app holds at once
+ * (features/chat/conversation-data.ts: MAX_PAGES of 100), not of the whole conversation.
+ */
+const HELD_AT_MOST_PX = 4 * 100 * 300;
 
 describe.runIf(canRunBrowser)("the web app in Chromium: a 10,000-message conversation", () => {
   let harness: BrowserHarness;
@@ -31,6 +36,7 @@ describe.runIf(canRunBrowser)("the web app in Chromium: a 10,000-message convers
     page.locator("[data-message-id]", { hasText: new RegExp(`^(You|Assistant)Message ${n}(?!\\d)`) });
   const mounted = () => page.locator("[data-message-id]").count();
   const scrollTop = () => list().evaluate((element) => element.scrollTop);
+  const scrollHeight = () => list().evaluate((element) => element.scrollHeight);
 
   it("opens at its last message with only the rows in view mounted", async () => {
     await page.goto(`/c/${conversationId}`);
@@ -57,7 +63,15 @@ describe.runIf(canRunBrowser)("the web app in Chromium: a 10,000-message convers
     }
   });
 
-  it("reaches the first message as it is scrolled up, the DOM still bounded, and jumps back to the latest", async () => {
+  it("holds only the newest page again once scrolled back to the end", async () => {
+    const held = await scrollHeight();
+    await list().evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
+    await expect.poll(() => scrollHeight()).toBeLessThan(held / 2);
+    await expect.poll(() => message(LENGTH).isVisible()).toBe(true);
+    expect(await message(LENGTH - 150).count()).toBe(0);
+  });
+
+  it("reaches the first message as it is scrolled up and comes back down, the DOM and the messages held bounded, and jumps back to the latest", async () => {
     for (let attempt = 0; attempt < 200 && (await message(1).count()) === 0; attempt++) {
       await list().evaluate((element) => element.scrollTo({ top: 0 }));
       await page.waitForTimeout(50);
@@ -65,6 +79,18 @@ describe.runIf(canRunBrowser)("the web app in Chromium: a 10,000-message convers
     }
     await expect.poll(() => message(1).isVisible()).toBe(true);
     expect(await mounted()).toBeLessThan(MOUNTED_AT_MOST);
+    // The newest pages were let go on the way up: the list is as tall as the pages held.
+    expect(await scrollHeight()).toBeLessThan(HELD_AT_MOST_PX);
+
+    // Scrolled back down, the pages let go are loaded again, in order, and older ones let go.
+    for (let attempt = 0; attempt < 200 && (await message(1_200).count()) === 0; attempt++) {
+      await list().evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
+      await page.waitForTimeout(50);
+      expect(await mounted()).toBeLessThan(MOUNTED_AT_MOST);
+      expect(await scrollHeight()).toBeLessThan(HELD_AT_MOST_PX);
+    }
+    await message(1_200).waitFor({ state: "attached" });
+    await expect.poll(() => message(1).count()).toBe(0);
 
     // Away from the end, a button leads back to the newest message.
     await page.getByRole("button", { name: "Jump to latest" }).click();

@@ -1,10 +1,5 @@
-import { code } from "@streamdown/code";
-import { math } from "@streamdown/math";
-import { fromHtml } from "hast-util-from-html";
-import katex from "katex";
-import "katex/dist/katex.min.css";
 import { ImageIcon } from "lucide-react";
-import { type ComponentProps, memo, useMemo } from "react";
+import { type ComponentProps, memo, useEffect, useMemo, useState } from "react";
 import { useTranslation } from "react-i18next";
 import {
   type Components,
@@ -16,57 +11,6 @@ import {
   type StreamdownTranslations,
 } from "streamdown";
 
-type HastNode = ReturnType<typeof fromHtml>["children"][number] | ReturnType<typeof fromHtml>;
-type HastElement = Extract<HastNode, { type: "element" }>;
-
-const MATH_CLASSES = ["language-math", "math-inline", "math-display"];
-
-function classesOf(node: HastNode): unknown[] {
-  if (node.type !== "element") return [];
-  const { className } = node.properties;
-  return Array.isArray(className) ? className : [];
-}
-
-function textOf(node: HastNode): string {
-  if (node.type === "text") return node.value;
-  return "children" in node ? node.children.map(textOf).join("") : "";
-}
-
-/**
- * rehype-katex, but parsing KaTeX's HTML without the DOM: in a browser rehype-katex hands it to
- * DOMParser, which the CSP refuses (it holds style attributes), so formulas lost their layout and
- * each logged a violation. parse5 reads it instead, and React sets the styles as properties.
- */
-function rehypeKatex() {
-  const render = (parent: HastNode) => {
-    if (!("children" in parent)) return;
-    parent.children = parent.children.flatMap((child): HastElement["children"] => {
-      const classes = classesOf(child);
-      const math = classes.some((name) => MATH_CLASSES.includes(String(name)));
-      // ```math fences: the <pre> goes, and the formula is shown as a block.
-      const fenced =
-        child.type === "element" &&
-        child.tagName === "pre" &&
-        child.children.some((code) => classesOf(code).includes("language-math"));
-      if (!math && !fenced) {
-        render(child);
-        return [child as HastElement["children"][number]];
-      }
-      const html = katex.renderToString(textOf(child), {
-        displayMode: fenced || classes.includes("math-display"),
-        throwOnError: false,
-        strict: "ignore",
-        errorColor: "var(--color-muted-foreground)",
-      });
-      return fromHtml(html, { fragment: true }).children as HastElement["children"];
-    });
-  };
-  return (tree: HastNode) => render(tree);
-}
-
-const mathPlugin: NonNullable<PluginConfig["math"]> = { ...math, rehypePlugin: rehypeKatex };
-const plugins: PluginConfig = { code, math: mathPlugin };
-
 /**
  * Streamdown's own pipeline (raw HTML parsed, then sanitized to GitHub's allow-list, then links and
  * images hardened), with one change: streamdown turns off the sanitizer's `user-content-` prefix on
@@ -74,11 +18,17 @@ const plugins: PluginConfig = { code, math: mathPlugin };
  * `document` properties. The prefix is added once, by the sanitizer; remark-rehype adds none.
  */
 const [sanitize, sanitizeSchema] = defaultRehypePlugins.sanitize as unknown as [unknown, Record<string, unknown>];
-const rehypePlugins = [
-  defaultRehypePlugins.raw,
+type RehypePlugins = NonNullable<ComponentProps<typeof Streamdown>["rehypePlugins"]>;
+const safePlugins = [
   [sanitize, { ...sanitizeSchema, clobberPrefix: "user-content-" }],
   defaultRehypePlugins.harden,
-] as NonNullable<ComponentProps<typeof Streamdown>["rehypePlugins"]>;
+] as RehypePlugins;
+const withHtmlPlugins = [defaultRehypePlugins.raw, ...safePlugins] as RehypePlugins;
+/**
+ * Raw HTML is parsed (by parse5, the pipeline's costliest step) only in text that can hold some;
+ * without a `<` there is none, and the sanitizer runs all the same.
+ */
+const rehypePluginsFor = (text: string) => (text.includes("<") ? withHtmlPlugins : safePlugins);
 const remarkRehypeOptions = { clobberPrefix: "" };
 
 /** Only these open from a reply: web pages and mail. Anything else (javascript:, data:, relative paths) stays text. */
@@ -158,6 +108,34 @@ function TaskCheckbox({ type, checked }: ComponentProps<"input"> & ExtraProps) {
   );
 }
 
+/** A code fence (highlighted by Shiki) or a formula (KaTeX): what needs lib/markdown-extras.ts. */
+const NEEDS_EXTRAS = /^ {0,3}(```|~~~)|\$\$/m;
+
+let extras: PluginConfig | undefined;
+let extrasLoading: Promise<PluginConfig> | undefined;
+
+/**
+ * Streamdown's plugins for `text`: none until a message needs highlighting or math, then those,
+ * loaded once. Until they are there the code shows unhighlighted and a formula as its source.
+ */
+function usePlugins(text: string): PluginConfig | undefined {
+  const needsExtras = NEEDS_EXTRAS.test(text);
+  const [loaded, setLoaded] = useState(extras);
+  useEffect(() => {
+    if (!needsExtras || loaded !== undefined) return;
+    extrasLoading ??= import("./markdown-extras.ts").then((module) => {
+      extras = module.plugins;
+      return extras;
+    });
+    let isCurrent = true;
+    void extrasLoading.then((plugins) => isCurrent && setLoaded(plugins));
+    return () => {
+      isCurrent = false;
+    };
+  }, [needsExtras, loaded]);
+  return needsExtras ? (loaded ?? extras) : undefined;
+}
+
 const components: Components = { a: SafeLink, img: ImageLink, strong: Strong, input: TaskCheckbox };
 // The links above are the safety: no interstitial (Streamdown's turns each link into a button).
 const linkSafety = { enabled: false };
@@ -187,6 +165,7 @@ export const MarkdownRenderer = memo(function MarkdownRenderer({
   isStreaming: boolean;
 }) {
   const { t, i18n } = useTranslation("chat");
+  const plugins = usePlugins(text);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the strings change with the language.
   const translations = useMemo<Partial<StreamdownTranslations>>(
     () => ({
@@ -206,7 +185,7 @@ export const MarkdownRenderer = memo(function MarkdownRenderer({
     <Streamdown
       className={CONTAINER_CLASS}
       plugins={plugins}
-      rehypePlugins={rehypePlugins}
+      rehypePlugins={rehypePluginsFor(text)}
       remarkRehypeOptions={remarkRehypeOptions}
       components={components}
       controls={controls}

@@ -1,33 +1,46 @@
 import { isHearthError, unwrap } from "@hearth/sdk";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type QueryClient, queryOptions, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { client } from "../../lib/client.ts";
 import { queryKeys } from "../../lib/query-keys.ts";
 
 const sessionKeys = { setup: ["setup"] as const, me: queryKeys.me };
 
-/** Whether first-run setup is done. */
-export function useSetupState() {
-  return useQuery({
-    queryKey: sessionKeys.setup,
-    queryFn: async () => unwrap(await client.api.GET("/api/setup")),
-    staleTime: Number.POSITIVE_INFINITY,
-  });
-}
+const setupQuery = queryOptions({
+  queryKey: sessionKeys.setup,
+  queryFn: async () => unwrap(await client.api.GET("/api/setup")),
+  staleTime: Number.POSITIVE_INFINITY,
+});
 
 /** The signed-in user, or null when nobody is signed in (the SDK keeps the session's CSRF token). */
+const meQuery = queryOptions({
+  queryKey: sessionKeys.me,
+  queryFn: async () => {
+    try {
+      return unwrap(await client.api.GET("/api/auth/me")).user;
+    } catch (error) {
+      if (isHearthError(error, "unauthenticated")) return null;
+      throw error;
+    }
+  },
+  staleTime: Number.POSITIVE_INFINITY,
+});
+
+/** Whether first-run setup is done. */
+export function useSetupState() {
+  return useQuery(setupQuery);
+}
+
+/**
+ * Asks who is signed in before the app's first render, which would otherwise wait for the app's
+ * scripts to be evaluated (the Markdown renderer among them) to ask.
+ */
+export function prefetchSession(queries: QueryClient): void {
+  void queries.prefetchQuery(setupQuery);
+  void queries.prefetchQuery(meQuery);
+}
+
 export function useMe() {
-  return useQuery({
-    queryKey: sessionKeys.me,
-    queryFn: async () => {
-      try {
-        return unwrap(await client.api.GET("/api/auth/me")).user;
-      } catch (error) {
-        if (isHearthError(error, "unauthenticated")) return null;
-        throw error;
-      }
-    },
-    staleTime: Number.POSITIVE_INFINITY,
-  });
+  return useQuery(meQuery);
 }
 
 export function useLogin() {

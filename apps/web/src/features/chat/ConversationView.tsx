@@ -236,6 +236,9 @@ export function ConversationView({ conversationId, toolbar }: ConversationViewPr
                 editingId={editingId}
                 isLoadingOlder={sync.isLoadingOlder}
                 onNearTop={sync.loadOlder}
+                onNearBottom={sync.loadNewer}
+                onAtEnd={sync.keepNewestPage}
+                onJumpToLatest={sync.reload}
               />
             </ChatContext>
           )

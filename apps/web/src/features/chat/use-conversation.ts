@@ -1,3 +1,4 @@
+import type { components } from "@hearth/sdk";
 import { unwrap } from "@hearth/sdk";
 import { hashKey, type QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from "react";
@@ -5,13 +6,50 @@ import { useTranslation } from "react-i18next";
 import { client } from "../../lib/client.ts";
 import { problemMessage } from "../../lib/problem-message.ts";
 import { queryKeys } from "../../lib/query-keys.ts";
-import { applyEvent, type ConversationData, fromPath, type Message, withOlder } from "./conversation-data.ts";
+import {
+  applyEvent,
+  type ConversationData,
+  fromPath,
+  type Message,
+  withNewer,
+  withNewestPageOnly,
+  withOlder,
+} from "./conversation-data.ts";
 import { followWithConnection } from "./event-connection.ts";
 
 /** Messages per page: the newest first, then older ones as the person scrolls up. */
 const PAGE = 100;
 
 const messagesPath = "/api/conversations/{id}/messages" as const;
+type MessagePath = components["schemas"]["MessagePath"];
+
+async function newestPage(conversationId: string, signal?: AbortSignal): Promise<MessagePath> {
+  return unwrap(
+    await client.api.GET(messagesPath, { params: { path: { id: conversationId }, query: { limit: PAGE } }, signal }),
+  );
+}
+
+/** How long a page loaded ahead may wait for the screen that shows it (it is then loaded again). */
+const PREFETCH_FRESH_MS = 10_000;
+let prefetched: { conversationId: string; page: Promise<MessagePath>; at: number } | undefined;
+
+/**
+ * Starts loading a conversation's newest messages before the app has checked the session and
+ * rendered, so opening a link to a conversation waits for one round trip instead of three. Its
+ * screen takes the page once (a failure, such as no session, is loaded again there and shown).
+ */
+export function prefetchConversation(conversationId: string): void {
+  const page = newestPage(conversationId);
+  page.catch(() => {});
+  prefetched = { conversationId, page, at: Date.now() };
+}
+
+function takePrefetched(conversationId: string | undefined): Promise<MessagePath> | undefined {
+  const taken = prefetched;
+  prefetched = undefined;
+  if (taken?.conversationId !== conversationId || Date.now() - taken.at > PREFETCH_FRESH_MS) return undefined;
+  return taken.page.catch(() => newestPage(taken.conversationId));
+}
 
 export function getConversationData(queries: QueryClient, conversationId: string): ConversationData | undefined {
   return queries.getQueryData<ConversationData>(queryKeys.messages(conversationId));
@@ -68,18 +106,12 @@ export function useConversationSync(conversationId: string | undefined, options:
   const [isLoadingOlder, setLoadingOlder] = useState(false);
   const [olderError, setOlderError] = useState<string | undefined>();
   const loadingOlder = useRef(false);
+  const loadingNewer = useRef(false);
 
   const query = useQuery({
     queryKey: queryKeys.messages(conversationId ?? ""),
     queryFn: async ({ signal }) =>
-      fromPath(
-        unwrap(
-          await client.api.GET(messagesPath, {
-            params: { path: { id: conversationId ?? "" }, query: { limit: PAGE } },
-            signal,
-          }),
-        ),
-      ),
+      fromPath(await (takePrefetched(conversationId) ?? newestPage(conversationId ?? "", signal))),
     enabled: conversationId !== undefined,
     // Events keep it current; it is loaded again only when they cannot (see applyEvent).
     staleTime: Number.POSITIVE_INFINITY,
@@ -141,20 +173,21 @@ export function useConversationSync(conversationId: string | undefined, options:
   const loadOlder = useCallback(async () => {
     if (conversationId === undefined || loadingOlder.current) return;
     const data = getConversationData(queries, conversationId);
-    if (data?.nextCursor == null) return;
+    const cursor = data?.nextCursor;
+    if (data === undefined || cursor == null) return;
     loadingOlder.current = true;
     setLoadingOlder(true);
     setOlderError(undefined);
     try {
       const page = unwrap(
         await client.api.GET(messagesPath, {
-          params: { path: { id: conversationId }, query: { limit: PAGE, cursor: data.nextCursor } },
+          params: { path: { id: conversationId }, query: { limit: PAGE, cursor } },
         }),
       );
       const current = getConversationData(queries, conversationId);
       // A reload meanwhile has its own first page; this one belonged to the old load.
-      if (current?.load !== data.load || current.nextCursor !== data.nextCursor) return;
-      queries.setQueryData(queryKeys.messages(conversationId), withOlder(current, page));
+      if (current?.load !== data.load || current.nextCursor !== cursor) return;
+      queries.setQueryData(queryKeys.messages(conversationId), withOlder(current, page, cursor));
     } catch (error) {
       setOlderError(problemMessage(error, t));
     } finally {
@@ -162,6 +195,41 @@ export function useConversationSync(conversationId: string | undefined, options:
       setLoadingOlder(false);
     }
   }, [conversationId, queries, t]);
+
+  /** Loads the page after the window again (scrolled back down after the newest pages were let go). */
+  const loadNewer = useCallback(async () => {
+    if (conversationId === undefined || loadingNewer.current) return;
+    const data = getConversationData(queries, conversationId);
+    const cursor = data?.newer.at(-1);
+    if (data === undefined || cursor === undefined) return;
+    loadingNewer.current = true;
+    setOlderError(undefined);
+    try {
+      const page = unwrap(
+        await client.api.GET(messagesPath, {
+          params: { path: { id: conversationId }, query: { limit: PAGE, ...(cursor === null ? {} : { cursor }) } },
+        }),
+      );
+      const current = getConversationData(queries, conversationId);
+      if (current?.load !== data.load || current.newer !== data.newer) return;
+      const next = withNewer(current, page);
+      if (next === "reload") void queries.refetchQueries({ queryKey: queryKeys.messages(conversationId), exact: true });
+      else queries.setQueryData(queryKeys.messages(conversationId), next);
+    } catch (error) {
+      setOlderError(problemMessage(error, t));
+    } finally {
+      loadingNewer.current = false;
+    }
+  }, [conversationId, queries, t]);
+
+  /** At the end of the list again: the pages above are let go (MessageList asks, once it is there). */
+  const keepNewestPage = useCallback(() => {
+    if (conversationId === undefined || loadingOlder.current || loadingNewer.current) return;
+    const data = getConversationData(queries, conversationId);
+    if (data === undefined) return;
+    const trimmed = withNewestPageOnly(data);
+    if (trimmed !== data) queries.setQueryData(queryKeys.messages(conversationId), trimmed);
+  }, [conversationId, queries]);
 
   const reload = useCallback(() => {
     if (conversationId === undefined) return;
@@ -178,6 +246,8 @@ export function useConversationSync(conversationId: string | undefined, options:
     connection,
     isLoadingOlder,
     loadOlder,
+    loadNewer,
+    keepNewestPage,
     reload,
   };
 }

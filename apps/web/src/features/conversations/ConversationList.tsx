@@ -10,7 +10,7 @@ import {
   useDeleteConversation,
   useRestoreConversation,
 } from "./conversation-queries.ts";
-import { groupConversations, groupLabel } from "./date-groups.ts";
+import { groupConversations } from "./date-groups.ts";
 import { type ToastMessage, UndoToast } from "./UndoToast.tsx";
 import { useDebounced } from "./use-debounced.ts";
 
@@ -22,7 +22,7 @@ const FILTER_DELAY_MS = 250;
  * loading the next page as its end scrolls into view), each row's actions, and the undo toast.
  */
 export function ConversationList({ onNavigate }: { onNavigate: () => void }) {
-  const { t, i18n } = useTranslation("conversations");
+  const { t } = useTranslation("conversations");
   const [, params] = useRoute("/c/:id");
   const [, navigate] = useLocation();
   const [filter, setFilter] = useState("");
@@ -124,7 +124,7 @@ export function ConversationList({ onNavigate }: { onNavigate: () => void }) {
         {groups.map((group) => (
           <div key={group.id} className="pb-2">
             <h2 id={`${headingId}-${group.id}`} className="px-2 pt-2 pb-1 text-xs font-medium text-muted-foreground">
-              {groupLabel(group.id, i18n.language, t)}
+              {t(`groups.${group.id}`)}
             </h2>
             <ul aria-labelledby={`${headingId}-${group.id}`} className="flex flex-col gap-0.5">
               {group.conversations.map((conversation) => (

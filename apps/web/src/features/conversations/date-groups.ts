@@ -40,13 +40,3 @@ export function groupConversations(conversations: readonly Conversation[], now: 
     (group) => group.conversations.length > 0,
   );
 }
-
-/**
- * A group's heading in `language`: "Today" and "Yesterday" from Intl.RelativeTimeFormat (so every
- * language says them its own way), the others from translations.
- */
-export function groupLabel(id: GroupId, language: string, translate: (key: string) => string): string {
-  if (id !== "today" && id !== "yesterday") return translate(`groups.${id}`);
-  const text = new Intl.RelativeTimeFormat(language, { numeric: "auto" }).format(id === "today" ? 0 : -1, "day");
-  return text.charAt(0).toLocaleUpperCase(language) + text.slice(1);
-}
