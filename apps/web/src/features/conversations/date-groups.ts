@@ -1,6 +1,6 @@
 import type { Conversation } from "./conversation-queries.ts";
 
-export type GroupId = "pinned" | "today" | "yesterday" | "previous7Days" | "older";
+type GroupId = "pinned" | "today" | "yesterday" | "previous7Days" | "older";
 
 export interface ConversationGroup {
   id: GroupId;
