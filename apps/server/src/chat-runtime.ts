@@ -2,7 +2,7 @@ import {
   builtInTools,
   type ChatRuntime,
   type Clock,
-  createInProcessEventBus,
+  type EventBus,
   Generations,
   type Logger,
   type ModelRegistry,
@@ -21,13 +21,14 @@ export function createChatRuntime(deps: {
   clock: Clock;
   metrics: Metrics;
   models: ModelRegistry;
+  /** How events reach this node's streams, and other nodes' (server.ts). */
+  bus: EventBus;
   /** Where replies get their models: the registry, unless a test wraps it. */
   replyModels?: ModelSource;
   /** Tools registered after the built-in ones (tests add tools through this seam). */
   extraTools?: readonly Tool[];
 }): ChatRuntime {
-  const { config, metrics } = deps;
-  const bus = createInProcessEventBus();
+  const { config, metrics, bus } = deps;
   const tools = new ToolRegistry();
   for (const tool of [...builtInTools(deps.clock), ...(deps.extraTools ?? [])]) tools.register(tool);
   return {

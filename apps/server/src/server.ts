@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import {
   type Clock,
   createRevocations,
+  createSharedEventBus,
   interruptUnfinishedReplies,
   type Logger,
   ModelCalls,
@@ -16,7 +18,15 @@ import {
   systemClock,
   type Tool,
 } from "@hearth/core";
-import { type Database, type DataDirLock, lockDataDir, migrate, openDatabase } from "@hearth/db";
+import {
+  type Broadcast,
+  type Database,
+  type DataDirLock,
+  lockDataDir,
+  migrate,
+  openDatabase,
+  openPostgresBroadcast,
+} from "@hearth/db";
 import type { LanguageModel } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { type AppDependencies, createApp } from "./app.ts";
@@ -51,6 +61,8 @@ export interface RunningHearth {
   close(): Promise<void>;
 }
 
+/** The PostgreSQL channel on which nodes announce the events they log. */
+const EVENTS_CHANNEL = "hearth_events";
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Stream rows stop counting once a few checks were missed; they are deleted well after, by then surely orphaned. */
@@ -103,12 +115,17 @@ export async function startHearth({
     wrapReplyModel === undefined
       ? undefined
       : { languageModel: async (id) => wrapReplyModel(await models.languageModel(id)) };
+  // On PostgreSQL, events reach every node that shares the database (LISTEN/NOTIFY); on the embedded
+  // database there is one node, and they stay in this process.
+  const bus = createSharedEventBus({ nodeId: randomUUID(), database: () => db, logger });
+  let broadcast: Broadcast | undefined;
   const chat = createChatRuntime({
     config,
     logger,
     clock,
     metrics,
     models,
+    bus,
     ...(replyModels ? { replyModels } : {}),
     ...(extraTools ? { extraTools } : {}),
   });
@@ -150,6 +167,19 @@ export async function startHearth({
           ? { kind: "postgres", url: config.databaseUrl }
           : { kind: "pglite", dataDir: config.dataDir },
       ));
+    if (config.databaseUrl !== undefined && database === undefined) {
+      broadcast = await openPostgresBroadcast({
+        url: config.databaseUrl,
+        channel: EVENTS_CHANNEL,
+        onMessage: (message) => bus.receive(message),
+        onReconnect: () => {
+          logger.info({ channel: EVENTS_CHANNEL }, "listening for other nodes' events again");
+          bus.resync();
+        },
+        onError: (error) => logger.warn({ err: error }, "the connection that hears other nodes' events failed"),
+      });
+      bus.connect(broadcast);
+    }
     const applied = await migrate(opened, migrations);
     logger.info({ applied, database: opened.kind }, applied.length > 0 ? "migrations applied" : "database up to date");
     // Before any request: a reply still marked as being written lost its writer with the last process.
@@ -203,6 +233,7 @@ export async function startHearth({
       await chat.generations.close();
       await configured.close();
       await engine.close();
+      await broadcast?.close();
       // A database handed in by the caller is the caller's to close.
       if (database === undefined) await opened?.close();
       await lock?.release();

@@ -29,6 +29,7 @@ export { interruptUnfinishedReplies } from "./conversations/interrupt-unfinished
 export { messageRoutes } from "./conversations/message-routes.ts";
 export type { ConversationsProblem } from "./conversations/problems.ts";
 export { conversationRoutes } from "./conversations/routes.ts";
+export { type Announcer, createSharedEventBus, type SharedEventBus } from "./conversations/shared-event-bus.ts";
 export { pruneEventStreams, StreamRegistry } from "./conversations/stream-registry.ts";
 export type { AccountsSettings, AppEnv, AppVariables, EngineAccess } from "./http/app-env.ts";
 export { createRouter } from "./http/create-router.ts";

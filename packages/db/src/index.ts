@@ -6,3 +6,5 @@ export type { Migration } from "./migrate.ts";
 export { MigrationError, migrate } from "./migrate.ts";
 export type { DatabaseTarget } from "./open-database.ts";
 export { openDatabase } from "./open-database.ts";
+export type { Broadcast, BroadcastOptions } from "./postgres-broadcast.ts";
+export { MAX_NOTIFY_BYTES, openPostgresBroadcast } from "./postgres-broadcast.ts";

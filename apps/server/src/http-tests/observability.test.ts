@@ -1,4 +1,4 @@
-import { createRevocations, ModelCalls, ModelRegistry, systemClock } from "@hearth/core";
+import { createInProcessEventBus, createRevocations, ModelCalls, ModelRegistry, systemClock } from "@hearth/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
 import { createChatRuntime } from "../chat-runtime.ts";
@@ -150,6 +150,7 @@ describe("before the database is ready", () => {
       clock: systemClock,
       metrics: createMetrics(),
       models: new ModelRegistry({ providers: async () => [], settings: { listTimeoutMs: 1000, cacheMs: 1000 } }),
+      bus: createInProcessEventBus(),
     }),
     revocations: createRevocations(),
     providers: createConfiguredProviders({

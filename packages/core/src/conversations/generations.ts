@@ -38,6 +38,16 @@ export interface GenerationJob {
 
 type StopCause = "cancel" | "shutdown";
 
+/** Whether a logged `message.done`'s data says `messageId` was cancelled. */
+function isCancelOf(data: string, messageId: string): boolean {
+  try {
+    const done = JSON.parse(data) as { messageId?: unknown; status?: unknown };
+    return done.messageId === messageId && done.status === "cancelled";
+  } catch {
+    return false;
+  }
+}
+
 interface Running {
   controller: AbortController;
   /** Set once the reply's final status is stored: a cancel then has nothing to stop (titling may go on). */
@@ -78,8 +88,16 @@ export class Generations {
   start(db: Database, job: GenerationJob): void {
     const controller = new AbortController();
     const { signal } = controller;
+    // A cancel on another node settles the reply in the database and logs its end; heard here, the
+    // engine stops too (its writes would change nothing any more).
+    const stopOnCancelElsewhere = this.deps.bus.subscribe(job.conversationId, (event) => {
+      if (event.type === "message.done" && isCancelOf(event.data, job.messageId)) {
+        controller.abort("cancel" satisfies StopCause);
+      }
+    });
     const written = this.#write(db, job, signal).finally(() => {
       running.isSettled = true;
+      stopOnCancelElsewhere();
     });
     const running: Running = {
       controller,
