@@ -40,7 +40,11 @@ export function createChatRuntime(deps: {
       bus,
       clock: deps.clock,
       logger: deps.logger,
-      settings: { maxReplyTokens: config.chat.maxReplyTokens, coalesceMs: config.chat.coalesceMs },
+      settings: {
+        maxReplyTokens: config.chat.maxReplyTokens,
+        coalesceMs: config.chat.coalesceMs,
+        leaseMs: config.chat.replyLeaseSeconds * 1000,
+      },
       metrics,
       tools: {
         registry: tools,

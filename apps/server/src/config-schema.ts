@@ -166,6 +166,12 @@ export const ConfigSchema = z.strictObject({
        * credential ended (on any node) ends within this. Revocations on this node end streams at once.
        */
       streamAuthCheckSeconds: seconds(5),
+      /**
+       * Among nodes (PostgreSQL), a reply is held by the node writing it, which renews the hold every
+       * third of this while it runs; a reply not renewed for this long lost its node (killed) and is
+       * marked interrupted by whichever node looks next (they look every half of it).
+       */
+      replyLeaseSeconds: z.number().int().min(2).max(3600).default(30),
     })
     .prefault({}),
   /** What one user may hold or do; an admin can raise or lower each for one user (PUT /api/admin/users/{id}/limits). */

@@ -43,6 +43,8 @@ describe("a crash during a reply", () => {
       HEARTH_ENGINE_CONTEXT_SIZE: "2048",
       // Long enough that the kill lands mid-reply.
       HEARTH_CHAT_MAX_REPLY_TOKENS: "1800",
+      // On PostgreSQL (many nodes possible) a reply is interrupted once its node stopped renewing it.
+      HEARTH_CHAT_REPLY_LEASE_SECONDS: "2",
       ...(database ? { DATABASE_URL: database.url } : {}),
     });
     children.push(hearth);
@@ -50,7 +52,7 @@ describe("a crash during a reply", () => {
     return hearth;
   }
 
-  it("keeps what was acknowledged and marks the reply interrupted at the next start", async () => {
+  it("keeps what was acknowledged and marks the reply interrupted at the next start, or once its lease ran out", async () => {
     const first = await startHearth();
     const ada = new TestClient(first.url);
     expect((await ada.post("/api/setup", ADMIN)).status).toBe(201);
@@ -75,7 +77,10 @@ describe("a crash during a reply", () => {
     const second = await startHearth();
     const after = new TestClient(second.url);
     expect((await after.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
-    const path = await after.get<{ data: Message[] }>(`/api/conversations/${conversationId}/messages`);
+    // At the next start (one node on its data dir), or within the lease (nodes on PostgreSQL).
+    const readPath = () => after.get<{ data: Message[] }>(`/api/conversations/${conversationId}/messages`);
+    await expect.poll(async () => (await readPath()).body.data[1]?.status, { timeout: 15_000 }).toBe("interrupted");
+    const path = await readPath();
     expect(path.status).toBe(200);
     const [question, reply] = path.body.data;
     expect(question).toMatchObject({ id: sent.body.userMessage.id, content: "Write a very long answer" });

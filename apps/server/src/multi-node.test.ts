@@ -4,6 +4,7 @@
  * that moves between nodes resumes without a gap or a repeat. Runs where tests have a PostgreSQL
  * server (TEST_DATABASE_URL; CI's second pass).
  */
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,7 +47,9 @@ describe.runIf(testDatabaseUrl())("three nodes on one PostgreSQL database", () =
         HEARTH_MODELS_DIR: modelsDir,
         HEARTH_ENGINE_GPU: "off",
         HEARTH_ENGINE_CONTEXT_SIZE: "2048",
-        HEARTH_CHAT_MAX_REPLY_TOKENS: "200",
+        // Long enough for a reply to outlast several leases and to be killed mid-way.
+        HEARTH_CHAT_MAX_REPLY_TOKENS: "1800",
+        HEARTH_CHAT_REPLY_LEASE_SECONDS: "2",
         DATABASE_URL: database?.url ?? "",
       });
       nodes.push(node);
@@ -127,4 +130,35 @@ describe.runIf(testDatabaseUrl())("three nodes on one PostgreSQL database", () =
     await watching.close();
     expect(endOf(watching.events, replyId)?.status).toMatch(/cancelled|done/);
   }, 60_000);
+
+  it("leaves a reply held by its node to it, and interrupts it once that node is killed, while the others serve", async () => {
+    const conversationId = (await onA().post<{ id: string }>("/api/conversations", { title: "Killed" })).body.id;
+    const watching = await EventRecorder.follow(onB(), conversationId);
+    const sent = await onA().post<{ assistantMessage: Message }>(`/api/conversations/${conversationId}/messages`, {
+      content: "Write a very long answer",
+    });
+    const replyId = sent.body.assistantMessage.id;
+    // It outlasts its 2 s lease (1,800 tokens take ≈ 3 s here) while the others look for orphans every
+    // second: renewed, it is theirs to leave alone, and it ends as written.
+    await watching.waitFor((events) => endOf(events, replyId) !== undefined);
+    expect(endOf(watching.events, replyId)).toMatchObject({ status: "done" });
+
+    const again = await onA().post<{ assistantMessage: Message }>(`/api/conversations/${conversationId}/messages`, {
+      content: "And another one",
+    });
+    const killedId = again.body.assistantMessage.id;
+    await watching.waitFor((events) => assembledText(events, killedId).length > 50);
+    const writer = nodes[0] as HearthProcess;
+    writer.child.kill("SIGKILL");
+    await once(writer.child, "exit");
+    await watching.waitFor((events) => endOf(events, killedId) !== undefined, 20_000);
+    await watching.close();
+    expect(endOf(watching.events, killedId)).toMatchObject({ status: "interrupted" });
+    const stored = await onC().get<{ data: Message[] }>(`/api/conversations/${conversationId}/messages`);
+    expect(stored.body.data.at(-1)).toMatchObject({ id: killedId, status: "interrupted" });
+    expect(stored.body.data.at(-1)?.content).toBe(assembledText(watching.events, killedId));
+    // The conversation goes on, on a node still up.
+    const next = await onC().post(`/api/conversations/${conversationId}/messages`, { content: "Still there?" });
+    expect(next.status).toBe(202);
+  }, 90_000);
 });

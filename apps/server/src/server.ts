@@ -10,6 +10,7 @@ import {
   ModelRegistry,
   type ModelSource,
   migrations,
+  type Orphans,
   pruneEventStreams,
   pruneEvents,
   pruneRateLimits,
@@ -159,6 +160,11 @@ export async function startHearth({
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   const url = `http://${host}:${port}`;
 
+  // Which unfinished replies lost their writer: on the embedded database (one node) every one, among
+  // nodes those whose lease ran out.
+  const leaseMs = config.chat.replyLeaseSeconds * 1000;
+  const orphansOf = (target: Database): Orphans =>
+    target.kind === "postgres" ? { all: false, leaseMs } : { all: true };
   const ready = (async () => {
     opened =
       database ??
@@ -182,8 +188,9 @@ export async function startHearth({
     }
     const applied = await migrate(opened, migrations);
     logger.info({ applied, database: opened.kind }, applied.length > 0 ? "migrations applied" : "database up to date");
-    // Before any request: a reply still marked as being written lost its writer with the last process.
-    const interrupted = await interruptUnfinishedReplies(opened, chat.bus, clock.now());
+    // Before any request: a reply still marked as being written lost its writer with the last process;
+    // among nodes, only one whose lease ran out (the others are being written elsewhere).
+    const interrupted = await interruptUnfinishedReplies(opened, chat.bus, clock.now(), orphansOf(opened));
     if (interrupted > 0) logger.warn({ interrupted }, "replies interrupted by the last shutdown marked as such");
     installationId = await readInstallationId(opened);
     db = opened;
@@ -202,6 +209,23 @@ export async function startHearth({
     ]).catch((error: unknown) => logger.warn({ err: error }, "housekeeping failed"));
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
+
+  // Among nodes, a node killed mid-reply leaves it to the others: whichever looks next after its lease ran out.
+  let isSweeping = false;
+  const orphanSweep = setInterval(() => {
+    if (db === undefined || db.kind !== "postgres" || isSweeping) return;
+    isSweeping = true;
+    interruptUnfinishedReplies(db, chat.bus, clock.now(), orphansOf(db))
+      .then((count) => {
+        if (count > 0)
+          logger.warn({ interrupted: count }, "replies whose node stopped renewing them marked interrupted");
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, "looking for replies whose node is gone failed"))
+      .finally(() => {
+        isSweeping = false;
+      });
+  }, leaseMs / 2);
+  orphanSweep.unref();
 
   // Ends the streams whose session or API key ended, wherever it was revoked.
   let isCheckingStreams = false;
@@ -224,6 +248,7 @@ export async function startHearth({
     async close() {
       clearInterval(housekeeping);
       clearInterval(streamCheck);
+      clearInterval(orphanSweep);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         if ("closeAllConnections" in server) server.closeAllConnections();

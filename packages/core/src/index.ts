@@ -25,7 +25,7 @@ export {
   Generations,
   type ModelSource,
 } from "./conversations/generations.ts";
-export { interruptUnfinishedReplies } from "./conversations/interrupt-unfinished-replies.ts";
+export { interruptUnfinishedReplies, type Orphans } from "./conversations/interrupt-unfinished-replies.ts";
 export { messageRoutes } from "./conversations/message-routes.ts";
 export type { ConversationsProblem } from "./conversations/problems.ts";
 export { conversationRoutes } from "./conversations/routes.ts";

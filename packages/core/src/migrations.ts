@@ -1,6 +1,7 @@
 import type { Migration } from "@hearth/db";
 import { accountsMigrations } from "./accounts/migrations.ts";
 import { preferenceMigrations } from "./accounts/preference-migrations.ts";
+import { replyLeaseMigrations } from "./conversations/lease-migrations.ts";
 import { conversationMigrations } from "./conversations/migrations.ts";
 import { conversationPinMigrations } from "./conversations/pin-migrations.ts";
 import { messageTimingMigrations } from "./conversations/timing-migrations.ts";
@@ -22,4 +23,5 @@ export const migrations: Migration[] = [
   ...conversationToolMigrations,
   ...messageTimingMigrations,
   ...conversationPinMigrations,
+  ...replyLeaseMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -21,7 +21,14 @@ export interface GenerationSettings {
   maxReplyTokens: number;
   /** Deltas are gathered for this long before they are stored and sent. */
   coalesceMs: number;
+  /**
+   * How long a reply stays held by this process without a renewal (renewed every third of it while
+   * it runs): past it, any node may mark the reply interrupted. 30 s by default.
+   */
+  leaseMs?: number;
 }
+
+const DEFAULT_LEASE_MS = 30_000;
 
 export interface GenerationMetrics {
   tokensGenerated(model: string, tokens: number): void;
@@ -65,6 +72,7 @@ interface Running {
  */
 export class Generations {
   readonly #running = new Map<string, Running>();
+  #renewal: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
@@ -116,9 +124,35 @@ export class Generations {
         .catch((error: unknown) =>
           this.deps.logger.error({ err: error, messageId: job.messageId }, "generation failed"),
         )
-        .finally(() => this.#running.delete(job.messageId)),
+        .finally(() => {
+          this.#running.delete(job.messageId);
+          if (this.#running.size === 0) {
+            clearInterval(this.#renewal);
+            this.#renewal = undefined;
+          }
+        }),
     };
     this.#running.set(job.messageId, running);
+    this.#holdLeases(db, [job.messageId]);
+    this.#renewal ??= setInterval(() => this.#holdLeases(db, [...this.#running.keys()]), this.#leaseMs / 3);
+    this.#renewal.unref();
+  }
+
+  get #leaseMs(): number {
+    return this.deps.settings.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  /** Holds the replies this process writes for another lease (while they are unfinished). */
+  #holdLeases(db: Database, messageIds: string[]): void {
+    if (messageIds.length === 0) return;
+    const until = new Date(this.deps.clock.now().getTime() + this.#leaseMs);
+    db.query("UPDATE messages SET lease_until = $2 WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'streaming')", [
+      messageIds,
+      until,
+    ]).catch((error: unknown) =>
+      // A lease that runs out lets another node interrupt the reply: worth a warning, not a stop.
+      this.deps.logger.warn({ err: error, messageIds }, "renewing the replies' leases failed"),
+    );
   }
 
   /**
