@@ -36,7 +36,7 @@ import { securityHeaders } from "./middleware/security-headers.ts";
 import { addProblemResponses, type OpenApiDocument } from "./problems/problem-responses.ts";
 import { problemResponse } from "./problems/to-http.ts";
 import { findUndeclaredProblem, type UndeclaredProblem } from "./problems/undeclared-problems.ts";
-import { systemRoutes } from "./system-routes.ts";
+import { type Readiness, systemRoutes } from "./system-routes.ts";
 import { DEFAULT_WEB_DIR, webApp } from "./web-app.ts";
 
 export interface AppDependencies {
@@ -46,6 +46,10 @@ export interface AppDependencies {
   metrics: Metrics;
   /** The database once it is open and migrated; undefined while starting. */
   database: () => Database | undefined;
+  /** What /readyz answers: each dependency's state. */
+  readiness: () => Promise<Readiness>;
+  /** The node is shutting down: API requests get 503 `node-draining`, to be sent again elsewhere. */
+  isDraining: () => boolean;
   /** This installation's id (request-chain.ts), known once the database is ready. */
   installationId: () => string | undefined;
   engine: AppVariables["engine"];
@@ -111,7 +115,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   for (const path of API_PATHS) {
     app.use(path, limitBody(config.server.bodyLimitBytes));
     app.use(path, requireJsonBody);
-    app.use(path, readinessGate(deps.database));
+    app.use(path, readinessGate(deps.database, deps.isDraining));
     app.use(path, providerChain(deps.installationId, { refuseLoops: path === "/v1/*" }));
     app.use(path, authenticate);
   }
@@ -133,7 +137,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route(
     "/",
     systemRoutes({
-      isReady: () => deps.database() !== undefined,
+      readiness: deps.readiness,
       metrics: deps.metrics,
       document: documentOf,
     }),

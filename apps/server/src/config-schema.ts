@@ -42,6 +42,16 @@ export const ConfigSchema = z.strictObject({
         .default(1024 * 1024),
       /** The built web app to serve at / (default: apps/web/dist of this checkout); the status page where none is built. */
       webDir: z.string().min(1).optional(),
+      /**
+       * On SIGTERM or SIGINT, how long replies being written may take to finish before they are
+       * stored as interrupted; meanwhile the node takes no new requests and its streams move on.
+       */
+      drainSeconds: z.number().int().min(0).max(3600).default(20),
+      /**
+       * How often expired sessions, old events and rate-limit windows are pruned: once per period
+       * among all nodes (whichever node claims it runs it).
+       */
+      housekeepingSeconds: z.number().int().min(1).default(3600),
     })
     .prefault({}),
   /** Where the embedded database, models and files live. */
@@ -60,6 +70,14 @@ export const ConfigSchema = z.strictObject({
   databaseUrl: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  /**
+   * redis://… (or rediss:// for TLS): among nodes, events go through Redis pub/sub instead of
+   * PostgreSQL LISTEN/NOTIFY. Needs `databaseUrl`: the embedded database serves one process.
+   */
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
     .optional(),
   log: z.strictObject({ level: LogLevel.default("info") }).prefault({}),
   auth: z
@@ -205,13 +223,20 @@ export const ConfigSchema = z.strictObject({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings whose values never appear in logs or error messages; `*` stands for every item of a list. */
-export const SECRET_KEYS = new Set(["databaseUrl", "metrics.token", "secretKey", "models.providers.*.apiKey"]);
+export const SECRET_KEYS = new Set([
+  "databaseUrl",
+  "redisUrl",
+  "metrics.token",
+  "secretKey",
+  "models.providers.*.apiKey",
+]);
 
 /** Conventional environment names, besides the generated HEARTH_* ones. */
 export const ENV_ALIASES: Record<string, string> = {
   PORT: "server.port",
   HOST: "server.host",
   DATABASE_URL: "databaseUrl",
+  REDIS_URL: "redisUrl",
   LOG_LEVEL: "log.level",
 };
 
@@ -222,5 +247,6 @@ export const FLAG_ALIASES: Record<string, string> = {
   "data-dir": "dataDir",
   "models-dir": "modelsDir",
   "database-url": "databaseUrl",
+  "redis-url": "redisUrl",
   "log-level": "log.level",
 };

@@ -172,8 +172,20 @@ describe("loadConfig precedence", () => {
   });
 
   it.each(Object.entries(ENV_ALIASES))("maps the environment alias %s onto the setting %s", (name, path) => {
-    const value = path === "server.port" ? "1234" : path === "log.level" ? "debug" : "postgres://x@y/z";
-    const config = loadValid({ env: { [name]: value } }) as unknown as Record<string, Record<string, unknown>>;
+    const value =
+      path === "server.port"
+        ? "1234"
+        : path === "log.level"
+          ? "debug"
+          : path === "redisUrl"
+            ? "redis://cache:6379"
+            : "postgres://x@y/z";
+    // Redis needs a PostgreSQL database beside it.
+    const database = path === "redisUrl" ? { DATABASE_URL: "postgres://x@y/z" } : {};
+    const config = loadValid({ env: { ...database, [name]: value } }) as unknown as Record<
+      string,
+      Record<string, unknown>
+    >;
     const [section, key] = path.split(".") as [string, string | undefined];
     const actual = key === undefined ? config[section] : config[section]?.[key];
     expect(String(actual)).toBe(value);
@@ -181,8 +193,17 @@ describe("loadConfig precedence", () => {
 
   it.each(Object.entries(FLAG_ALIASES))("maps the flag alias --%s onto the setting %s", (flag) => {
     const value =
-      flag === "port" ? "1234" : flag === "log-level" ? "debug" : flag === "database-url" ? "postgres://x@y/z" : "/srv";
-    expect(load({ argv: [`--${flag}`, value] }).ok).toBe(true);
+      flag === "port"
+        ? "1234"
+        : flag === "log-level"
+          ? "debug"
+          : flag === "database-url"
+            ? "postgres://x@y/z"
+            : flag === "redis-url"
+              ? "redis://cache:6379"
+              : "/srv";
+    const database = flag === "redis-url" ? ["--database-url", "postgres://x@y/z"] : [];
+    expect(load({ argv: [...database, `--${flag}`, value] }).ok).toBe(true);
   });
 });
 
@@ -269,6 +290,25 @@ describe("loadConfig secrets", () => {
     expect(errors.join("\n")).not.toContain("hunter2");
     expect(errors[0]).toContain("databaseUrl = a value (hidden) (from environment variable DATABASE_URL)");
     expect(errors[1]).toContain("metrics.token = a value (hidden) (from environment variable HEARTH_METRICS_TOKEN)");
+  });
+
+  it("takes REDIS_URL only beside a PostgreSQL database, and never repeats it", () => {
+    const url = `redis://:${SECRET}@cache.internal:6379`;
+    const config = loadValid({ env: { REDIS_URL: url, DATABASE_URL: "postgres://hearth@db.internal/hearth" } });
+    expect(config.redisUrl).toBe(url);
+    expect(JSON.stringify(redactConfig(config))).not.toContain("hunter2");
+    const alone = loadErrors({ env: { REDIS_URL: url } });
+    expect(alone).toEqual([
+      expect.stringContaining("redisUrl = a value (hidden) (from environment variable REDIS_URL): needs databaseUrl"),
+    ]);
+    expect(alone.join("\n")).not.toContain("hunter2");
+    const wrong = loadErrors({ env: { REDIS_URL: `http://:${SECRET}@cache`, DATABASE_URL: "postgres://db/hearth" } });
+    expect(wrong).toEqual([
+      expect.stringContaining(
+        "redisUrl = a value (hidden) (from environment variable REDIS_URL): must be a redis:// or rediss:// URL",
+      ),
+    ]);
+    expect(wrong.join("\n")).not.toContain("hunter2");
   });
 
   it("does not quote a secret from a config file that is not valid JSON", async () => {

@@ -55,6 +55,15 @@ export function loadConfig({ argv, env, cwd }: ConfigSources): LoadedConfig {
   if (!parsed.success) errors.push(...parsed.error.issues.map((issue) => describe(issue, origins)));
   if (!parsed.success || errors.length > 0) return { ok: false, errors };
   const config = parsed.data;
+  if (config.redisUrl !== undefined && config.databaseUrl === undefined) {
+    const from = origins.get("redisUrl")?.from ?? "configuration";
+    return {
+      ok: false,
+      errors: [
+        `redisUrl = a value (hidden) (from ${from}): needs databaseUrl too. Redis joins nodes that share a PostgreSQL database; the embedded database serves one process.`,
+      ],
+    };
+  }
   config.dataDir = resolve(cwd, config.dataDir);
   config.modelsDir = resolve(cwd, config.modelsDir ?? join(config.dataDir, "models"));
   if (config.server.webDir !== undefined) config.server.webDir = resolve(cwd, config.server.webDir);
@@ -240,8 +249,8 @@ function usage(leaves: Leaf[]): string {
     "Usage: npm start -- [--setting value]…",
     "",
     "Settings come from defaults, then hearth.config.json in the data dir (or the file HEARTH_CONFIG",
-    "names), then environment variables, then flags. Also: PORT, HOST, DATABASE_URL, LOG_LEVEL,",
-    "--port, --host, --data-dir, --models-dir, --database-url, --log-level.",
+    "names), then environment variables, then flags. Also: PORT, HOST, DATABASE_URL, REDIS_URL,",
+    "LOG_LEVEL, --port, --host, --data-dir, --models-dir, --database-url, --redis-url, --log-level.",
     "",
     `  ${"flag".padEnd(38)} ${"environment variable".padEnd(44)} type`,
     ...rows,

@@ -26,6 +26,8 @@ export function createLogger(level: Config["log"]["level"], destination?: pino.D
           "*.secretKey",
           "databaseUrl",
           "*.databaseUrl",
+          "redisUrl",
+          "*.redisUrl",
           "headers.authorization",
           "headers.cookie",
           "*.headers.authorization",

@@ -45,13 +45,14 @@ try {
 logger.info({ url: hearth.url }, "ready");
 process.stderr.write(`\nHearth is running. Open ${hearth.url}\n\n`);
 
-let isStopping = false;
+// The first signal drains (server.drainSeconds at most), a second stops at once; either way replies
+// still being written are stored as interrupted, with their text, before the process exits.
+let signals = 0;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (isStopping) return;
-    isStopping = true;
-    logger.info({ signal }, "stopping");
-    hearth.close().then(
+    signals++;
+    logger.info({ signal }, signals === 1 ? "stopping: draining first" : "stopping now");
+    (signals === 1 ? hearth.drain() : hearth.close()).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "stop failed");

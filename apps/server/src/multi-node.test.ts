@@ -5,16 +5,13 @@
  * server (TEST_DATABASE_URL; CI's second pass).
  */
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createTestDatabaseUrl, testDatabaseUrl } from "@hearth/db/testing";
-import { writeTestModel } from "@hearth/engine/testing";
+import { testDatabaseUrl } from "@hearth/db/testing";
 import type { ReceivedEvent } from "@hearth/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster, type TestCluster } from "./testing/cluster.ts";
 import type { Message } from "./testing/conversations.ts";
 import { EventRecorder } from "./testing/event-recorder.ts";
-import { type HearthProcess, spawnHearth, waitUntilRunning } from "./testing/hearth-process.ts";
+import type { HearthProcess } from "./testing/hearth-process.ts";
 import { assembledText, endOf } from "./testing/reply-events.ts";
 import { TestClient } from "./testing/test-client.ts";
 import { ADMIN } from "./testing/test-server.ts";
@@ -28,33 +25,21 @@ function expectNoRepeat(events: readonly ReceivedEvent[]): void {
 }
 
 describe.runIf(testDatabaseUrl())("three nodes on one PostgreSQL database", () => {
-  let dataDir: string;
-  let modelsDir: string;
-  let database: Awaited<ReturnType<typeof createTestDatabaseUrl>>;
+  let cluster: TestCluster;
   const nodes: HearthProcess[] = [];
   /** Ada, signed in on each node (a session is the database's: any node accepts it). */
   const ada: TestClient[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "hearth-nodes-"));
-    modelsDir = await mkdtemp(join(tmpdir(), "hearth-nodes-models-"));
-    await writeTestModel(join(modelsDir, "tiny-chat.gguf"));
-    database = await createTestDatabaseUrl();
-    for (let index = 0; index < NODES; index++) {
-      const node = await spawnHearth({
-        // Shared, as a volume would be: the models and the key that encrypts stored secrets.
-        HEARTH_DATA_DIR: dataDir,
-        HEARTH_MODELS_DIR: modelsDir,
-        HEARTH_ENGINE_GPU: "off",
-        HEARTH_ENGINE_CONTEXT_SIZE: "2048",
+    cluster = await startCluster({
+      nodes: NODES,
+      env: {
         // Long enough for a reply to outlast several leases and to be killed mid-way.
         HEARTH_CHAT_MAX_REPLY_TOKENS: "1800",
         HEARTH_CHAT_REPLY_LEASE_SECONDS: "2",
-        DATABASE_URL: database?.url ?? "",
-      });
-      nodes.push(node);
-      await waitUntilRunning(node);
-    }
+      },
+    });
+    nodes.push(...cluster.nodes);
     const first = new TestClient((nodes[0] as HearthProcess).url);
     expect((await first.post("/api/setup", ADMIN)).status).toBe(201);
     for (const node of nodes) {
@@ -65,10 +50,7 @@ describe.runIf(testDatabaseUrl())("three nodes on one PostgreSQL database", () =
   }, 120_000);
 
   afterAll(async () => {
-    for (const { child } of nodes) child.kill("SIGKILL");
-    await database?.drop();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(modelsDir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   const on = (index: number) => ada[index] as TestClient;

@@ -13,9 +13,11 @@ import {
   type Orphans,
   pruneEventStreams,
   pruneEvents,
+  pruneJobRuns,
   pruneRateLimits,
   pruneSessions,
   readInstallationId,
+  runScheduled,
   systemClock,
   type Tool,
 } from "@hearth/core";
@@ -27,6 +29,7 @@ import {
   migrate,
   openDatabase,
   openPostgresBroadcast,
+  openRedisBroadcast,
 } from "@hearth/db";
 import type { LanguageModel } from "@hearth/engine";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
@@ -38,6 +41,7 @@ import { EngineHolder } from "./engine-holder.ts";
 import { localModelProvider } from "./local-model-provider.ts";
 import { createMetrics } from "./metrics.ts";
 import { createConfiguredProviders } from "./model-providers.ts";
+import { createReadiness } from "./readiness.ts";
 
 export interface StartOptions {
   config: Config;
@@ -59,12 +63,17 @@ export interface RunningHearth {
   ready: Promise<void>;
   /** Resolves once no reply is being written (tests wait for it before emptying the database). */
   idle(): Promise<void>;
+  /**
+   * Shuts down gently (SIGTERM): /readyz turns 503 and API requests get 503 `node-draining` (to be
+   * sent again elsewhere), event streams end with a reconnect hint, replies being written get up to
+   * `server.drainSeconds` to finish; then `close`.
+   */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The PostgreSQL channel on which nodes announce the events they log. */
+/** The channel (PostgreSQL or Redis) on which nodes announce the events they log. */
 const EVENTS_CHANNEL = "hearth_events";
-const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** Stream rows stop counting once a few checks were missed; they are deleted well after, by then surely orphaned. */
 const STALE_STREAM_RETENTION_MS = 60 * 60 * 1000;
@@ -88,6 +97,7 @@ export async function startHearth({
   let db: Database | undefined;
   let opened: Database | undefined;
   let installationId: string | undefined;
+  let isDraining = false;
 
   const metrics = createMetrics();
   const modelCalls = new ModelCalls(metrics);
@@ -116,9 +126,10 @@ export async function startHearth({
     wrapReplyModel === undefined
       ? undefined
       : { languageModel: async (id) => wrapReplyModel(await models.languageModel(id)) };
-  // On PostgreSQL, events reach every node that shares the database (LISTEN/NOTIFY); on the embedded
-  // database there is one node, and they stay in this process.
-  const bus = createSharedEventBus({ nodeId: randomUUID(), database: () => db, logger });
+  // Among nodes (PostgreSQL), events reach every node through Redis pub/sub where it is configured,
+  // else LISTEN/NOTIFY; on the embedded database there is one node, and they stay in this process.
+  const nodeId = randomUUID();
+  const bus = createSharedEventBus({ nodeId, database: () => db, logger });
   let broadcast: Broadcast | undefined;
   const chat = createChatRuntime({
     config,
@@ -138,6 +149,13 @@ export async function startHearth({
     clock,
     metrics,
     database: () => db,
+    readiness: createReadiness({
+      database: () => db,
+      events: () => eventsCheck(broadcast, config, database !== undefined),
+      engine,
+      isDraining: () => isDraining,
+    }),
+    isDraining: () => isDraining,
     installationId: () => installationId,
     engine,
     chat,
@@ -174,16 +192,22 @@ export async function startHearth({
           : { kind: "pglite", dataDir: config.dataDir },
       ));
     if (config.databaseUrl !== undefined && database === undefined) {
-      broadcast = await openPostgresBroadcast({
-        url: config.databaseUrl,
+      const options = {
         channel: EVENTS_CHANNEL,
-        onMessage: (message) => bus.receive(message),
+        onMessage: (message: string) => bus.receive(message),
         onReconnect: () => {
           logger.info({ channel: EVENTS_CHANNEL }, "listening for other nodes' events again");
           bus.resync();
         },
-        onError: (error) => logger.warn({ err: error }, "the connection that hears other nodes' events failed"),
-      });
+        onError: (error: unknown) =>
+          logger.warn({ err: error }, "the connection that hears other nodes' events failed"),
+      };
+      broadcast =
+        config.redisUrl === undefined
+          ? await openPostgresBroadcast({ ...options, url: config.databaseUrl })
+          : await openRedisBroadcast({ ...options, url: config.redisUrl }).catch((error: unknown) => {
+              throw new Error(`Redis (redisUrl) cannot be reached: ${(error as Error).message}`);
+            });
       bus.connect(broadcast);
     }
     const applied = await migrate(opened, migrations);
@@ -198,16 +222,23 @@ export async function startHearth({
   // A failed start is reported through `ready`; this only keeps it from being an unhandled rejection too.
   ready.catch(() => {});
 
+  // Every node looks each period; one of them (whichever claims the period first) does the work.
+  const housekeepingMs = config.server.housekeepingSeconds * 1000;
   const housekeeping = setInterval(() => {
-    if (db === undefined) return;
-    const now = clock.now();
-    Promise.all([
-      pruneSessions(db, now),
-      pruneRateLimits(db, new Date(now.getTime() - RATE_LIMIT_RETENTION_MS)),
-      pruneEvents(db, new Date(now.getTime() - config.chat.eventRetentionSeconds * 1000)),
-      pruneEventStreams(db, new Date(now.getTime() - STALE_STREAM_RETENTION_MS)),
-    ]).catch((error: unknown) => logger.warn({ err: error }, "housekeeping failed"));
-  }, HOUSEKEEPING_INTERVAL_MS);
+    const current = db;
+    if (current === undefined) return;
+    const job = { name: "housekeeping", periodMs: housekeepingMs, nodeId, now: () => clock.now() };
+    runScheduled(current, job, () => {
+      const now = clock.now();
+      return Promise.all([
+        pruneSessions(current, now),
+        pruneRateLimits(current, new Date(now.getTime() - RATE_LIMIT_RETENTION_MS)),
+        pruneEvents(current, new Date(now.getTime() - config.chat.eventRetentionSeconds * 1000)),
+        pruneEventStreams(current, new Date(now.getTime() - STALE_STREAM_RETENTION_MS)),
+        pruneJobRuns(current, now),
+      ]);
+    }).catch((error: unknown) => logger.warn({ err: error }, "housekeeping failed"));
+  }, housekeepingMs);
   housekeeping.unref();
 
   // Among nodes, a node killed mid-reply leaves it to the others: whichever looks next after its lease ran out.
@@ -241,29 +272,58 @@ export async function startHearth({
   }, config.chat.streamAuthCheckSeconds * 1000);
   streamCheck.unref();
 
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= closeOnce();
+    return closing;
+  };
+  const closeOnce = async () => {
+    clearInterval(housekeeping);
+    clearInterval(streamCheck);
+    clearInterval(orphanSweep);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      if ("closeAllConnections" in server) server.closeAllConnections();
+    });
+    await ready.catch(() => {});
+    // Replies being written are stored as interrupted, with their text, before the database closes.
+    await chat.generations.close();
+    await configured.close();
+    await engine.close();
+    await broadcast?.close();
+    // A database handed in by the caller is the caller's to close.
+    if (database === undefined) await opened?.close();
+    await lock?.release();
+  };
   return {
     url,
     ready,
     idle: () => chat.generations.idle(),
-    async close() {
-      clearInterval(housekeeping);
-      clearInterval(streamCheck);
-      clearInterval(orphanSweep);
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        if ("closeAllConnections" in server) server.closeAllConnections();
-      });
-      await ready.catch(() => {});
-      // Replies being written are stored as interrupted, with their text, before the database closes.
-      await chat.generations.close();
-      await configured.close();
-      await engine.close();
-      await broadcast?.close();
-      // A database handed in by the caller is the caller's to close.
-      if (database === undefined) await opened?.close();
-      await lock?.release();
+    async drain() {
+      if (isDraining) return;
+      isDraining = true;
+      logger.info({ replies: chat.generations.activeCount, streams: chat.streams.size }, "draining");
+      // Their clients reconnect through the load balancer, with Last-Event-ID, to another node.
+      chat.streams.drain();
+      const deadline = new Promise<"late">((resolve) =>
+        setTimeout(resolve, config.server.drainSeconds * 1000, "late").unref(),
+      );
+      const outcome = await Promise.race([chat.generations.idle().then(() => "finished" as const), deadline]);
+      logger.info({ outcome, replies: chat.generations.activeCount }, "drained");
+      await close();
     },
+    close,
   };
+}
+
+/** Where events to the other nodes go, and whether that connection is up. */
+function eventsCheck(broadcast: Broadcast | undefined, config: Config, isInjected: boolean) {
+  if (config.databaseUrl === undefined || isInjected) return { ok: true, detail: "in this process (one node)" };
+  const via = config.redisUrl === undefined ? "PostgreSQL LISTEN/NOTIFY" : "Redis pub/sub";
+  if (broadcast === undefined) return { ok: false, detail: `${via}: connecting` };
+  return broadcast.isConnected()
+    ? { ok: true, detail: `${via}: connected` }
+    : { ok: false, detail: `${via}: connection lost, reconnecting` };
 }
 
 function listen(

@@ -10,13 +10,34 @@ const healthz = createRoute({
   responses: { 200: jsonContent(z.object({ status: z.literal("ok") }), "Alive") },
 });
 
-const Readiness = z.object({ status: z.enum(["ready", "starting"]), checks: z.object({ database: z.string() }) });
+const Check = z.object({
+  ok: z.boolean(),
+  detail: z.string().openapi({ description: "What was found, in words" }),
+});
+export const Readiness = z
+  .object({
+    status: z.enum(["ready", "starting", "draining", "unavailable"]),
+    checks: z.object({
+      database: Check,
+      events: Check.openapi({
+        description: "How events reach the other nodes: in this process, PostgreSQL LISTEN/NOTIFY or Redis pub/sub",
+      }),
+      engine: Check.openapi({
+        description: "The local llama.cpp engine; a node without local models is ready without it",
+      }),
+    }),
+  })
+  .openapi("Readiness");
+export type Readiness = z.infer<typeof Readiness>;
+
 const readyz = createRoute({
   method: "get",
   path: "/readyz",
   tags: ["operations"],
-  summary: "Readiness: the database is open and migrated",
-  responses: { 200: jsonContent(Readiness, "Ready"), 503: jsonContent(Readiness, "Not ready yet") },
+  summary: "Readiness: whether this node should be sent traffic, with each dependency's state",
+  description:
+    "200 once the database is open and migrated and, among nodes, the channel that carries events to the other nodes is connected. 503 while starting, while a dependency is unreachable, and once the node drains (it is shutting down).",
+  responses: { 200: jsonContent(Readiness, "Ready"), 503: jsonContent(Readiness, "Not ready") },
 });
 
 const metricsRoute = createRoute({
@@ -63,7 +84,7 @@ const HOME_PAGE = `<!doctype html>
 `;
 
 export interface SystemRouteOptions {
-  isReady: () => boolean;
+  readiness: () => Promise<Readiness>;
   /** Served behind metricsAccess, which app.ts puts in front of /metrics. */
   metrics: Metrics;
   document: () => Record<string, unknown>;
@@ -73,11 +94,10 @@ export function systemRoutes(options: SystemRouteOptions): OpenAPIHono<AppEnv> {
   return createRouter()
     .openapi(home, (c) => c.html(HOME_PAGE, 200))
     .openapi(healthz, (c) => c.json({ status: "ok" as const }, 200))
-    .openapi(readyz, (c) =>
-      options.isReady()
-        ? c.json({ status: "ready" as const, checks: { database: "migrated" } }, 200)
-        : c.json({ status: "starting" as const, checks: { database: "opening or migrating" } }, 503),
-    )
+    .openapi(readyz, async (c) => {
+      const readiness = await options.readiness();
+      return readiness.status === "ready" ? c.json(readiness, 200) : c.json(readiness, 503);
+    })
     .openapi(metricsRoute, async (c) =>
       c.text(await options.metrics.registry.metrics(), 200, {
         "Content-Type": options.metrics.registry.contentType,

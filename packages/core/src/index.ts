@@ -41,6 +41,7 @@ export {
   Problem as ProblemSchema,
   problems,
 } from "./http/route-helpers.ts";
+export { pruneJobRuns, runScheduled } from "./jobs/scheduled-jobs.ts";
 export { limitRoutes } from "./limits/routes.ts";
 export { type LimitName, limitsFor, type UserLimits } from "./limits/user-limits.ts";
 export type { Logger } from "./logger.ts";

@@ -6,6 +6,7 @@ import { conversationMigrations } from "./conversations/migrations.ts";
 import { conversationPinMigrations } from "./conversations/pin-migrations.ts";
 import { messageTimingMigrations } from "./conversations/timing-migrations.ts";
 import { conversationToolMigrations } from "./conversations/tool-migrations.ts";
+import { scheduledJobMigrations } from "./jobs/migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
 import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
@@ -24,4 +25,5 @@ export const migrations: Migration[] = [
   ...messageTimingMigrations,
   ...conversationPinMigrations,
   ...replyLeaseMigrations,
+  ...scheduledJobMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

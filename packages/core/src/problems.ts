@@ -18,6 +18,8 @@ export type CommonProblem =
   | { code: "route-not-found"; detail: string; method: string; path: string }
   | { code: "rate-limited"; detail: string; retryAfterSeconds: number }
   | { code: "service-starting"; detail: string }
+  /** This node is shutting down: nothing of the request was done, so any client may send it again (elsewhere). */
+  | { code: "node-draining"; detail: string }
   /** Rejected by Node's HTTP parser before any route saw it: an unknown method, a broken request line. */
   | { code: "malformed-request"; detail: string }
   | { code: "headers-too-large"; detail: string }

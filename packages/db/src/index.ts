@@ -1,3 +1,5 @@
+export type { Broadcast, BroadcastOptions } from "./broadcast.ts";
+export { MAX_BROADCAST_BYTES } from "./broadcast.ts";
 export type { Database, Queryable, QueryResult } from "./database.ts";
 export { isUniqueViolation, UNIQUE_VIOLATION } from "./database.ts";
 export type { DataDirLock, LockHolder } from "./lock-data-dir.ts";
@@ -6,5 +8,5 @@ export type { Migration } from "./migrate.ts";
 export { MigrationError, migrate } from "./migrate.ts";
 export type { DatabaseTarget } from "./open-database.ts";
 export { openDatabase } from "./open-database.ts";
-export type { Broadcast, BroadcastOptions } from "./postgres-broadcast.ts";
-export { MAX_NOTIFY_BYTES, openPostgresBroadcast } from "./postgres-broadcast.ts";
+export { openPostgresBroadcast } from "./postgres-broadcast.ts";
+export { openRedisBroadcast } from "./redis-broadcast.ts";

@@ -1,38 +1,14 @@
 import pg from "pg";
-
-/**
- * Short text messages to every process connected to the same PostgreSQL database, through
- * LISTEN/NOTIFY: how Hearth nodes tell each other what happened (a NOTIFY payload holds at most
- * 8,000 bytes, so messages announce, they do not carry).
- */
-export interface Broadcast {
-  /** Sends to every listener of the channel, this process's included. */
-  send(message: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface BroadcastOptions {
-  url: string;
-  channel: string;
-  onMessage(message: string): void;
-  /**
-   * The connection came back after it was lost: messages sent meanwhile were missed, so whatever
-   * they would have announced must be looked up.
-   */
-  onReconnect(): void;
-  onError(error: unknown): void;
-}
+import { type Broadcast, type BroadcastOptions, MAX_BROADCAST_BYTES } from "./broadcast.ts";
 
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
-/** PostgreSQL's limit on a NOTIFY payload, in bytes. */
-export const MAX_NOTIFY_BYTES = 7_999;
 
 /**
- * Listens on `channel` over a connection of its own (a pooled one would be handed to queries), and
+ * The PostgreSQL adapter: LISTEN/NOTIFY. Listens on `channel` over a connection of its own (a pooled one would be handed to queries), and
  * comes back by itself, with growing pauses, when the connection drops. Resolves once listening.
  */
-export async function openPostgresBroadcast(options: BroadcastOptions): Promise<Broadcast> {
+export async function openPostgresBroadcast(options: BroadcastOptions & { url: string }): Promise<Broadcast> {
   const { url, channel, onMessage, onReconnect, onError } = options;
   const quoted = `"${channel.replaceAll('"', '""')}"`;
   let client: pg.Client | undefined;
@@ -87,10 +63,11 @@ export async function openPostgresBroadcast(options: BroadcastOptions): Promise<
   client = await connect();
   return {
     async send(message) {
-      if (Buffer.byteLength(message) > MAX_NOTIFY_BYTES) throw new Error("a broadcast message must fit a NOTIFY");
+      if (Buffer.byteLength(message) > MAX_BROADCAST_BYTES) throw new Error("a broadcast message must fit a NOTIFY");
       if (client === undefined) throw new Error("the broadcast connection is down; it reconnects by itself");
       await client.query("SELECT pg_notify($1, $2)", [channel, message]);
     },
+    isConnected: () => client !== undefined,
     async close() {
       isClosed = true;
       clearTimeout(retry);

@@ -92,6 +92,7 @@ describe("the SDK's client, against a real server", () => {
     expectTypeOf<NonNullable<typeof result.error>["code"]>().toEqualTypeOf<
       | "conversation-not-found"
       | "internal-error"
+      | "node-draining"
       | "payload-too-large"
       | "service-starting"
       | "unauthenticated"

@@ -14,12 +14,20 @@ type Answer = { status: number; code: string; retryAfter?: string } | "drop" | "
 function startScriptedServer() {
   const script: Answer[] = [];
   const requests: string[] = [];
+  const bodies: string[] = [];
   const server = createServer((request, response) => {
     requests.push(`${request.method} ${request.url}`);
-    request.resume();
-    answer(response, script.shift() ?? "ok");
+    let body = "";
+    request.setEncoding("utf8");
+    request.on("data", (chunk: string) => {
+      body += chunk;
+    });
+    request.on("end", () => {
+      bodies.push(body);
+      answer(response, script.shift() ?? "ok");
+    });
   });
-  return { server, script, requests };
+  return { server, script, requests, bodies };
 }
 
 function answer(response: ServerResponse, next: Answer): void {
@@ -38,7 +46,7 @@ function answer(response: ServerResponse, next: Answer): void {
 }
 
 describe("the SDK's retries", () => {
-  const { server, script, requests } = startScriptedServer();
+  const { server, script, requests, bodies } = startScriptedServer();
   let client: HearthClient;
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -49,6 +57,7 @@ describe("the SDK's retries", () => {
   beforeEach(() => {
     script.length = 0;
     requests.length = 0;
+    bodies.length = 0;
   });
 
   it("tries a GET again after 503 service-starting, and after 429 with Retry-After", async () => {
@@ -97,5 +106,13 @@ describe("the SDK's retries", () => {
     script.push("drop");
     await expect(client.api.POST("/api/conversations", { body })).rejects.toThrow();
     expect(requests).toEqual(Array.from({ length: 3 }, () => "POST /api/conversations"));
+  });
+
+  it("sends any request again, its body included, after 503 node-draining: the node did nothing of it", async () => {
+    script.push({ status: 503, code: "node-draining", retryAfter: "0" }, { status: 503, code: "node-draining" });
+    const body = { title: "Again" };
+    expect((await client.api.POST("/api/conversations", { body })).response.status).toBe(200);
+    expect(requests).toEqual(Array.from({ length: 3 }, () => "POST /api/conversations"));
+    expect(bodies).toEqual(Array.from({ length: 3 }, () => JSON.stringify(body)));
   });
 });

@@ -19,7 +19,9 @@ const SESSION_BODIES = ["/api/auth/login", "/api/auth/me"];
 /**
  * The one fetch every SDK request goes through: it authenticates (API key, or session cookie plus
  * CSRF token), keeps the session up to date, and retries where that cannot repeat an effect: a GET
- * or HEAD after a network error, a 503 `service-starting` or a 429 with Retry-After. Never a POST.
+ * or HEAD after a network error, a 503 `service-starting` or a 429 with Retry-After; any request
+ * after a 503 `node-draining` (a node shutting down refuses before doing anything, and the load
+ * balancer sends the retry to another node). A POST is never retried otherwise.
  */
 export function createHearthFetch(options: HearthFetchOptions): (request: Request) => Promise<Response> {
   const send = options.fetch ?? globalThis.fetch;
@@ -35,19 +37,19 @@ export function createHearthFetch(options: HearthFetchOptions): (request: Reques
   };
 
   return async (request) => {
-    if (!SAFE_METHODS.has(request.method)) return sendOnce(request);
+    const isSafe = SAFE_METHODS.has(request.method);
     for (let attempt = 0; ; attempt++) {
       const isLast = attempt >= retries;
       let response: Response;
       try {
         response = await sendOnce(isLast ? request : request.clone());
       } catch (error) {
-        if (isLast || request.signal.aborted) throw error;
+        if (isLast || !isSafe || request.signal.aborted) throw error;
         await sleep(backoffMs(attempt), request.signal);
         continue;
       }
       if (isLast) return response;
-      const delayMs = await retryDelayMs(response, attempt);
+      const delayMs = await retryDelayMs(response, attempt, isSafe);
       if (delayMs === undefined || delayMs > maxDelayMs) return response;
       await response.body?.cancel();
       await sleep(delayMs, request.signal);
@@ -86,16 +88,17 @@ async function keepSession(request: Request, response: Response, session: Sessio
   if (typeof body?.csrfToken === "string") session.csrfToken = body.csrfToken;
 }
 
-/** How long to wait before trying a safe request again, or undefined when its answer stands. */
-async function retryDelayMs(response: Response, attempt: number): Promise<number | undefined> {
+/** How long to wait before trying a request again, or undefined when its answer stands. */
+async function retryDelayMs(response: Response, attempt: number, isSafe: boolean): Promise<number | undefined> {
   const retryAfter = parseRetryAfter(response.headers.get("Retry-After"));
-  if (response.status === 429) return retryAfter;
+  if (response.status === 429) return isSafe ? retryAfter : undefined;
   if (response.status !== 503) return undefined;
   const problem = (await response
     .clone()
     .json()
     .catch(() => undefined)) as { code?: unknown } | undefined;
-  if (problem?.code !== "service-starting") return undefined;
+  if (problem?.code === "node-draining") return retryAfter ?? 0;
+  if (problem?.code !== "service-starting" || !isSafe) return undefined;
   return retryAfter ?? backoffMs(attempt);
 }
 

@@ -6,6 +6,7 @@ import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
 import { createConfiguredProviders } from "../model-providers.ts";
+import { createReadiness } from "../readiness.ts";
 import {
   ADMIN,
   signedInAdmin,
@@ -28,7 +29,14 @@ describe("health, readiness, metrics and logs", () => {
   it("answers /healthz and /readyz once migrated", async () => {
     const client = server.client();
     expect((await client.get("/healthz")).body).toEqual({ status: "ok" });
-    expect((await client.get("/readyz")).body).toEqual({ status: "ready", checks: { database: "migrated" } });
+    expect((await client.get("/readyz")).body).toEqual({
+      status: "ready",
+      checks: {
+        database: { ok: true, detail: expect.stringMatching(/migrated$/) },
+        events: { ok: true, detail: "in this process (one node)" },
+        engine: { ok: true, detail: expect.stringMatching(/^llama\.cpp /) },
+      },
+    });
   });
 
   it("exposes request counts and durations by route pattern, and process and event-loop metrics", async () => {
@@ -133,17 +141,25 @@ describe("who may read /metrics (issue #6)", () => {
 describe("before the database is ready", () => {
   const loaded = loadConfig({ argv: [], env: {}, cwd: "/tmp" });
   if (loaded.ok !== true) throw new Error("default config must load");
+  const engine = {
+    info: () => undefined,
+    localBuild: () => ({ state: "none" as const, detail: "not started" }),
+  };
   const app = createApp({
     config: loaded.config,
     logger: createLogger("silent"),
     clock: systemClock,
     metrics: createMetrics(),
     database: () => undefined,
+    readiness: createReadiness({
+      database: () => undefined,
+      events: () => ({ ok: true, detail: "in this process (one node)" }),
+      engine,
+      isDraining: () => false,
+    }),
+    isDraining: () => false,
     installationId: () => undefined,
-    engine: {
-      info: () => undefined,
-      localBuild: () => ({ state: "none", detail: "not started" }),
-    },
+    engine,
     chat: createChatRuntime({
       config: loaded.config,
       logger: createLogger("silent"),
@@ -171,7 +187,12 @@ describe("before the database is ready", () => {
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {
-    expect((await app.request("/readyz")).status).toBe(503);
+    const readyz = await app.request("/readyz");
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toMatchObject({
+      status: "starting",
+      checks: { database: { ok: false, detail: "opening or migrating" } },
+    });
     expect((await app.request("/healthz")).status).toBe(200);
   });
 

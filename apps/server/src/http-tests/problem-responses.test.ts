@@ -39,8 +39,8 @@ describe("error responses in /openapi.json, derived from problem codes", () => {
     );
   const errorResponses = (operation: Operation) =>
     Object.entries(operation.responses).filter(([status, response]) => Number(status) >= 400 && !isReadiness(response));
-  // /readyz answers 503 with its own body while starting: a state, not a problem.
-  const isReadiness = (response: Response) => response.description === "Not ready yet";
+  // /readyz answers 503 with its own body while starting, draining or cut off: a state, not a problem.
+  const isReadiness = (response: Response) => response.description === "Not ready";
 
   it("gives each status of an operation's codes one response, and no error response without a code", () => {
     for (const { key, operation } of operations()) {
@@ -99,7 +99,12 @@ describe("error responses in /openapi.json, derived from problem codes", () => {
       );
       expect(operation.responses["503"]?.content?.["application/problem+json"]?.schema.allOf?.[1]).toEqual({
         type: "object",
-        properties: { code: { type: "string", enum: ["engine-unavailable", "model-unavailable", "service-starting"] } },
+        properties: {
+          code: {
+            type: "string",
+            enum: ["engine-unavailable", "model-unavailable", "node-draining", "service-starting"],
+          },
+        },
         required: ["code"],
       });
     }
@@ -110,6 +115,7 @@ describe("error responses in /openapi.json, derived from problem codes", () => {
     expect(problemsOf("/api/conversations/{id}", "get")).toEqual([
       "conversation-not-found",
       "internal-error",
+      "node-draining",
       "payload-too-large",
       "service-starting",
       "unauthenticated",

@@ -4,9 +4,21 @@ import type { Database } from "@hearth/db";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 
-/** Answers 503 until the database is open and migrated; then hands it to the request. */
-export function readinessGate(getDatabase: () => Database | undefined): MiddlewareHandler<AppEnv> {
+/**
+ * Answers 503 until the database is open and migrated, and again once the node drains (it is
+ * shutting down); in between, hands the database to the request.
+ */
+export function readinessGate(
+  getDatabase: () => Database | undefined,
+  isDraining: () => boolean,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (isDraining()) {
+      raise({
+        code: "node-draining",
+        detail: "This Hearth node is shutting down and took nothing of this request: send it again.",
+      });
+    }
     const db = getDatabase();
     if (db === undefined) {
       raise({ code: "service-starting", detail: "Hearth is starting: the database is not ready yet. Retry shortly." });

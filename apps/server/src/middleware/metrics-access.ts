@@ -13,7 +13,8 @@ export function metricsAccess(options: {
   database: () => Database | undefined;
 }): MiddlewareHandler<AppEnv> {
   const expected = options.token === undefined ? undefined : `Bearer ${options.token}`;
-  const gate = readinessGate(options.database);
+  // A draining node is still scraped: its last figures matter.
+  const gate = readinessGate(options.database, () => false);
   return async (c, next) => {
     const authorization = c.req.header("Authorization");
     if (expected !== undefined && authorization !== undefined && isSameSecret(authorization, expected)) {

@@ -35,7 +35,7 @@ function middlewareProblems(path: string, method: string, operation: Operation):
   const codes: DeclaredCode[] = ["internal-error"];
   if (isApiPath(path)) {
     // readinessGate, limitBody, and authenticate, which refuses a malformed or unknown Bearer key anywhere.
-    codes.push("service-starting", "payload-too-large", "unauthenticated");
+    codes.push("service-starting", "node-draining", "payload-too-large", "unauthenticated");
     if (BODY_METHODS.has(method)) codes.push("unsupported-media-type");
     // providerChain: a request that came back through this installation's own providers.
     if (isOpenAiPath(path)) codes.push("loop-detected");

@@ -11,6 +11,7 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "route-not-found": { status: 404, title: "Not found" },
   "rate-limited": { status: 429, title: "Too many requests" },
   "service-starting": { status: 503, title: "Starting" },
+  "node-draining": { status: 503, title: "Shutting down" },
   "malformed-request": { status: 400, title: "Bad request" },
   "headers-too-large": { status: 431, title: "Request header fields too large" },
   "loop-detected": { status: 508, title: "Loop detected" },
@@ -65,6 +66,8 @@ export function problemResponse(c: Context, problem: Problem | { code: "internal
   const headers: Record<string, string> = {};
   // The body was refused unread, and the server drops such a connection soon after: a client must not reuse it.
   if (problem.code === "payload-too-large") headers.Connection = "close";
+  // Nothing was done: retry at once, on a new connection (the load balancer picks another node).
+  if (problem.code === "node-draining") Object.assign(headers, { "Retry-After": "0", Connection: "close" });
   if (problem.code === "rate-limited") headers["Retry-After"] = String(problem.retryAfterSeconds);
   if (problem.code === "limit-exceeded" && problem.retryAfterSeconds !== undefined) {
     headers["Retry-After"] = String(problem.retryAfterSeconds);

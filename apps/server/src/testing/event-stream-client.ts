@@ -16,6 +16,10 @@ export interface ServerSentEvent {
 export class EventStreamClient {
   readonly events: ServerSentEvent[] = [];
   readonly comments: string[] = [];
+  /** The `retry:` fields received, in milliseconds. */
+  readonly retries: number[] = [];
+  /** Whether the server ended the stream cleanly (rather than the connection failing). */
+  endedCleanly = false;
   status = 0;
   headers = new Headers();
   #waiters = new Set<() => void>();
@@ -111,12 +115,16 @@ export class EventStreamClient {
       onComment: (comment) => {
         this.comments.push(comment.trim());
       },
+      onRetry: (ms) => {
+        this.retries.push(ms);
+      },
     });
     try {
       for await (const text of body.pipeThrough(new TextDecoderStream())) {
         parser.feed(text);
         this.#wake();
       }
+      this.endedCleanly = true;
     } finally {
       this.#ended = true;
       this.#wake();

@@ -31,7 +31,9 @@ async function freePort(): Promise<number> {
 export async function spawnHearth(env: Record<string, string>): Promise<HearthProcess> {
   const port = await freePort();
   const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(HEARTH_|PORT$|HOST$|DATABASE_URL$|LOG_LEVEL$)/.test(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !/^(HEARTH_|PORT$|HOST$|DATABASE_URL$|REDIS_URL$|LOG_LEVEL$)/.test(name),
+    ),
   );
   const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {
     cwd: REPO_ROOT,

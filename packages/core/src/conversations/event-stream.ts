@@ -9,8 +9,16 @@ const PAGE = 200;
 const RETRY_MS = 2000;
 const encoder = new TextEncoder();
 
-/** Why a stream ended: the client left, could not keep up, the log could not be read, or its credential ended. */
-export type EventStreamCloseReason = "client-gone" | "slow-client" | "failed" | "revoked";
+/**
+ * Why a stream ended: the client left, could not keep up, the log could not be read, its credential
+ * ended, or this node is shutting down (the client reconnects, through the load balancer, to another).
+ */
+export type EventStreamCloseReason = "client-gone" | "slow-client" | "failed" | "revoked" | "draining";
+
+/** The abort reason that ends a stream because its node drains, not because its credential ended. */
+export const DRAINING = Symbol("draining");
+/** How soon a client of a draining node should reconnect: at once, spread over this much so they do not all come together. */
+const DRAIN_RETRY_SPREAD_MS = 1000;
 
 export interface EventStreamOptions {
   db: Database;
@@ -24,8 +32,9 @@ export interface EventStreamOptions {
   onOpen?: () => void;
   onClose?: (reason: EventStreamCloseReason) => void;
   /**
-   * Ends the stream when aborted (its credential ended): the client is sent `stream.closed` with the
-   * signal's reason, and nothing committed after that.
+   * Ends the stream when aborted. Its credential ended: the client is sent `stream.closed` with the
+   * signal's reason, and nothing committed after that. The reason is `DRAINING`: the stream ends
+   * cleanly after a short `retry:`, so the client reconnects with Last-Event-ID and goes on elsewhere.
    */
   signal?: AbortSignal;
   /**
@@ -72,7 +81,11 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
     clearTimeout(stall);
     unsubscribe();
     options.signal?.removeEventListener("abort", onAbort);
-    if (reason === "revoked") {
+    if (reason === "draining") {
+      enqueue(`retry: ${Math.floor(Math.random() * DRAIN_RETRY_SPREAD_MS)}\n\n`);
+      controller.close();
+      setTimeout(() => options.dropConnection?.(), settings.stallTimeoutMs).unref();
+    } else if (reason === "revoked") {
       const data = serializeEventData("stream.closed", { reason: String(options.signal?.reason) });
       enqueue(`event: stream.closed\ndata: ${data}\n\n`);
       controller.close();
@@ -84,7 +97,7 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
     }
     options.onClose?.(reason);
   };
-  const onAbort = () => close("revoked");
+  const onAbort = () => close(options.signal?.reason === DRAINING ? "draining" : "revoked");
 
   const waitForRoom = () => {
     stall ??= setTimeout(() => {
@@ -132,7 +145,7 @@ export function openEventStream(options: EventStreamOptions): ReadableStream<Uin
         controller = streamController;
         options.onOpen?.();
         if (options.signal?.aborted) {
-          close("revoked");
+          onAbort();
           return;
         }
         options.signal?.addEventListener("abort", onAbort, { once: true });

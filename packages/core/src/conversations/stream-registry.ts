@@ -12,6 +12,7 @@ import type { Clock } from "../clock.ts";
 import { type LimitProblem, limitProblems } from "../limits/problems.ts";
 import type { Logger } from "../logger.ts";
 import { fail, ok, type Result } from "../problems.ts";
+import { DRAINING } from "./event-stream.ts";
 
 export interface StreamRegistrySettings {
   /** How often every open stream's credential is checked against the database again. */
@@ -92,6 +93,11 @@ export class StreamRegistry {
           : credentialKey(stream.credential) === credentialKey(revocation);
       if (matches) stream.controller.abort(whyCredentialEnded(stream.credential));
     }
+  }
+
+  /** Ends every stream of this node, which is shutting down: their clients reconnect to another. */
+  drain(): void {
+    for (const stream of this.#streams.values()) stream.controller.abort(DRAINING);
   }
 
   /** Ends the streams whose credential no longer holds, and marks the others as still open. */

@@ -51,3 +51,5 @@ async function withAdminClient(url: string, work: (client: pg.Client) => Promise
     await client.end();
   }
 }
+
+export { hasRedisServer, startTestRedis, type TestRedis } from "./redis-server.ts";

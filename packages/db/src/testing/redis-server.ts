@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { connect, createServer } from "node:net";
+
+const REDIS_SERVER = process.env.REDIS_SERVER ?? "redis-server";
+
+/** Whether tests can start Redis: Debian's `redis-server` on PATH (CI installs it and must not skip). */
+export function hasRedisServer(): boolean {
+  return spawnSync(REDIS_SERVER, ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+export interface TestRedis {
+  url: string;
+  /** Stops the server as a crash would (SIGKILL); `start` brings it back on the same port. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A Redis server of its own on a free loopback port, in memory only. */
+export async function startTestRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const next = spawn(
+      REDIS_SERVER,
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    child = next;
+    await waitForPort(port, next);
+  };
+  const kill = async () => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null) return;
+    running.kill("SIGKILL");
+    await once(running, "exit");
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, kill, start, stop: kill };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+    const isOpen = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (isOpen) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("redis-server did not start within 10 s");
+}
