@@ -1,13 +1,14 @@
 /** `npm run bench`'s command line. */
 import { parseArgs } from "node:util";
 import type { ChatSettings } from "./chat.ts";
+import type { ClusterSettings } from "./cluster.ts";
 import type { HttpSettings } from "./http.ts";
 import type { StallSettings } from "./stall.ts";
 
-const SECTIONS = ["http", "engine", "v1", "batched", "chat", "stall", "web"] as const;
+const SECTIONS = ["http", "engine", "v1", "batched", "chat", "stall", "web", "cluster"] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,batched,chat,stall,web] [options]
+export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,batched,chat,stall,web,cluster] [options]
 
   --json              print one JSON object instead of the table
   --only list         sections to run, comma-separated (default: all)
@@ -25,6 +26,9 @@ export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,ba
                         web     the web app in Chromium: opening 10,000 messages vs 100, the
                                 JS heap after scrolling them end to end vs opened, frames/s
                                 while a reply streams vs idle (needs /usr/bin/chromium)
+                        cluster three nodes on PostgreSQL and Redis: SSE fan-out to 1,000 clients
+                                vs one per node (each node's event-loop lag and memory); needs
+                                redis-server and PostgreSQL (see --postgres-url)
 
 http:
   --duration s        seconds measured per endpoint and round (default 5)
@@ -43,12 +47,16 @@ engine, v1, batched and chat:
                       without either, a throwaway server is started when PostgreSQL is installed
                       and the bench runs as root, else the PostgreSQL figure is skipped)
 
+cluster:
+  --clients n         clients following the replies in the fan-out phase (default 1000)
+  --replies n         replies per phase (default 5)
+
 stall:
   --users n           users sending pathological messages at once (default 4)
   --stall-seconds s   seconds idle, then as many under load (default 15)
 `;
 
-export interface Options extends HttpSettings, ChatSettings, StallSettings {
+export interface Options extends HttpSettings, ChatSettings, StallSettings, Omit<ClusterSettings, "postgresUrl"> {
   isJson: boolean;
   sections: Set<Section>;
 }
@@ -71,6 +79,8 @@ export function readOptions(argv: string[]): Options | "help" {
       "postgres-url": { type: "string" },
       users: { type: "string", default: "4" },
       "stall-seconds": { type: "string", default: "15" },
+      clients: { type: "string", default: "1000" },
+      replies: { type: "string", default: "5" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -95,6 +105,8 @@ export function readOptions(argv: string[]): Options | "help" {
     postgresUrl: values["postgres-url"] ?? (process.env.DATABASE_URL || undefined),
     users: number("users", values.users, 1),
     stallSeconds: number("stall-seconds", values["stall-seconds"], 1),
+    fanOutClients: number("clients", values.clients, 3),
+    replies: number("replies", values.replies, 1),
   };
 }
 

@@ -11,6 +11,8 @@
  *   web     the web app in Chromium: opening a 10,000-message conversation against a 100-message one,
  *           the JS heap after scrolling it end to end against just opened, frames/s while a reply
  *           streams against idle
+ *   cluster three nodes on PostgreSQL and Redis: SSE fan-out to 1,000 clients against one per node,
+ *           each node's event-loop lag and memory (skipped, saying why, without redis-server or PostgreSQL)
  * engine, v1 and batched are skipped, saying why, without a local llama.cpp build or a compiler for
  * llama.cpp's tools. The engine, v1, batched and chat sections share one generated test model. Prints a
  * table, or with --json one JSON object; progress goes to stderr.
@@ -26,6 +28,7 @@ import { describeModel, writeBenchModel } from "./bench-model.ts";
 import { type ChatFigures, measureChat } from "./chat.ts";
 import { chatRows } from "./chat-report.ts";
 import { cleanUpOnSignals, undoOnInterrupt } from "./cleanup.ts";
+import { type ClusterFigures, clusterRows, measureCluster } from "./cluster.ts";
 import { engineRows } from "./engine-report.ts";
 import { ENGINE_GOAL, type EngineFigures, measureEngineAgainstLlamaBench } from "./engine-vs-llama-bench.ts";
 import { type HttpFigures, httpRows, measureHttp } from "./http.ts";
@@ -66,6 +69,7 @@ interface Figures {
   chat?: ChatFigures;
   stall?: StallFigures;
   web?: WebFigures | Skipped;
+  cluster?: ClusterFigures | Skipped;
 }
 
 async function measure(options: Options): Promise<Figures> {
@@ -76,12 +80,17 @@ async function measure(options: Options): Promise<Figures> {
   };
   const { sections } = options;
   const hasAny = (...names: Section[]) => names.some((name) => sections.has(name));
-  if (hasAny("http", "v1", "batched", "chat", "stall", "web")) {
+  if (hasAny("http", "v1", "batched", "chat", "stall", "web", "cluster")) {
     progress("building apps/server/dist/main.js");
     await buildServer(root);
   }
   if (sections.has("http")) figures.http = await measureHttp(root, options, progress);
   if (sections.has("stall")) figures.stall = await measureStall(root, options, progress);
+  if (sections.has("cluster")) {
+    const { fanOutClients, replies, postgresUrl } = options;
+    figures.cluster = await measureCluster(root, { fanOutClients, replies, postgresUrl }, progress);
+    if ("skipped" in figures.cluster) progress(`cluster: skipped: ${figures.cluster.skipped}`);
+  }
   if (!hasAny("engine", "v1", "batched", "chat", "web")) return figures;
   await buildLlamaTools(options);
 
@@ -185,6 +194,12 @@ function formatTable(figures: Figures, options: Options): string {
       formatRows(webRows(figures.web)),
     );
   }
+  section(
+    `== cluster: three nodes sharing PostgreSQL and Redis, one writes the replies; ${options.fanOutClients} clients ` +
+      `spread over them against one per node, ${options.replies} replies each`,
+    figures.cluster,
+    clusterRows,
+  );
   if (figures.chat) {
     parts.push("", "== chat: each figure against a baseline from the same run", formatRows(chatRows(figures.chat)));
   }
