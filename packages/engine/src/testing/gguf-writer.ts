@@ -1,5 +1,6 @@
 /**
- * @module A minimal GGUF v3 writer (little-endian): metadata, tensor infos and F32/F16 tensor data.
+ * @module A minimal GGUF v3 writer (little-endian): metadata, tensor infos and F32/F16 tensor data,
+ * or Q8_0/Q4_0 quantized as llama.cpp's reference quantizers do (blocks of 32 values sharing an F16 scale).
  * Enough to write test models; it does not quantize.
  */
 import { open } from "node:fs/promises";
@@ -19,7 +20,7 @@ export type GgufTensor = {
   name: string;
   /** ggml `ne` order: the fastest-varying dimension first, so a matrix for y = W x is [in, out]. */
   dimensions: readonly number[];
-  type: "F32" | "F16";
+  type: "F32" | "F16" | "Q8_0" | "Q4_0";
   /** Called once, when the tensor is written, so only one tensor's values are in memory at a time. */
   values: () => Float32Array;
 };
@@ -31,8 +32,14 @@ type GgufFile = {
 };
 
 const valueTypes = { uint32: 4, int32: 5, float32: 6, bool: 7, string: 8, array: 9 } as const;
-const tensorTypes = { F32: 0, F16: 1 } as const;
-const bytesPerValue = { F32: 4, F16: 2 } as const;
+const tensorTypes = { F32: 0, F16: 1, Q4_0: 2, Q8_0: 8 } as const;
+/** Bytes per block of `values` values: one value for floats, 32 sharing an F16 scale for the quantized. */
+const layouts = {
+  F32: { values: 1, bytes: 4 },
+  F16: { values: 1, bytes: 2 },
+  Q8_0: { values: 32, bytes: 2 + 32 },
+  Q4_0: { values: 32, bytes: 2 + 16 },
+} as const;
 
 /** Writes `file` as GGUF v3 to `path` and returns the number of bytes written. */
 export async function writeGguf(path: string, file: GgufFile): Promise<number> {
@@ -108,18 +115,59 @@ function writeValue(writer: ByteWriter, value: GgufValue): void {
   }
 }
 
+function valueCount(tensor: GgufTensor): number {
+  return tensor.dimensions.reduce((product, dimension) => product * dimension, 1);
+}
+
 function tensorByteLength(tensor: GgufTensor): number {
-  return tensor.dimensions.reduce((product, dimension) => product * dimension, 1) * bytesPerValue[tensor.type];
+  const layout = layouts[tensor.type];
+  if ((tensor.dimensions[0] ?? 0) % layout.values !== 0) {
+    throw new Error(`Tensor ${tensor.name}: a ${tensor.type} row must be a multiple of ${layout.values} values`);
+  }
+  return (valueCount(tensor) / layout.values) * layout.bytes;
 }
 
 function encodeTensor(tensor: GgufTensor): Buffer {
   const values = tensor.values();
-  if (values.length * bytesPerValue[tensor.type] !== tensorByteLength(tensor)) {
+  if (values.length !== valueCount(tensor)) {
     throw new Error(`Tensor ${tensor.name} has ${values.length} values, not [${tensor.dimensions.join(", ")}]`);
   }
+  if (tensor.type === "Q8_0" || tensor.type === "Q4_0") return quantize(values, tensor.type);
   // Typed arrays use the platform's byte order; every platform Node supports is little-endian, as GGUF is.
   const data = tensor.type === "F32" ? values : float32ToFloat16(values);
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * ggml's reference quantizers (quantize_row_q8_0_ref, quantize_row_q4_0_ref): per block of 32, Q8_0
+ * stores d = max|x| / 127 and round(x / d); Q4_0 stores d = (the value of largest magnitude) / -8 and
+ * x / d + 8 in 4 bits, values j and j + 16 sharing a byte (low, high nibble).
+ */
+function quantize(values: Float32Array, type: "Q8_0" | "Q4_0"): Buffer {
+  const layout = layouts[type];
+  const blocks = values.length / 32;
+  const out = Buffer.alloc(blocks * layout.bytes);
+  for (let block = 0; block < blocks; block++) {
+    const x = values.subarray(block * 32, block * 32 + 32);
+    const at = block * layout.bytes;
+    let max = 0;
+    for (const value of x) if (Math.abs(value) > Math.abs(max)) max = value;
+    if (type === "Q8_0") {
+      const d = Math.abs(max) / 127;
+      const inverse = d === 0 ? 0 : 1 / d;
+      out.writeUInt16LE(float32ToFloat16(Float32Array.of(d))[0] ?? 0, at);
+      for (let index = 0; index < 32; index++) out.writeInt8(Math.round((x[index] ?? 0) * inverse), at + 2 + index);
+    } else {
+      const d = max / -8;
+      const inverse = d === 0 ? 0 : 1 / d;
+      out.writeUInt16LE(float32ToFloat16(Float32Array.of(d))[0] ?? 0, at);
+      const nibble = (value: number) => Math.min(15, Math.trunc(value * inverse + 8.5));
+      for (let index = 0; index < 16; index++) {
+        out.writeUInt8(nibble(x[index] ?? 0) | (nibble(x[index + 16] ?? 0) << 4), at + 2 + index);
+      }
+    }
+  }
+  return out;
 }
 
 function alignUp(value: number, alignment: number): number {

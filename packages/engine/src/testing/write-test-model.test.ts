@@ -76,6 +76,20 @@ describe("writeTestModel as a GGUF file", () => {
     expect(dtypes["blk.0.attn_norm.weight"]).toBe(0);
   });
 
+  it("quantizes matrices to Q8_0 and Q4_0, about a half and a quarter of F16's size, keeping norms F32", async () => {
+    const sizes: Record<string, number> = {};
+    for (const type of ["f16", "q8_0", "q4_0"] as const) {
+      const path = join(directory, `${type}.gguf`);
+      sizes[type] = (await writeTestModel(path, { type, width: 256, layers: 4 })).bytes;
+      const { tensorInfos } = await gguf(path, { allowLocalFile: true });
+      const dtypes = Object.fromEntries(tensorInfos.map((tensor) => [tensor.name, tensor.dtype]));
+      expect(dtypes["blk.0.attn_q.weight"]).toBe({ f16: 1, q8_0: 8, q4_0: 2 }[type]);
+      expect(dtypes["blk.0.attn_norm.weight"]).toBe(0);
+    }
+    expect((sizes.q8_0 as number) / (sizes.f16 as number)).toBeCloseTo(34 / 64, 1);
+    expect((sizes.q4_0 as number) / (sizes.f16 as number)).toBeCloseTo(18 / 64, 1);
+  });
+
   it("writes the same bytes for the same seed and different weights for another", async () => {
     const [first, again, other] = ["a", "b", "c"].map((name) => join(directory, `${name}.gguf`));
     await writeTestModel(first as string, { seed: 7 });
@@ -107,6 +121,23 @@ describe("writeTestModel in node-llama-cpp", () => {
     await context?.dispose();
     await model?.dispose();
     await llama?.dispose();
+  });
+
+  it("loads and runs the quantized models: Q4_0 and Q8_0 write replies as F32 does", async () => {
+    for (const type of ["q4_0", "q8_0"] as const) {
+      const quantized = await loadTestModel(llama, `${type}-run.gguf`, { type, width: 128 });
+      const quantizedContext = await quantized.createContext({ contextSize: 512, threads: 1 });
+      try {
+        await withSession(quantizedContext, async (session) => {
+          const reply = await session.promptWithMeta("hello", { maxTokens: 16, temperature: 0 });
+          expect(reply.stopReason).toBe("maxTokens");
+          expect(reply.responseText.length).toBeGreaterThan(0);
+        });
+      } finally {
+        await quantizedContext.dispose();
+        await quantized.dispose();
+      }
+    }
   });
 
   it("detects the ChatML template", async () => {

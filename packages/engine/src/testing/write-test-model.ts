@@ -16,8 +16,8 @@ export type TestModelOptions = {
   contextLength?: number;
   /** Seed for the weights; the same options always write the same bytes. Default 1. */
   seed?: number;
-  /** Matrix precision; norms stay F32. Default "f32". */
-  type?: "f32" | "f16";
+  /** Matrix precision; norms stay F32. Default "f32". "q8_0" and "q4_0" are llama.cpp's quantizations. */
+  type?: "f32" | "f16" | "q8_0" | "q4_0";
   /**
    * Make `<|im_end|>` (end of generation) certain right after `.`, `!` or `?` and impossible
    * elsewhere, so a reply ends at its first sentence end (a `responsePrefix` ending in "." ends it at
@@ -58,7 +58,7 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
   const width = options.width ?? 64;
   const contextLength = options.contextLength ?? 2048;
   const seed = options.seed ?? 1;
-  const matrixType = options.type === "f16" ? "F16" : "F32";
+  const matrixType = ({ f32: "F32", f16: "F16", q8_0: "Q8_0", q4_0: "Q4_0" } as const)[options.type ?? "f32"];
   assertPositiveInteger("layers", layers);
   assertPositiveInteger("contextLength", contextLength);
   if (!Number.isInteger(width) || width <= 0 || width % headDimension !== 0) {
@@ -145,7 +145,7 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
   return { path, bytes, vocabularySize, width, layers, contextLength };
 }
 
-function tensor(name: string, dimensions: number[], type: "F32" | "F16", values: () => Float32Array): GgufTensor {
+function tensor(name: string, dimensions: number[], type: GgufTensor["type"], values: () => Float32Array): GgufTensor {
   return { name, dimensions, type, values };
 }
 
