@@ -37,6 +37,7 @@ import { addProblemResponses, type OpenApiDocument } from "./problems/problem-re
 import { problemResponse } from "./problems/to-http.ts";
 import { findUndeclaredProblem, type UndeclaredProblem } from "./problems/undeclared-problems.ts";
 import { type Readiness, systemRoutes } from "./system-routes.ts";
+import { traceRequests } from "./tracing.ts";
 import { DEFAULT_WEB_DIR, webApp } from "./web-app.ts";
 
 export interface AppDependencies {
@@ -93,6 +94,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   };
 
   app.use("*", requestId({ limitLength: 128 }));
+  // Spans cost nothing when tracing is off, but reading the headers for a caller's trace would.
+  if (config.tracing.otlpEndpoint !== undefined) app.use("*", traceRequests());
   app.use(
     "*",
     requestContext({

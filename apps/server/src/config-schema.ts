@@ -212,6 +212,19 @@ export const ConfigSchema = z.strictObject({
         .default(1024 ** 3),
     })
     .prefault({}),
+  /** OpenTelemetry traces, off until an OTLP endpoint is set (tracing.ts). */
+  tracing: z
+    .strictObject({
+      /** The OTLP/HTTP endpoint (a collector's, e.g. http://otel-collector:4318): traces go to <endpoint>/v1/traces. */
+      otlpEndpoint: z
+        .string()
+        .regex(/^https?:\/\//, "must be an http:// or https:// URL")
+        .optional(),
+      serviceName: z.string().min(1).max(200).default("hearth"),
+      /** Of the traces that start here (not continued from a caller), the share kept. */
+      sampleRatio: z.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
   metrics: z
     .strictObject({
       /** What Prometheus sends as `Authorization: Bearer <token>`; without it only admins may read /metrics. */
@@ -237,6 +250,8 @@ export const ENV_ALIASES: Record<string, string> = {
   HOST: "server.host",
   DATABASE_URL: "databaseUrl",
   REDIS_URL: "redisUrl",
+  OTEL_EXPORTER_OTLP_ENDPOINT: "tracing.otlpEndpoint",
+  OTEL_SERVICE_NAME: "tracing.serviceName",
   LOG_LEVEL: "log.level",
 };
 

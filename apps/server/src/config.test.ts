@@ -179,7 +179,9 @@ describe("loadConfig precedence", () => {
           ? "debug"
           : path === "redisUrl"
             ? "redis://cache:6379"
-            : "postgres://x@y/z";
+            : path === "tracing.otlpEndpoint"
+              ? "http://collector:4318"
+              : "postgres://x@y/z";
     // Redis needs a PostgreSQL database beside it.
     const database = path === "redisUrl" ? { DATABASE_URL: "postgres://x@y/z" } : {};
     const config = loadValid({ env: { ...database, [name]: value } }) as unknown as Record<

@@ -2,20 +2,25 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import {
   type Clock,
+  claimReplies,
   createRevocations,
   createSharedEventBus,
+  forgetNodeModels,
   interruptUnfinishedReplies,
+  LOCAL_PROVIDER,
   type Logger,
   ModelCalls,
   ModelRegistry,
   type ModelSource,
   migrations,
   type Orphans,
+  otherNodesModels,
   pruneEventStreams,
   pruneEvents,
   pruneJobRuns,
   pruneRateLimits,
   pruneSessions,
+  publishNodeModels,
   readInstallationId,
   runScheduled,
   systemClock,
@@ -31,8 +36,10 @@ import {
   openPostgresBroadcast,
   openRedisBroadcast,
 } from "@hearth/db";
-import type { LanguageModel } from "@hearth/engine";
+import { type LanguageModel, listLocalModels } from "@hearth/engine";
+import type { ModelDescriptor, ModelProvider } from "@hearth/engine/spec";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
+import { context, propagation } from "@opentelemetry/api";
 import { type AppDependencies, createApp } from "./app.ts";
 import { createChatRuntime } from "./chat-runtime.ts";
 import { answerClientError } from "./client-error.ts";
@@ -42,6 +49,7 @@ import { localModelProvider } from "./local-model-provider.ts";
 import { createMetrics } from "./metrics.ts";
 import { createConfiguredProviders } from "./model-providers.ts";
 import { createReadiness } from "./readiness.ts";
+import { startTracing, traceDatabase } from "./tracing.ts";
 
 export interface StartOptions {
   config: Config;
@@ -75,6 +83,11 @@ export interface RunningHearth {
 /** The channel (PostgreSQL or Redis) on which nodes announce the events they log. */
 const EVENTS_CHANNEL = "hearth_events";
 const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
+/** How often a node tells the others which local models it holds, and when its word stops counting. */
+const NODE_MODELS_REFRESH_MS = 10_000;
+const NODE_MODELS_STALE_MS = 3 * NODE_MODELS_REFRESH_MS;
+/** A handed-off reply nobody claimed for this long (its hand-off was lost) is taken by a sweep. */
+const UNCLAIMED_SWEEP_MS = 2_000;
 /** Stream rows stop counting once a few checks were missed; they are deleted well after, by then surely orphaned. */
 const STALE_STREAM_RETENTION_MS = 60 * 60 * 1000;
 
@@ -108,11 +121,37 @@ export async function startHearth({
     // Replies and /v1 calls both hold the engine's models.
     isIdle: () => chat.generations.activeCount === 0 && modelCalls.activeCount === 0,
   });
+  // Among nodes (PostgreSQL), each node holds the GGUF files of its own models dir: the local provider
+  // lists them with the other nodes' (node_models), and a reply is written where its model is.
+  const isClustered = config.databaseUrl !== undefined && database === undefined;
+  const nodeId = randomUUID();
+  const tracing = startTracing(config.tracing, nodeId);
+  /** This node's own local models, as last listed (undefined until then). */
+  let ownModels: Set<string> | undefined;
+  const listOwnModels = async (): Promise<ModelDescriptor[]> => {
+    const listed = await listLocalModels(config.modelsDir as string).catch(() => []);
+    ownModels = new Set(listed.map((model) => model.id));
+    return listed;
+  };
+  const ownLocal = localModelProvider(engine, config.modelsDir as string);
+  const local: ModelProvider = !isClustered
+    ? ownLocal
+    : {
+        ...ownLocal,
+        async listModels() {
+          const own = await ownLocal.listModels();
+          ownModels = new Set(own.map((model) => model.id));
+          if (db === undefined) return own;
+          const since = new Date(clock.now().getTime() - NODE_MODELS_STALE_MS);
+          const elsewhere = await otherNodesModels(db, nodeId, since);
+          return [...own, ...elsewhere.filter((model) => !ownModels?.has(model.id))];
+        },
+      };
   const configured = createConfiguredProviders({
     config,
     logger,
     database: () => db,
-    local: localModelProvider(engine, config.modelsDir as string),
+    local,
     onChange: (providerId) => models.forget(providerId),
   });
   const models: ModelRegistry = new ModelRegistry({
@@ -128,7 +167,6 @@ export async function startHearth({
       : { languageModel: async (id) => wrapReplyModel(await models.languageModel(id)) };
   // Among nodes (PostgreSQL), events reach every node through Redis pub/sub where it is configured,
   // else LISTEN/NOTIFY; on the embedded database there is one node, and they stay in this process.
-  const nodeId = randomUUID();
   const bus = createSharedEventBus({ nodeId, database: () => db, logger });
   let broadcast: Broadcast | undefined;
   const chat = createChatRuntime({
@@ -141,6 +179,36 @@ export async function startHearth({
     ...(replyModels ? { replyModels } : {}),
     ...(extraTools ? { extraTools } : {}),
   });
+  const qualifiedOwnModels = () => [...(ownModels ?? [])].map((id) => `${LOCAL_PROVIDER}/${id}`);
+  const claim = (messageIds?: string[], traceParent?: string) => {
+    const current = db;
+    if (current === undefined || isDraining || (ownModels?.size ?? 0) === 0) return;
+    const now = clock.now();
+    claimReplies(current, {
+      models: qualifiedOwnModels(),
+      leaseUntil: chat.generations.leaseUntil(now),
+      ...(messageIds ? { messageIds } : { createdBefore: new Date(now.getTime() - UNCLAIMED_SWEEP_MS) }),
+    })
+      .then((jobs) => {
+        for (const job of jobs) chat.generations.start(current, traceParent ? { ...job, traceParent } : job);
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, "claiming replies handed to this node failed"));
+  };
+  if (isClustered) {
+    chat.placement = {
+      runsHere: (model) =>
+        !model.startsWith(`${LOCAL_PROVIDER}/`) ||
+        ownModels === undefined ||
+        ownModels.has(model.slice(LOCAL_PROVIDER.length + 1)),
+      handOff: (messageId) => {
+        // The node that writes it continues this request's trace.
+        const carrier: { traceparent?: string } = {};
+        propagation.inject(context.active(), carrier);
+        bus.handOff(messageId, carrier.traceparent);
+      },
+    };
+    bus.onHandOff((messageId, traceParent) => claim([messageId], traceParent));
+  }
   const revocations = createRevocations();
   revocations.subscribe((revocation) => chat.streams.revoke(revocation));
   const app = createApp({
@@ -217,7 +285,7 @@ export async function startHearth({
     const interrupted = await interruptUnfinishedReplies(opened, chat.bus, clock.now(), orphansOf(opened));
     if (interrupted > 0) logger.warn({ interrupted }, "replies interrupted by the last shutdown marked as such");
     installationId = await readInstallationId(opened);
-    db = opened;
+    db = tracing === undefined ? opened : traceDatabase(opened);
   })();
   // A failed start is reported through `ready`; this only keeps it from being an unhandled rejection too.
   ready.catch(() => {});
@@ -272,6 +340,27 @@ export async function startHearth({
   }, config.chat.streamAuthCheckSeconds * 1000);
   streamCheck.unref();
 
+  // Among nodes: tell the others which models this node holds, and take handed-off replies whose
+  // hand-off was lost.
+  const publishModels = async () => {
+    const current = db;
+    if (current === undefined || isDraining) return;
+    await publishNodeModels(current, nodeId, await listOwnModels(), clock.now());
+  };
+  const forgetModels = async () => {
+    if (!isClustered || db === undefined) return;
+    await forgetNodeModels(db, nodeId).catch((error: unknown) =>
+      logger.warn({ err: error }, "removing this node's models from the list failed"),
+    );
+  };
+  const publishModelsNow = () =>
+    publishModels().catch((error: unknown) => logger.warn({ err: error }, "publishing this node's models failed"));
+  if (isClustered) void ready.then(publishModelsNow, () => {});
+  const nodeModels = isClustered ? setInterval(publishModelsNow, NODE_MODELS_REFRESH_MS) : undefined;
+  nodeModels?.unref();
+  const unclaimedSweep = isClustered ? setInterval(() => claim(), UNCLAIMED_SWEEP_MS) : undefined;
+  unclaimedSweep?.unref();
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= closeOnce();
@@ -281,11 +370,14 @@ export async function startHearth({
     clearInterval(housekeeping);
     clearInterval(streamCheck);
     clearInterval(orphanSweep);
+    clearInterval(nodeModels);
+    clearInterval(unclaimedSweep);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       if ("closeAllConnections" in server) server.closeAllConnections();
     });
     await ready.catch(() => {});
+    await forgetModels();
     // Replies being written are stored as interrupted, with their text, before the database closes.
     await chat.generations.close();
     await configured.close();
@@ -294,6 +386,7 @@ export async function startHearth({
     // A database handed in by the caller is the caller's to close.
     if (database === undefined) await opened?.close();
     await lock?.release();
+    await tracing?.shutdown();
   };
   return {
     url,
@@ -303,8 +396,10 @@ export async function startHearth({
       if (isDraining) return;
       isDraining = true;
       logger.info({ replies: chat.generations.activeCount, streams: chat.streams.size }, "draining");
-      // Their clients reconnect through the load balancer, with Last-Event-ID, to another node.
+      // Their clients reconnect through the load balancer, with Last-Event-ID, to another node; the
+      // other nodes stop handing replies to this one.
       chat.streams.drain();
+      await forgetModels();
       const deadline = new Promise<"late">((resolve) =>
         setTimeout(resolve, config.server.drainSeconds * 1000, "late").unref(),
       );

@@ -27,6 +27,7 @@ export {
 } from "./conversations/generations.ts";
 export { interruptUnfinishedReplies, type Orphans } from "./conversations/interrupt-unfinished-replies.ts";
 export { messageRoutes } from "./conversations/message-routes.ts";
+export { claimReplies, type ReplyPlacement } from "./conversations/placement.ts";
 export type { ConversationsProblem } from "./conversations/problems.ts";
 export { conversationRoutes } from "./conversations/routes.ts";
 export { type Announcer, createSharedEventBus, type SharedEventBus } from "./conversations/shared-event-bus.ts";
@@ -54,6 +55,7 @@ export {
   type ProviderStatus,
   type RegistryModel,
 } from "./models/model-registry.ts";
+export { forgetNodeModels, otherNodesModels, publishNodeModels } from "./models/node-models.ts";
 export { modelRoutes } from "./models/routes.ts";
 export { ModelCalls } from "./openai-api/model-calls.ts";
 export type { OpenAiApiProblem } from "./openai-api/problems.ts";

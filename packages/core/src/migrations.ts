@@ -8,6 +8,7 @@ import { messageTimingMigrations } from "./conversations/timing-migrations.ts";
 import { conversationToolMigrations } from "./conversations/tool-migrations.ts";
 import { scheduledJobMigrations } from "./jobs/migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
+import { nodeModelMigrations } from "./models/node-model-migrations.ts";
 import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
@@ -26,4 +27,5 @@ export const migrations: Migration[] = [
   ...conversationPinMigrations,
   ...replyLeaseMigrations,
   ...scheduledJobMigrations,
+  ...nodeModelMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

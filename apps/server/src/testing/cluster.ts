@@ -13,8 +13,8 @@ export interface TestCluster {
   redis: TestRedis | undefined;
   /** The database the nodes share. */
   databaseUrl: string;
-  /** Starts one more node with the cluster's settings (a restarted or added node). */
-  addNode(): Promise<HearthProcess>;
+  /** Starts one more node with the cluster's settings (a restarted or added node); `apiOnly`: without models. */
+  addNode(options?: { apiOnly?: boolean }): Promise<HearthProcess>;
   stop(): Promise<void>;
 }
 
@@ -28,11 +28,14 @@ export async function startCluster(options: {
   env?: Record<string, string>;
   redis?: boolean;
   nginx?: boolean;
+  /** Nodes (by index) started with an empty models dir of their own: API-only nodes. */
+  apiOnly?: readonly number[];
 }): Promise<TestCluster> {
   const database = await createTestDatabaseUrl();
   if (database === undefined) throw new Error("a cluster needs TEST_DATABASE_URL (a PostgreSQL server)");
   const dataDir = await mkdtemp(join(tmpdir(), "hearth-nodes-"));
   const modelsDir = await mkdtemp(join(tmpdir(), "hearth-nodes-models-"));
+  const noModelsDir = await mkdtemp(join(tmpdir(), "hearth-nodes-no-models-"));
   await writeTestModel(join(modelsDir, "tiny-chat.gguf"));
   const redis = options.redis ? await startTestRedis() : undefined;
   const env = {
@@ -46,14 +49,14 @@ export async function startCluster(options: {
     ...options.env,
   };
   const nodes: HearthProcess[] = [];
-  const addNode = async () => {
-    const node = await spawnHearth(env);
+  const addNode = async ({ apiOnly = false } = {}) => {
+    const node = await spawnHearth(apiOnly ? { ...env, HEARTH_MODELS_DIR: noModelsDir } : env);
     nodes.push(node);
     await waitUntilRunning(node);
     return node;
   };
   // One at a time: the first applies the migrations.
-  for (let index = 0; index < options.nodes; index++) await addNode();
+  for (let index = 0; index < options.nodes; index++) await addNode({ apiOnly: options.apiOnly?.includes(index) });
   const balancer = options.nginx ? await startNginx(nodes.map((node) => new URL(node.url).host)) : undefined;
   return {
     nodes,
@@ -69,6 +72,7 @@ export async function startCluster(options: {
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });
       await rm(modelsDir, { recursive: true, force: true });
+      await rm(noModelsDir, { recursive: true, force: true });
     },
   };
 }

@@ -32,7 +32,7 @@ export async function spawnHearth(env: Record<string, string>): Promise<HearthPr
   const port = await freePort();
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([name]) => !/^(HEARTH_|PORT$|HOST$|DATABASE_URL$|REDIS_URL$|LOG_LEVEL$)/.test(name),
+      ([name]) => !/^(HEARTH_|PORT$|HOST$|DATABASE_URL$|REDIS_URL$|LOG_LEVEL$|OTEL_)/.test(name),
     ),
   );
   const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts"], {

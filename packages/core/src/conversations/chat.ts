@@ -8,6 +8,7 @@ import type { ToolRegistry } from "../tools/tool-registry.ts";
 import type { EventStreamCloseReason } from "./event-stream.ts";
 import type { EventBus } from "./events.ts";
 import type { Generations } from "./generations.ts";
+import type { ReplyPlacement } from "./placement.ts";
 import type { ConversationsProblem } from "./problems.ts";
 import type { StreamRegistry } from "./stream-registry.ts";
 
@@ -15,6 +16,8 @@ import type { StreamRegistry } from "./stream-registry.ts";
 export interface ChatRuntime {
   bus: EventBus;
   generations: Generations;
+  /** Where replies are written: here, or (among nodes) on a node that holds the model. Default: here. */
+  placement?: ReplyPlacement;
   /** Every provider's models; replies resolve their model through it. */
   models: ModelRegistry;
   /** The tools conversations may enable (the same registry the replies run them from). */

@@ -59,6 +59,11 @@ export class ReplyWriter {
     private readonly coalesceMs: number,
   ) {}
 
+  /** When the model's first output arrived, once it has. */
+  get firstTokenAt(): Date | undefined {
+    return this.#firstTokenAt;
+  }
+
   write(text: string): void {
     // Model output is untrusted: PostgreSQL text cannot hold NUL, and nothing else is altered.
     const cleaned = withoutNul(text);

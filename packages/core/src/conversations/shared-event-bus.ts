@@ -19,6 +19,18 @@ const Announcement = z.object({
   l: z.number().int().positive(),
 });
 type Announcement = z.infer<typeof Announcement>;
+/** "Node `n` does not hold the model of reply `r`: a node that does, write it." */
+const HandOff = z.object({
+  n: z.string().max(64),
+  r: z.uuid(),
+  /** The W3C traceparent of the request that asked, so the writing node continues its trace. */
+  t: z
+    .string()
+    .regex(/^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/)
+    .optional(),
+});
+type HandOff = z.infer<typeof HandOff>;
+const Message = z.union([Announcement, HandOff]);
 
 export interface SharedEventBus extends EventBus {
   /** Starts announcing to (and hearing from) other nodes; until then the bus is this process's alone. */
@@ -27,6 +39,10 @@ export interface SharedEventBus extends EventBus {
   receive(message: string): void;
   /** Announcements may have been missed (the channel's connection dropped): each followed conversation is read again. */
   resync(): void;
+  /** Asks the other nodes to write a reply this node cannot (see placement.ts), in the asking request's trace. */
+  handOff(messageId: string, traceParent?: string): void;
+  /** Hears hand-offs from other nodes. */
+  onHandOff(listener: (messageId: string, traceParent: string | undefined) => void): void;
 }
 
 /**
@@ -48,6 +64,7 @@ export function createSharedEventBus(options: {
   const delivered = new Map<string, number>();
   const reading = new Map<string, Promise<void>>();
   let announcer: Announcer | undefined;
+  const handOffListeners: ((messageId: string, traceParent: string | undefined) => void)[] = [];
 
   const handOn = (conversationId: string, read: (db: Queryable, after: number) => Promise<LoggedEvent[]>) => {
     const previous = reading.get(conversationId) ?? Promise.resolve();
@@ -121,15 +138,30 @@ export function createSharedEventBus(options: {
     connect(next) {
       announcer = next;
     },
+    handOff(messageId, traceParent) {
+      if (announcer === undefined) return;
+      const message: HandOff = { n: nodeId, r: messageId, ...(traceParent ? { t: traceParent } : {}) };
+      announcer.send(JSON.stringify(message)).catch((error: unknown) =>
+        // The nodes that hold the model also sweep for unclaimed replies: this only delays it.
+        logger.warn({ err: error, messageId }, "handing a reply to the other nodes failed"),
+      );
+    },
+    onHandOff(listener) {
+      handOffListeners.push(listener);
+    },
     receive(message) {
-      let announcement: Announcement;
+      let parsed: Announcement | HandOff;
       try {
-        announcement = Announcement.parse(JSON.parse(message));
+        parsed = Message.parse(JSON.parse(message));
       } catch {
         logger.warn({ message: message.slice(0, 200) }, "an announcement that is not one was ignored");
         return;
       }
-      const { n, c, f, l } = announcement;
+      if ("r" in parsed) {
+        if (parsed.n !== nodeId) for (const listener of handOffListeners) listener(parsed.r, parsed.t);
+        return;
+      }
+      const { n, c, f, l } = parsed;
       if (n === nodeId || !followers.has(c) || l < f || l - f >= MAX_ANNOUNCED) return;
       handOn(c, (db, after) => {
         // From what was handed on last, so events whose announcement was lost come along too.

@@ -15,6 +15,8 @@ export interface Turn {
   /** Set when the question was written with the reply (a send or an edit), not for a regeneration. */
   question: MessageRow | undefined;
   reply: MessageRow;
+  /** Whether this node writes the reply (and holds its lease), or hands it to a node with its model. */
+  isWrittenHere: boolean;
 }
 
 /**
@@ -65,14 +67,26 @@ export async function writeTurn(
     { conversationId, parentId: questionId, role: "assistant", content: "", status: "pending", model },
     now,
   );
+  // Leased from the start when written here, so no node that sweeps for handed-off replies takes it.
+  const isWrittenHere = ctx.chat.placement?.runsHere(model) ?? true;
+  if (isWrittenHere) {
+    await tx.query("UPDATE messages SET lease_until = $2 WHERE id = $1", [
+      reply.id,
+      ctx.chat.generations.leaseUntil(now),
+    ]);
+  }
   await setActive(tx, conversationId, reply.id, now, model);
   const created = [...(asked ? [asked] : []), reply].map((row) => newEvent("message.created", presentNode(row)));
   await log.append(conversationId, created);
-  return { questionId, question: asked, reply };
+  return { questionId, question: asked, reply, isWrittenHere };
 }
 
-/** Starts writing a committed turn's reply. */
+/** Starts writing a committed turn's reply, or hands it to a node that holds its model. */
 export function startTurn(ctx: ChatContext, turn: Turn, model: string): void {
+  if (!turn.isWrittenHere) {
+    ctx.chat.placement?.handOff(turn.reply.id);
+    return;
+  }
   ctx.chat.generations.start(ctx.db, {
     conversationId: turn.reply.conversation_id,
     messageId: turn.reply.id,

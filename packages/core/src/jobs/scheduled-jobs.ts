@@ -1,5 +1,8 @@
 /** @module Recurring jobs that run once per period across every node sharing the database. */
 import type { Queryable } from "@hearth/db";
+import { SpanStatusCode, trace } from "@opentelemetry/api";
+
+const tracer = trace.getTracer("hearth");
 
 /** How long the record of a run is kept. */
 const RUN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -38,16 +41,21 @@ export async function runScheduled(
     [job.name, job.nodeId, claimedAt],
   );
   const id = (rows[0] as { id: string }).id;
-  let error: string | null = null;
-  try {
-    await work();
-  } catch (failure) {
-    error = (failure as Error).message ?? String(failure);
-    throw failure;
-  } finally {
-    await db.query("UPDATE job_runs SET finished_at = $2, error = $3 WHERE id = $1", [id, job.now(), error]);
-  }
-  return true;
+  // A span of its own (a trace of its own: no request asked for it), its queries within it.
+  return tracer.startActiveSpan(`job ${job.name}`, { attributes: { "hearth.job": job.name } }, async (span) => {
+    let error: string | null = null;
+    try {
+      await work();
+    } catch (failure) {
+      error = (failure as Error).message ?? String(failure);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+      throw failure;
+    } finally {
+      await db.query("UPDATE job_runs SET finished_at = $2, error = $3 WHERE id = $1", [id, job.now(), error]);
+      span.end();
+    }
+    return true;
+  });
 }
 
 /** Forgets runs recorded before the retention period. */
