@@ -101,7 +101,13 @@ async function* generate(
   signal: AbortSignal,
 ): AsyncIterable<StreamPart> {
   const sequence = loaded.context.getSequence();
-  const chat = new LlamaChat({ contextSequence: sequence, chatWrapper: loaded.chatWrapper, autoDisposeSequence: true });
+  // Disposed below, and awaited: node-llama-cpp gives a sequence back to its context asynchronously
+  // (under the context's lock), and the slot released after this must find it there.
+  const chat = new LlamaChat({
+    contextSequence: sequence,
+    chatWrapper: loaded.chatWrapper,
+    autoDisposeSequence: false,
+  });
   const before = sequence.tokenMeter.getState();
   const parts = new PushQueue<StreamPart>();
   // Unbounded, a model that never ends (a grammar's string it never closes) would shift its context forever.
@@ -136,6 +142,7 @@ async function* generate(
     // Let an aborted generation unwind before its sequence goes back to the context.
     await generation;
     chat.dispose();
+    await sequence.dispose();
   }
 }
 

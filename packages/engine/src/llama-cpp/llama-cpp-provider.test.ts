@@ -218,3 +218,35 @@ describe("LlamaCppProvider used by several requests at once", () => {
     }
   });
 });
+
+describe("LlamaCppProvider with several sequences per model", () => {
+  let modelsDir: string;
+  let provider: LlamaCppProvider;
+
+  beforeAll(async () => {
+    modelsDir = await mkdtemp(join(tmpdir(), "hearth-sequences-"));
+    await writeTestModel(join(modelsDir, "tiny.gguf"));
+    provider = await LlamaCppProvider.create({ modelsDir, gpu: false, contextSize: 256, sequencesPerModel: 2 });
+  });
+  afterAll(async () => {
+    await provider.close();
+    await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  it("hands a sequence to the next call only once the last one has given it back: more calls than sequences all finish", async () => {
+    // Three callers on two sequences, each starting its next call the moment its last one ends: a
+    // sequence is given back asynchronously, and a call let in before that used to fail with
+    // "No sequences left".
+    const results = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const finishes: string[] = [];
+        for (let call = 0; call < 6; call++) {
+          const { finish } = await collect(chat(provider, "tiny", hello, { maxOutputTokens: 4 }));
+          finishes.push(finish?.finishReason ?? "none");
+        }
+        return finishes;
+      }),
+    );
+    expect(results.flat()).toEqual(Array.from({ length: 18 }, () => "length"));
+  });
+});
