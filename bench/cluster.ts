@@ -2,7 +2,9 @@
  * The `cluster` section: SSE fan-out across three nodes that share PostgreSQL and Redis. The same
  * replies, written on one node, are followed first by one client per node (the baseline), then by
  * 1,000 clients spread over the three; each node's event-loop lag and memory, and how long the
- * last client waited for each reply's end, are compared between the two in the same run.
+ * last client waited for each reply's end, are compared between the two in the same run. Then one
+ * node keeps the model and 1, 2 and 3 API-only nodes (no models) take the same load of replies,
+ * against the engine node asked directly: replies per second and time to first token.
  */
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -46,12 +48,28 @@ interface PhaseFigures {
   openMs: number;
 }
 
+interface PlacementRun {
+  /** API-only nodes the load went through; 0: the engine node asked directly. */
+  apiNodes: number;
+  repliesPerSecond: number;
+  /** From POST to the first `message.delta` at a client of the node asked, ms. */
+  firstTokenP50Ms: number;
+  firstTokenP95Ms: number;
+}
+
 export interface ClusterFigures {
   database: string;
   replyTokens: number;
   baseline: PhaseFigures;
   fanOut: PhaseFigures;
+  /** Replies at once during the placement runs (each conversation sends its next when one ends). */
+  placementConcurrency: number;
+  placement: PlacementRun[];
 }
+
+/** Conversations sending at once, and replies each sends, in every placement run. */
+const PLACEMENT_CONCURRENCY = 4;
+const PLACEMENT_ROUNDS = 4;
 
 /** Runs the section, or says why it cannot (no PostgreSQL, no redis-server). */
 export async function measureCluster(
@@ -88,6 +106,9 @@ export async function measureCluster(
       HEARTH_CHAT_MAX_REPLY_TOKENS: String(replyTokens),
       HEARTH_LIMITS_EVENT_STREAMS: String(settings.fanOutClients + 10),
       HEARTH_LIMITS_MESSAGES_PER_MINUTE: "1000",
+      HEARTH_CHAT_MAX_REPLIES_IN_PROGRESS: "50",
+      // The placement runs write PLACEMENT_CONCURRENCY replies at once on the engine node.
+      HEARTH_ENGINE_SEQUENCES_PER_MODEL: String(PLACEMENT_CONCURRENCY),
     };
     for (let index = 0; index < NODES; index++) {
       progress(`cluster: starting node ${index + 1} of ${NODES}`);
@@ -103,7 +124,34 @@ export async function measureCluster(
     const baseline = await runPhase(nodes, writer, headers, NODES, settings.replies);
     progress(`cluster: fan-out, ${settings.fanOutClients} clients over ${NODES} nodes, ${settings.replies} replies`);
     const fanOut = await runPhase(nodes, writer, headers, settings.fanOutClients, settings.replies);
-    return { database: postgres.name, replyTokens, baseline, fanOut };
+
+    // The first node keeps the model; the others stop (a drain removes their models from the list)
+    // and three API-only nodes, with an empty models dir, join.
+    for (const node of nodes.splice(1)) await node.stop();
+    await mkdir(join(dir, "no-models"));
+    const apiNodes: ServerProcess[] = [];
+    for (let index = 0; index < 3; index++) {
+      progress(`cluster: starting API-only node ${index + 1} of 3`);
+      const node = await startServer(root, { env: { ...env, HEARTH_MODELS_DIR: join(dir, "no-models") } });
+      nodes.push(node);
+      apiNodes.push(node);
+    }
+    const placement: PlacementRun[] = [];
+    for (const count of [0, 1, 2, 3]) {
+      const targets = count === 0 ? [writer] : apiNodes.slice(0, count);
+      progress(
+        `cluster: ${PLACEMENT_CONCURRENCY * PLACEMENT_ROUNDS} replies through ${count === 0 ? "the engine node itself" : `${count} API-only node(s)`}`,
+      );
+      placement.push({ apiNodes: count, ...(await runReplyLoad(targets, headers)) });
+    }
+    return {
+      database: postgres.name,
+      replyTokens,
+      baseline,
+      fanOut,
+      placementConcurrency: PLACEMENT_CONCURRENCY,
+      placement,
+    };
   } finally {
     forget();
     await cleanUp();
@@ -158,6 +206,59 @@ async function runPhase(
   };
 }
 
+/**
+ * PLACEMENT_CONCURRENCY conversations, spread over `targets`, each sending PLACEMENT_ROUNDS messages
+ * one after another and following its own events on the node it asks.
+ */
+async function runReplyLoad(
+  targets: ServerProcess[],
+  headers: Record<string, string>,
+): Promise<{ repliesPerSecond: number; firstTokenP50Ms: number; firstTokenP95Ms: number }> {
+  const firstTokens: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: PLACEMENT_CONCURRENCY }, async (_, index) => {
+      const target = targets[index % targets.length] as ServerProcess;
+      const conversationId = await createConversation(target.baseUrl, headers);
+      const follower = await Follower.open(target.baseUrl, conversationId, headers);
+      try {
+        for (let round = 0; round < PLACEMENT_ROUNDS; round++) {
+          const posted = performance.now();
+          const replyId = await postMessage(target, conversationId, headers, `hello world ${round}`);
+          firstTokens.push((await follower.firstDeltaOf(replyId)) - posted);
+          await follower.doneOf(replyId);
+        }
+      } finally {
+        follower.close();
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    repliesPerSecond: (PLACEMENT_CONCURRENCY * PLACEMENT_ROUNDS) / seconds,
+    firstTokenP50Ms: percentile(firstTokens, 50),
+    firstTokenP95Ms: percentile(firstTokens, 95),
+  };
+}
+
+async function postMessage(
+  target: ServerProcess,
+  conversationId: string,
+  headers: Record<string, string>,
+  content: string,
+): Promise<string> {
+  const response = await fetch(`${target.baseUrl}/api/conversations/${conversationId}/messages`, {
+    method: "POST",
+    headers: { ...headers, "Content-Type": "application/json" },
+    body: JSON.stringify({ content }),
+  });
+  const body = (await response.json()) as { assistantMessage?: { id: string } };
+  if (response.status !== 202 || body.assistantMessage === undefined) {
+    throw new Error(`POST …/messages answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  return body.assistantMessage.id;
+}
+
 /** Sends `replies` messages one after another on the writer; for each, how long after its POST each follower saw its end. */
 async function sendReplies(
   writer: ServerProcess,
@@ -169,16 +270,7 @@ async function sendReplies(
   const done: number[][] = [];
   for (let reply = 0; reply < replies; reply++) {
     const posted = performance.now();
-    const response = await fetch(`${writer.baseUrl}/api/conversations/${conversationId}/messages`, {
-      method: "POST",
-      headers: { ...headers, "Content-Type": "application/json" },
-      body: JSON.stringify({ content: `hello world ${reply}` }),
-    });
-    const body = (await response.json()) as { assistantMessage?: { id: string } };
-    if (response.status !== 202 || body.assistantMessage === undefined) {
-      throw new Error(`POST …/messages answered ${response.status}: ${JSON.stringify(body)}`);
-    }
-    const replyId = body.assistantMessage.id;
+    const replyId = await postMessage(writer, conversationId, headers, `hello world ${reply}`);
     const ends = await Promise.all(followers.map((follower) => follower.doneOf(replyId)));
     done.push(ends.map((at) => at - posted));
   }
@@ -190,6 +282,8 @@ class Follower {
   events = 0;
   readonly #done = new Map<string, number>();
   readonly #waiters = new Map<string, (at: number) => void>();
+  readonly #firstDelta = new Map<string, number>();
+  readonly #deltaWaiters = new Map<string, (at: number) => void>();
   readonly #stop = new AbortController();
 
   static async open(baseUrl: string, conversationId: string, headers: Record<string, string>): Promise<Follower> {
@@ -210,6 +304,14 @@ class Follower {
         if (event === "stream.opened") opened();
         if (event === undefined || event === "stream.opened") return;
         follower.events++;
+        if (event === "message.delta") {
+          const { messageId } = JSON.parse(data) as { messageId: string };
+          if (follower.#firstDelta.has(messageId)) return;
+          const at = performance.now();
+          follower.#firstDelta.set(messageId, at);
+          follower.#deltaWaiters.get(messageId)?.(at);
+          return;
+        }
         if (event !== "message.done") return;
         const { messageId } = JSON.parse(data) as { messageId: string };
         const at = performance.now();
@@ -232,11 +334,24 @@ class Follower {
   }
 
   doneOf(messageId: string): Promise<number> {
-    const at = this.#done.get(messageId);
+    return this.#when(this.#done, this.#waiters, messageId, "message.done");
+  }
+
+  firstDeltaOf(messageId: string): Promise<number> {
+    return this.#when(this.#firstDelta, this.#deltaWaiters, messageId, "message.delta");
+  }
+
+  #when(
+    seen: Map<string, number>,
+    waiters: Map<string, (at: number) => void>,
+    messageId: string,
+    what: string,
+  ): Promise<number> {
+    const at = seen.get(messageId);
     if (at !== undefined) return Promise.resolve(at);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no message.done for ${messageId} within 120 s`)), 120_000);
-      this.#waiters.set(messageId, (when) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} for ${messageId} within 120 s`)), 120_000);
+      waiters.set(messageId, (when) => {
         clearTimeout(timer);
         resolve(when);
       });
@@ -306,6 +421,18 @@ export function clusterRows(figures: ClusterFigures): Row[] {
       `${worst(baseline, "lagMaxMs").toFixed(1)} ms with ${baseline.clients}`,
     ],
   ];
+  const direct = figures.placement.find((run) => run.apiNodes === 0);
+  for (const run of figures.placement) {
+    const through =
+      run.apiNodes === 0 ? "the engine node asked directly" : `${run.apiNodes} API-only node(s), one engine node`;
+    rows.push([
+      `replies/s and first token p95: ${through}`,
+      `${run.repliesPerSecond.toFixed(2)}/s, ${run.firstTokenP95Ms.toFixed(0)} ms`,
+      run.apiNodes === 0 || direct === undefined
+        ? `first token p50 ${run.firstTokenP50Ms.toFixed(0)} ms; ${figures.placementConcurrency} at once (the baseline)`
+        : `${ratio(run.repliesPerSecond, direct.repliesPerSecond)} the replies/s, ${ratio(run.firstTokenP95Ms, direct.firstTokenP95Ms)} the p95 of direct`,
+    ]);
+  }
   fanOut.nodes.forEach((node, index) => {
     const before = baseline.nodes[index] as NodeFigures;
     rows.push([
