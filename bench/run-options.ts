@@ -5,10 +5,10 @@ import type { ClusterSettings } from "./cluster.ts";
 import type { HttpSettings } from "./http.ts";
 import type { StallSettings } from "./stall.ts";
 
-const SECTIONS = ["http", "engine", "v1", "batched", "chat", "stall", "web", "cluster"] as const;
+const SECTIONS = ["http", "engine", "v1", "batched", "chat", "stall", "web", "cluster", "edge"] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,batched,chat,stall,web,cluster] [options]
+export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,batched,chat,stall,web,cluster,edge] [options]
 
   --json              print one JSON object instead of the table
   --only list         sections to run, comma-separated (default: all)
@@ -29,6 +29,8 @@ export const USAGE = `Usage: npm run bench -- [--json] [--only http,engine,v1,ba
                         cluster three nodes on PostgreSQL and Redis: SSE fan-out to 1,000 clients
                                 vs one per node (each node's event-loop lag and memory); needs
                                 redis-server and PostgreSQL (see --postgres-url)
+                        edge    the small-device configuration on a Q4_0 model vs the defaults
+                                on F16: start time, memory of the server and llama.cpp
 
 http:
   --duration s        seconds measured per endpoint and round (default 5)

@@ -13,6 +13,8 @@
  *           streams against idle
  *   cluster three nodes on PostgreSQL and Redis: SSE fan-out to 1,000 clients against one per node,
  *           each node's event-loop lag and memory (skipped, saying why, without redis-server or PostgreSQL)
+ *   edge    deploy/edge/hearth.config.json on a Q4_0 model against the defaults on F16: start time and
+ *           the memory of the server with its llama.cpp process
  * engine, v1 and batched are skipped, saying why, without a local llama.cpp build or a compiler for
  * llama.cpp's tools. The engine, v1, batched and chat sections share one generated test model. Prints a
  * table, or with --json one JSON object; progress goes to stderr.
@@ -29,6 +31,7 @@ import { type ChatFigures, measureChat } from "./chat.ts";
 import { chatRows } from "./chat-report.ts";
 import { cleanUpOnSignals, undoOnInterrupt } from "./cleanup.ts";
 import { type ClusterFigures, clusterRows, measureCluster } from "./cluster.ts";
+import { type EdgeFigures, edgeRows, measureEdge } from "./edge.ts";
 import { engineRows } from "./engine-report.ts";
 import { ENGINE_GOAL, type EngineFigures, measureEngineAgainstLlamaBench } from "./engine-vs-llama-bench.ts";
 import { type HttpFigures, httpRows, measureHttp } from "./http.ts";
@@ -70,6 +73,7 @@ interface Figures {
   stall?: StallFigures;
   web?: WebFigures | Skipped;
   cluster?: ClusterFigures | Skipped;
+  edge?: EdgeFigures;
 }
 
 async function measure(options: Options): Promise<Figures> {
@@ -80,7 +84,7 @@ async function measure(options: Options): Promise<Figures> {
   };
   const { sections } = options;
   const hasAny = (...names: Section[]) => names.some((name) => sections.has(name));
-  if (hasAny("http", "v1", "batched", "chat", "stall", "web", "cluster")) {
+  if (hasAny("http", "v1", "batched", "chat", "stall", "web", "cluster", "edge")) {
     progress("building apps/server/dist/main.js");
     await buildServer(root);
   }
@@ -91,6 +95,7 @@ async function measure(options: Options): Promise<Figures> {
     figures.cluster = await measureCluster(root, { fanOutClients, replies, postgresUrl }, progress);
     if ("skipped" in figures.cluster) progress(`cluster: skipped: ${figures.cluster.skipped}`);
   }
+  if (sections.has("edge")) figures.edge = await measureEdge(root, progress);
   if (!hasAny("engine", "v1", "batched", "chat", "web")) return figures;
   await buildLlamaTools(options);
 
@@ -199,6 +204,11 @@ function formatTable(figures: Figures, options: Options): string {
       `spread over them against one per node, ${options.replies} replies each`,
     figures.cluster,
     clusterRows,
+  );
+  section(
+    "== edge: deploy/edge/hearth.config.json on a Q4_0 model (512 wide, 8 layers) against the defaults on the same model in F16",
+    figures.edge,
+    edgeRows,
   );
   if (figures.chat) {
     parts.push("", "== chat: each figure against a baseline from the same run", formatRows(chatRows(figures.chat)));
