@@ -110,7 +110,7 @@ export const ConfigSchema = z.strictObject({
        * contextSize of memory); more requests wait for a free one.
        */
       sequencesPerModel: z.number().int().min(1).max(64).default(1),
-      /** Loaded models are unloaded, least recently used first, to stay under this; default half the RAM. */
+      /** Loaded models are unloaded, least recently used first, to stay under this; default half the RAM (or of the container's memory limit, where one is set). */
       memoryBudgetMb: z.number().int().min(64).optional(),
       gpu: z.enum(["auto", "off"]).default("auto"),
       /**

@@ -34,19 +34,9 @@ try {
   process.exit(1);
 }
 
-try {
-  await hearth.ready;
-} catch (error) {
-  logger.fatal({ err: error }, "database start failed");
-  process.stderr.write(`Hearth cannot start: ${(error as Error).message}\n`);
-  await hearth.close().catch(() => {});
-  process.exit(1);
-}
-logger.info({ url: hearth.url }, "ready");
-process.stderr.write(`\nHearth is running. Open ${hearth.url}\n\n`);
-
 // The first signal drains (server.drainSeconds at most), a second stops at once; either way replies
-// still being written are stored as interrupted, with their text, before the process exits.
+// still being written are stored as interrupted, with their text, before the process exits. Set
+// before the database is ready: a container stopped while it migrates stops too.
 let signals = 0;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
@@ -61,3 +51,19 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     );
   });
 }
+
+try {
+  await hearth.ready;
+} catch (error) {
+  logger.fatal({ err: error }, "database start failed");
+  process.stderr.write(`Hearth cannot start: ${(error as Error).message}\n`);
+  await hearth.close().catch(() => {});
+  process.exit(1);
+}
+logger.info({ url: hearth.url }, "ready");
+// Listening on every interface, the printed address is not one to open: this machine's loopback is.
+const { hostname, port } = new URL(hearth.url);
+const openable = ["0.0.0.0", "[::]"].includes(hostname)
+  ? `http://127.0.0.1:${port} (listening on all interfaces)`
+  : hearth.url;
+process.stderr.write(`\nHearth is running. Open ${openable}\n\n`);

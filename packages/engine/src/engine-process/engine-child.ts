@@ -61,6 +61,9 @@ async function stream(
 async function main(): Promise<void> {
   // Hearth gone (even killed): nothing is left to answer.
   process.on("disconnect", () => process.exit(0));
+  // Ctrl+C in a terminal, or a signal to the process group, reaches this process too: Hearth decides
+  // when the engine stops (it drains first, then closes it), so the signal is not this process's to act on.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => {});
   const settings = JSON.parse(process.argv[2] ?? "{}") as EngineSettings;
   let provider: LlamaCppProvider;
   try {

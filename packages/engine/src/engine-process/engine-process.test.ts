@@ -119,6 +119,20 @@ describe("EngineProcess: the llama.cpp engine in a process of its own", () => {
     expect(await model.doEmbed(["after"])).toHaveLength(1);
   });
 
+  it("writes on through SIGINT and SIGTERM (Ctrl+C reaches the whole process group): Hearth decides when it stops", async () => {
+    const model = await engine.languageModel("tiny");
+    const parts: StreamPart[] = [];
+    for await (const part of model.doStream(question("a long story", 60))) {
+      parts.push(part);
+      if (parts.length === 1) {
+        process.kill(engine.pid as number, "SIGINT");
+        process.kill(engine.pid as number, "SIGTERM");
+      }
+    }
+    expect(parts.at(-1)).toMatchObject({ type: "finish", finishReason: "length" });
+    expect(await engine.listModels()).toHaveLength(1);
+  });
+
   it("ends a reply as an error when the process dies mid-reply, fails calls after, and says so once", async () => {
     const dying = await start();
     const model = await dying.languageModel("tiny");

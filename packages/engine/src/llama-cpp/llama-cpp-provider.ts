@@ -68,7 +68,7 @@ export class LlamaCppProvider implements ModelProvider {
       threads: options.threads ?? chooseThreads(llama.buildType),
       contextSize: options.contextSize ?? 4096,
       sequencesPerModel: options.sequencesPerModel ?? 1,
-      memoryBudgetBytes: options.memoryBudgetBytes ?? Math.floor(totalmem() / 2),
+      memoryBudgetBytes: options.memoryBudgetBytes ?? Math.floor(availableMemory() / 2),
       ...(options.onModelLoaded ? { onModelLoaded: options.onModelLoaded } : {}),
     });
   }
@@ -224,4 +224,10 @@ async function unload(loaded: LoadedModel): Promise<void> {
 function toolSupport(model: LoadedModel): ToolSupport {
   const callPrefix = (settings: ChatWrapperSettings) => LlamaText(settings.functions.call.prefix).toString();
   return callPrefix(model.chatWrapper.settings) === callPrefix(ChatWrapper.defaultSettings) ? "emulated" : "native";
+}
+
+/** The machine's memory, or the container's limit (cgroup) where that is smaller. */
+function availableMemory(): number {
+  const limit = process.constrainedMemory();
+  return limit > 0 && limit < totalmem() ? limit : totalmem();
 }
