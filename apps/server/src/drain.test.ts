@@ -3,55 +3,35 @@
  * to be sent again elsewhere), ends its event streams with a reconnect hint, lets the reply finish,
  * and exits 0; a second signal stops at once, storing the reply as interrupted.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createTestDatabaseUrl } from "@hearth/db/testing";
-import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message } from "./testing/conversations.ts";
 import { EventStreamClient } from "./testing/event-stream-client.ts";
 import { type HearthProcess, spawnHearth, waitUntilRunning } from "./testing/hearth-process.ts";
-import { TestClient } from "./testing/test-client.ts";
-import { ADMIN } from "./testing/test-server.ts";
+import { type NodeSetup, nodeSetup, signInAdmin } from "./testing/node-setup.ts";
+import type { TestClient } from "./testing/test-client.ts";
 
 describe("draining on SIGTERM", () => {
-  let dataDir: string;
-  let modelsDir: string;
-  let database: Awaited<ReturnType<typeof createTestDatabaseUrl>>;
+  let setup: NodeSetup;
   const children: HearthProcess[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "hearth-drain-"));
-    modelsDir = await mkdtemp(join(tmpdir(), "hearth-drain-models-"));
-    await writeTestModel(join(modelsDir, "tiny-chat.gguf"));
-    database = await createTestDatabaseUrl();
+    setup = await nodeSetup("drain");
   });
   afterAll(async () => {
     for (const { child } of children) child.kill("SIGKILL");
-    await database?.drop();
-    await rm(dataDir, { recursive: true, force: true });
-    await rm(modelsDir, { recursive: true, force: true });
+    await setup?.remove();
   });
 
   async function start(): Promise<{ hearth: HearthProcess; ada: TestClient }> {
     const hearth = await spawnHearth({
-      HEARTH_DATA_DIR: dataDir,
-      HEARTH_MODELS_DIR: modelsDir,
-      HEARTH_ENGINE_GPU: "off",
+      ...setup.env,
       HEARTH_ENGINE_CONTEXT_SIZE: "2048",
       HEARTH_CHAT_MAX_REPLY_TOKENS: "1800",
       HEARTH_SERVER_DRAIN_SECONDS: "60",
-      ...(database ? { DATABASE_URL: database.url } : {}),
     });
     children.push(hearth);
     await waitUntilRunning(hearth);
-    const ada = new TestClient(hearth.url);
-    if ((await ada.get<{ isSetup: boolean }>("/api/setup")).body.isSetup === false) {
-      expect((await ada.post("/api/setup", ADMIN)).status).toBe(201);
-    }
-    expect((await ada.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
-    return { hearth, ada };
+    return { hearth, ada: await signInAdmin(hearth.url) };
   }
 
   async function startReply(ada: TestClient, title: string) {

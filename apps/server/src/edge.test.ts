@@ -2,40 +2,32 @@
  * The small-device configuration (deploy/edge/hearth.config.json, docs/edge.md) on a Q4_0-quantized
  * model: it loads, starts, answers, and its tighter limits are the ones in force.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message } from "./testing/conversations.ts";
 import { type HearthProcess, spawnHearth, waitUntilRunning } from "./testing/hearth-process.ts";
-import { TestClient } from "./testing/test-client.ts";
-import { ADMIN } from "./testing/test-server.ts";
+import { type NodeSetup, nodeSetup, signInAdmin } from "./testing/node-setup.ts";
+import type { TestClient } from "./testing/test-client.ts";
 
 describe("the edge configuration", () => {
-  let dir: string;
+  let setup: NodeSetup;
   let hearth: HearthProcess;
   let ada: TestClient;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "hearth-edge-"));
-    await mkdir(join(dir, "models"));
-    await writeTestModel(join(dir, "models", "tiny-q4.gguf"), { type: "q4_0", width: 128, layers: 4 });
+    setup = await nodeSetup("edge", { file: "tiny-q4", type: "q4_0", width: 128, layers: 4 });
     hearth = await spawnHearth({
+      ...setup.env,
       HEARTH_CONFIG: "deploy/edge/hearth.config.json",
-      HEARTH_DATA_DIR: dir,
       // The file listens on every interface, as a device on a home network would; a test keeps to loopback.
       HOST: "127.0.0.1",
     });
     await waitUntilRunning(hearth);
-    ada = new TestClient(hearth.url);
-    expect((await ada.post("/api/setup", ADMIN)).status).toBe(201);
-    expect((await ada.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
+    ada = await signInAdmin(hearth.url);
   }, 120_000);
 
   afterAll(async () => {
     hearth?.child.kill("SIGKILL");
-    await rm(dir, { recursive: true, force: true });
+    await setup?.remove();
   });
 
   it("answers with the quantized model, and holds a user to two replies in progress", async () => {

@@ -3,17 +3,12 @@
  * a request continues its caller's trace, and its queries and the reply it asked for (time to first
  * token, tokens generated) are spans of that trace.
  */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createTestDatabaseUrl } from "@hearth/db/testing";
-import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Message } from "./testing/conversations.ts";
 import { type HearthProcess, spawnHearth, waitUntilRunning } from "./testing/hearth-process.ts";
+import { type NodeSetup, nodeSetup, signInAdmin } from "./testing/node-setup.ts";
 import { type ReceivedSpan, startOtlpReceiver } from "./testing/otlp-receiver.ts";
-import { TestClient } from "./testing/test-client.ts";
-import { ADMIN } from "./testing/test-server.ts";
+import type { TestClient } from "./testing/test-client.ts";
 
 const CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN = "00f067aa0ba902b7";
@@ -21,38 +16,29 @@ const SERVER = 2;
 const CLIENT = 3;
 
 describe("traces over OTLP", () => {
-  let dir: string;
-  let database: Awaited<ReturnType<typeof createTestDatabaseUrl>>;
+  let setup: NodeSetup;
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let hearth: HearthProcess;
   let ada: TestClient;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "hearth-tracing-"));
-    await mkdir(join(dir, "models"));
-    await writeTestModel(join(dir, "models", "tiny-chat.gguf"));
-    database = await createTestDatabaseUrl();
+    setup = await nodeSetup("tracing");
     receiver = await startOtlpReceiver();
     hearth = await spawnHearth({
-      HEARTH_DATA_DIR: dir,
-      HEARTH_ENGINE_GPU: "off",
+      ...setup.env,
       HEARTH_ENGINE_CONTEXT_SIZE: "1024",
       HEARTH_CHAT_MAX_REPLY_TOKENS: "40",
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: "hearth-under-test",
-      ...(database ? { DATABASE_URL: database.url } : {}),
     });
     await waitUntilRunning(hearth);
-    ada = new TestClient(hearth.url);
-    expect((await ada.post("/api/setup", ADMIN)).status).toBe(201);
-    expect((await ada.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
+    ada = await signInAdmin(hearth.url);
   }, 120_000);
 
   afterAll(async () => {
     hearth?.child.kill("SIGKILL");
     await receiver?.close();
-    await database?.drop();
-    await rm(dir, { recursive: true, force: true });
+    await setup?.remove();
   });
 
   const waitForSpans = async (condition: (spans: ReceivedSpan[]) => boolean) => {

@@ -36,7 +36,7 @@ import { createHearthClient, type components } from "@hearth/sdk";
 const client = createHearthClient({ baseUrl: "http://hearth.invalid" });
 const result = await client.api.GET("/api/conversations/{id}", { params: { path: { id: "x" } } });
 if (result.error) {
-  const code: "conversation-not-found" | "internal-error" | "payload-too-large" | "service-starting" | "unauthenticated" | "validation-failed" = result.error.code;
+  const code: "conversation-not-found" | "internal-error" | "node-draining" | "payload-too-large" | "service-starting" | "unauthenticated" | "validation-failed" = result.error.code;
   console.log(code);
 }
 const provider: components["schemas"]["CreateProviderInput"] = { id: "p", kind: "ollama", baseUrl: "http://127.0.0.1:11434/v1" };

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, waitForPort } from "@hearth/db/testing";
 
 const NGINX = process.env.NGINX ?? "/usr/sbin/nginx";
 
@@ -70,7 +70,7 @@ ${upstreams.map((upstream) => `    server ${upstream} max_fails=1 fail_timeout=5
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  await waitForPort(port, child, () => stderr);
+  await waitForPort(port, child, () => `nginx (${stderr.trim() || "no output"})`);
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {
@@ -81,33 +81,4 @@ ${upstreams.map((upstream) => `    server ${upstream} max_fails=1 fail_timeout=5
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}: ${stderr()}`);
-    const isOpen = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (isOpen) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`nginx did not listen within 10 s: ${stderr()}`);
 }

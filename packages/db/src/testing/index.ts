@@ -52,4 +52,5 @@ async function withAdminClient(url: string, work: (client: pg.Client) => Promise
   }
 }
 
+export { freePort, waitForPort } from "./ports.ts";
 export { hasRedisServer, startTestRedis, type TestRedis } from "./redis-server.ts";

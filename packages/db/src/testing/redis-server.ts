@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { connect, createServer } from "node:net";
+import { freePort, waitForPort } from "./ports.ts";
 
 const REDIS_SERVER = process.env.REDIS_SERVER ?? "redis-server";
 
@@ -28,7 +28,7 @@ export async function startTestRedis(): Promise<TestRedis> {
       { stdio: ["ignore", "pipe", "inherit"] },
     );
     child = next;
-    await waitForPort(port, next);
+    await waitForPort(port, next, () => "redis-server");
   };
   const kill = async () => {
     const running = child;
@@ -39,33 +39,4 @@ export async function startTestRedis(): Promise<TestRedis> {
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, kill, start, stop: kill };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
-    const isOpen = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (isOpen) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("redis-server did not start within 10 s");
 }
