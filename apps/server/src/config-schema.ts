@@ -52,6 +52,14 @@ export const ConfigSchema = z.strictObject({
        * among all nodes (whichever node claims it runs it).
        */
       housekeepingSeconds: z.number().int().min(1).default(3600),
+      /**
+       * Among nodes, the address other nodes reach this one at, to send it /v1 requests for models only
+       * it holds (default: http://<host>:<port>, with the machine's hostname where host is 0.0.0.0 or ::).
+       */
+      advertiseUrl: z
+        .string()
+        .regex(/^https?:\/\/[^/]+\/?$/, "must be an http:// or https:// origin, like http://10.0.0.5:8080")
+        .optional(),
     })
     .prefault({}),
   /** Where the embedded database, models and files live. */

@@ -1,10 +1,13 @@
 /**
  * An engine node (the model's GGUF in its models dir) and an API-only node (none) on one PostgreSQL
- * database: the API node lists the engine node's models, and a reply asked for on the API node is
- * written on the engine node and streamed to the API node's clients. Runs where tests have a
- * PostgreSQL server (TEST_DATABASE_URL; CI's second pass).
+ * database: the API node lists the engine node's models, a reply asked for on the API node is
+ * written on the engine node and streamed to the API node's clients, and a /v1 call on the API node
+ * is sent on to a node that holds its model. Runs where tests have a PostgreSQL server
+ * (TEST_DATABASE_URL; CI's second pass).
  */
+import { openDatabase } from "@hearth/db";
 import { testDatabaseUrl } from "@hearth/db/testing";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCluster, type TestCluster } from "./testing/cluster.ts";
 import type { Message } from "./testing/conversations.ts";
@@ -18,6 +21,7 @@ import { ADMIN } from "./testing/test-server.ts";
 const METRICS_TOKEN = "placement-test-metrics-token";
 const MODEL = "local/tiny-chat";
 const CALLER_TRACE = "0af7651916cd43dd8448eb211c80319c";
+const question = [{ role: "user" as const, content: "Tell me a story" }];
 
 interface ModelList {
   data: { id: string; isAvailable: boolean }[];
@@ -37,6 +41,8 @@ describe.runIf(testDatabaseUrl())("an engine node and an API-only node", () => {
   let engineNode: HearthProcess;
   let apiNode: HearthProcess;
   let onApi: TestClient;
+  /** The official client, on the API-only node. */
+  let openai: OpenAI;
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 
   beforeAll(async () => {
@@ -55,6 +61,8 @@ describe.runIf(testDatabaseUrl())("an engine node and an API-only node", () => {
     onApi = new TestClient(apiNode.url);
     expect((await onApi.post("/api/setup", ADMIN)).status).toBe(201);
     expect((await onApi.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
+    const key = (await onApi.post<{ key: string }>("/api/api-keys", { name: "openai client" })).body.key;
+    openai = new OpenAI({ apiKey: key, baseURL: `${apiNode.url}/v1`, maxRetries: 0 });
   }, 120_000);
 
   afterAll(async () => {
@@ -104,18 +112,129 @@ describe.runIf(testDatabaseUrl())("an engine node and an API-only node", () => {
     expect(written?.resource["service.instance.id"]).not.toBe(request?.resource["service.instance.id"]);
   }, 90_000);
 
-  it("stops offering the model once the engine node has stopped, and says so on a send", async () => {
+  it("sends a /v1 call on the API-only node to the engine node, streamed or not, with the caller's request id", async () => {
+    const before = await tokensGenerated(engineNode);
+    const completion = await openai.chat.completions
+      .create({ model: MODEL, messages: question, max_tokens: 8 }, { headers: { "X-Request-Id": "placed-call-1" } })
+      .withResponse();
+    expect(completion.data.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(completion.data.usage?.completion_tokens).toBeGreaterThan(0);
+    expect(completion.response.headers.get("x-request-id")).toBe("placed-call-1");
+    const stream = await openai.chat.completions.create({
+      model: "tiny-chat",
+      messages: question,
+      max_tokens: 8,
+      stream: true,
+    });
+    let streamed = "";
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      streamed += chunk.choices[0]?.delta.content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(finish).toBe("length");
+    const embedded = await openai.embeddings.create({ model: MODEL, input: ["one", "two"] });
+    expect(embedded.data).toHaveLength(2);
+    const text = await openai.completions.create({ model: MODEL, prompt: "Once", max_tokens: 4 });
+    expect(text.choices[0]?.text.length).toBeGreaterThan(0);
+    const response = await openai.responses.create({ model: MODEL, input: "Hello", max_output_tokens: 16 });
+    expect(response.status).toMatch(/completed|incomplete/);
+    expect(await tokensGenerated(engineNode)).toBeGreaterThan(before);
+    expect(await tokensGenerated(apiNode)).toBe(0);
+  }, 60_000);
+
+  it("passes on the engine node's refusal, and never sends a call on twice", async () => {
+    const refused = await openai.chat.completions.create({ model: MODEL, messages: question, n: 2 }).catch((e) => e);
+    expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((refused as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("n");
+    // A call that says it was sent on already runs here, where the model is not: unavailable, not sent again.
+    const resent = await openai.chat.completions
+      .create({ model: MODEL, messages: question }, { headers: { "Hearth-Forwarded-By": "another-node" } })
+      .catch((e) => e);
+    expect(resent).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(resent).toMatchObject({ status: 503, code: "model_unavailable" });
+  }, 30_000);
+
+  it("counts a call sent on once against the caller's limits, and stops the model when the caller leaves", async () => {
+    const created = await onApi.post<{ id: string }>("/api/admin/users", {
+      username: "placed",
+      email: "placed@example.com",
+      password: "placed password 1",
+    });
+    expect(created.status).toBe(201);
+    expect((await onApi.patch(`/api/admin/users/${created.body.id}/limits`, { messagesPerMinute: 3 })).status).toBe(
+      200,
+    );
+    const user = new TestClient(apiNode.url);
+    await user.logIn("placed@example.com", "placed password 1");
+    const key = (await user.post<{ key: string }>("/api/api-keys", { name: "limited" })).body.key;
+    const limited = new OpenAI({ apiKey: key, baseURL: `${apiNode.url}/v1`, maxRetries: 0 });
+    // The first call leaves after three chunks of a reply that could run to the end of the context.
+    const before = await tokensGenerated(engineNode);
+    const stream = await limited.chat.completions.create({ model: MODEL, messages: question, stream: true });
+    let chunks = 0;
+    for await (const _ of stream) if (++chunks === 3) break;
+    // The engine node counts a call's tokens when it ends: at once when the abort reaches it.
+    let generated = before;
+    while (generated === before) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      generated = await tokensGenerated(engineNode);
+    }
+    expect(generated - before).toBeLessThan(1000);
+    expect(
+      (await limited.chat.completions.create({ model: MODEL, messages: question, max_tokens: 1 })).choices,
+    ).toHaveLength(1);
+    expect(
+      (await limited.chat.completions.create({ model: MODEL, messages: question, max_tokens: 1 })).choices,
+    ).toHaveLength(1);
+    const fourth = await limited.chat.completions
+      .create({ model: MODEL, messages: question, max_tokens: 1 })
+      .catch((e) => e);
+    expect(fourth).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((fourth as InstanceType<typeof OpenAI.RateLimitError>).headers.get("retry-after")).toMatch(/^\d+$/);
+  }, 60_000);
+
+  it("fails over from a holder killed -9 to another, and answers 503 when none can be reached", async () => {
+    const second = await cluster.addNode();
+    const db = await openDatabase({ kind: "postgres", url: cluster.databaseUrl });
+    const holders = async () =>
+      (await db.query<{ count: number }>("SELECT count(*)::int AS count FROM node_models WHERE model_id = 'tiny-chat'"))
+        .rows[0]?.count;
+    try {
+      while ((await holders()) !== 2) await new Promise((resolve) => setTimeout(resolve, 100));
+      // Its rows stay listed until they go stale: every call that picks it first goes on to the engine node.
+      second.child.kill("SIGKILL");
+      await second.exited;
+      for (let call = 0; call < 6; call++) {
+        const completion = await openai.chat.completions.create({ model: MODEL, messages: question, max_tokens: 1 });
+        expect(completion.choices).toHaveLength(1);
+      }
+      // A node that stops takes its rows with it; the killed one's remain, and it refuses connections.
+      engineNode.child.kill("SIGTERM");
+      expect(await engineNode.exited).toBe(0);
+      expect(await holders()).toBe(1);
+      const unreachable = await openai.chat.completions.create({ model: MODEL, messages: question }).catch((e) => e);
+      expect(unreachable).toMatchObject({ status: 503, code: "model_unavailable" });
+      expect((unreachable as Error).message).toContain("cannot be reached");
+    } finally {
+      await db.close();
+    }
+  }, 90_000);
+
+  it("stops offering the model once the nodes that held it are gone, and says so on a send", async () => {
     const conversationId = (await onApi.post<{ id: string }>("/api/conversations", { title: "Gone", model: MODEL }))
       .body.id;
-    engineNode.child.kill("SIGTERM");
-    expect(await engineNode.exited).toBe(0);
+    // The killed node's rows go stale (30 s after their last refresh).
     for (;;) {
       const models = await onApi.get<ModelList>("/api/models");
       if (!models.body.data.some((model) => model.id === MODEL)) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
     const sent = await onApi.post(`/api/conversations/${conversationId}/messages`, { content: "Anyone?" });
     expect(sent.status).toBe(422);
     expect(sent.body).toMatchObject({ code: "model-not-found" });
+    const called = await openai.chat.completions.create({ model: MODEL, messages: question }).catch((e) => e);
+    expect(called).toBeInstanceOf(OpenAI.NotFoundError);
   }, 60_000);
 });

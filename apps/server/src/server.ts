@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import {
   type Clock,
   claimReplies,
@@ -13,6 +14,7 @@ import {
   ModelRegistry,
   type ModelSource,
   migrations,
+  nodesHolding,
   type Orphans,
   otherNodesModels,
   pruneEventStreams,
@@ -48,6 +50,7 @@ import { EngineHolder } from "./engine-holder.ts";
 import { localModelProvider } from "./local-model-provider.ts";
 import { createMetrics } from "./metrics.ts";
 import { createConfiguredProviders } from "./model-providers.ts";
+import { forwardToHolder } from "./node-forwarding.ts";
 import { createReadiness } from "./readiness.ts";
 import { startTracing, traceDatabase } from "./tracing.ts";
 
@@ -206,6 +209,14 @@ export async function startHearth({
         propagation.inject(context.active(), carrier);
         bus.handOff(messageId, carrier.traceparent);
       },
+      forward: forwardToHolder({
+        nodeId,
+        logger,
+        holders: async (modelId) => {
+          if (db === undefined) return [];
+          return nodesHolding(db, nodeId, modelId, new Date(clock.now().getTime() - NODE_MODELS_STALE_MS));
+        },
+      }),
     };
     bus.onHandOff((messageId, traceParent) => claim([messageId], traceParent));
   }
@@ -245,6 +256,10 @@ export async function startHearth({
     .catch((error: unknown) => logger.warn({ err: error }, "checking for a local llama.cpp build failed"));
   const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
   const url = `http://${host}:${port}`;
+  // Where the other nodes send /v1 requests for the models only this node holds.
+  const advertiseUrl =
+    config.server.advertiseUrl?.replace(/\/$/, "") ??
+    (["0.0.0.0", "::"].includes(config.server.host) ? `http://${hostname()}:${port}` : url);
 
   // Which unfinished replies lost their writer: on the embedded database (one node) every one, among
   // nodes those whose lease ran out.
@@ -345,7 +360,7 @@ export async function startHearth({
   const publishModels = async () => {
     const current = db;
     if (current === undefined || isDraining) return;
-    await publishNodeModels(current, nodeId, await listOwnModels(), clock.now());
+    await publishNodeModels(current, { id: nodeId, url: advertiseUrl }, await listOwnModels(), clock.now());
   };
   const forgetModels = async () => {
     if (!isClustered || db === undefined) return;

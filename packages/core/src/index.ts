@@ -55,12 +55,13 @@ export {
   type ProviderStatus,
   type RegistryModel,
 } from "./models/model-registry.ts";
-export { forgetNodeModels, otherNodesModels, publishNodeModels } from "./models/node-models.ts";
+export { forgetNodeModels, nodesHolding, otherNodesModels, publishNodeModels } from "./models/node-models.ts";
 export { modelRoutes } from "./models/routes.ts";
 export { ModelCalls } from "./openai-api/model-calls.ts";
 export type { OpenAiApiProblem } from "./openai-api/problems.ts";
 export { openAiRoutes } from "./openai-api/routes.ts";
 export { OpenAiError } from "./openai-api/schema.ts";
+export { FORWARDED_BY_HEADER } from "./openai-api/send-to-holder.ts";
 export type { CommonProblem, FieldIssue, Result } from "./problems.ts";
 export { ProblemError, raise } from "./problems.ts";
 export {

@@ -12,6 +12,12 @@ export interface ReplyPlacement {
   runsHere(model: string): boolean;
   /** Asks the nodes that hold the reply's model to write it; called after its row is committed, unleased. */
   handOff(messageId: string): void;
+  /**
+   * Sends a /v1 request for `model` (qualified; one this node does not write) to a node that holds it,
+   * with `body` as read here and the request's id, and gives back that node's answer; undefined when no
+   * other node holds it.
+   */
+  forward(model: string, request: Request, body: ArrayBuffer, requestId: string): Promise<Response | undefined>;
 }
 
 /** The most replies one claim takes: a node takes what it can start now, the rest stay for others. */

@@ -16,4 +16,12 @@ CREATE TABLE node_models (
 );
 `,
   },
+  {
+    id: "0020-node-model-urls",
+    sql: `
+-- Where the node that holds a model can be reached, so a /v1 request for it that reaches another
+-- node is sent on there. Null for a node that did not say.
+ALTER TABLE node_models ADD COLUMN node_url text;
+`,
+  },
 ];

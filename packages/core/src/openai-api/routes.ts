@@ -31,6 +31,7 @@ import {
   ResponseObject,
   TextCompletion,
 } from "./schema.ts";
+import { sendToHolder } from "./send-to-holder.ts";
 import { findExchangeTarget } from "./stored-exchange.ts";
 import { toCallOptions } from "./to-call-options.ts";
 import { toResponseCall } from "./to-response-call.ts";
@@ -167,6 +168,8 @@ export function openAiRoutes(calls: ModelCalls) {
     // A Response of either kind (JSON or a stream), which the typed routes cannot spell: `as never`.
     .openapi(chatCompletions, async (c) => {
       const request = c.req.valid("json");
+      const sent = await sendToHolder(c, request.model);
+      if (sent !== undefined) return sent as never;
       const caller = await callerLimits(c);
       const call = toCallOptions(request);
       const exchange = await findExchangeTarget(c, caller, request.metadata, call.prompt);
@@ -175,16 +178,22 @@ export function openAiRoutes(calls: ModelCalls) {
     })
     .openapi(completions, async (c) => {
       const request = c.req.valid("json");
+      const sent = await sendToHolder(c, request.model);
+      if (sent !== undefined) return sent as never;
       const admission = await admitModelCall(c, calls, await callerLimits(c));
       return (await runTextCompletion(c, request, { admission, calls })) as never;
     })
     .openapi(embeddings, async (c) => {
       const request = c.req.valid("json");
+      const sent = await sendToHolder(c, request.model);
+      if (sent !== undefined) return sent as never;
       const admission = await admitModelCall(c, calls, await callerLimits(c));
       return (await createEmbeddings(c, request, admission)) as never;
     })
     .openapi(responses, async (c) => {
       const request = c.req.valid("json");
+      const sent = await sendToHolder(c, request.model);
+      if (sent !== undefined) return sent as never;
       const caller = await callerLimits(c);
       const call = toResponseCall(request);
       const exchange = await findExchangeTarget(c, caller, request.metadata, call.prompt);
