@@ -5,6 +5,9 @@ export interface Metrics {
   observeRequest(method: string, route: string, status: number, seconds: number): void;
   observeModelLoad(modelId: string, seconds: number): void;
   tokensGenerated(model: string, tokens: number): void;
+  replyFinished(model: string, status: string, firstTokenSeconds: number | undefined): void;
+  /** A recurring job's run on this node: `done`, or `failed`. */
+  jobRan(job: string, outcome: "done" | "failed", at: Date): void;
   streamOpened(): void;
   streamClosed(reason: string): void;
   /** Where the generation queue depth is read from, once the engine runs. */
@@ -45,6 +48,32 @@ export function createMetrics(): Metrics {
     labelNames: ["model"],
     registers: [registry],
   });
+  const replies = new Counter({
+    name: "hearth_replies_total",
+    help: "Conversation replies written on this node, by model and final status (done, error, cancelled, interrupted)",
+    labelNames: ["model", "status"],
+    registers: [registry],
+  });
+  const firstToken = new Histogram({
+    name: "hearth_reply_first_token_seconds",
+    help: "Time from a reply's start on this node (queue included) to its first token, by model",
+    labelNames: ["model"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const jobRuns = new Counter({
+    name: "hearth_job_runs_total",
+    // "name", not "job": Prometheus's own `job` label (the scrape's) would rename it.
+    help: "Runs of recurring jobs (housekeeping) on this node, by job name and outcome (done, failed)",
+    labelNames: ["name", "outcome"],
+    registers: [registry],
+  });
+  const jobSucceeded = new Gauge({
+    name: "hearth_job_last_success_timestamp_seconds",
+    help: "When a recurring job last ran without error on this node (Unix seconds)",
+    labelNames: ["name"],
+    registers: [registry],
+  });
   const streams = new Gauge({
     name: "hearth_sse_streams_active",
     help: "Open event streams (GET /api/conversations/:id/events)",
@@ -69,6 +98,14 @@ export function createMetrics(): Metrics {
     registry,
     tokensGenerated(model, count) {
       tokens.inc({ model }, count);
+    },
+    replyFinished(model, status, firstTokenSeconds) {
+      replies.inc({ model, status });
+      if (firstTokenSeconds !== undefined) firstToken.observe({ model }, firstTokenSeconds);
+    },
+    jobRan(job, outcome, at) {
+      jobRuns.inc({ name: job, outcome });
+      if (outcome === "done") jobSucceeded.set({ name: job }, at.getTime() / 1000);
     },
     streamOpened() {
       streams.inc();

@@ -320,7 +320,15 @@ export async function startHearth({
         pruneEventStreams(current, new Date(now.getTime() - STALE_STREAM_RETENTION_MS)),
         pruneJobRuns(current, now),
       ]);
-    }).catch((error: unknown) => logger.warn({ err: error }, "housekeeping failed"));
+    }).then(
+      (ran) => {
+        if (ran) metrics.jobRan("housekeeping", "done", clock.now());
+      },
+      (error: unknown) => {
+        metrics.jobRan("housekeeping", "failed", clock.now());
+        logger.warn({ err: error }, "housekeeping failed");
+      },
+    );
   }, housekeepingMs);
   housekeeping.unref();
 

@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInProcessEventBus, createRevocations, ModelCalls, ModelRegistry, systemClock } from "@hearth/core";
+import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
 import { createChatRuntime } from "../chat-runtime.ts";
@@ -7,6 +11,7 @@ import { createLogger } from "../logger.ts";
 import { createMetrics } from "../metrics.ts";
 import { createConfiguredProviders } from "../model-providers.ts";
 import { createReadiness } from "../readiness.ts";
+import { createConversation, sendMessage, settledReply } from "../testing/conversations.ts";
 import {
   ADMIN,
   signedInAdmin,
@@ -80,6 +85,41 @@ describe("health, readiness, metrics and logs", () => {
     expect(everything).not.toContain(client.cookies.get("hearth_session"));
     expect(everything).not.toContain(client.csrfToken);
   });
+});
+
+describe("reply and job metrics", () => {
+  let server: TestServer;
+  let modelsDir: string;
+  beforeAll(async () => {
+    modelsDir = await mkdtemp(join(tmpdir(), "hearth-models-"));
+    await writeTestModel(join(modelsDir, "tiny-chat.gguf"));
+    server = await startTestServer({
+      modelsDir,
+      engine: { gpu: "off", contextSize: 512 },
+      chat: { maxReplyTokens: 8 },
+      server: { housekeepingSeconds: 1 },
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  it("counts replies by model and final status, their time to first token, and the recurring jobs' runs", async () => {
+    const admin = await signedInAdmin(server);
+    const conversationId = await createConversation(admin);
+    const sent = await sendMessage(admin, conversationId, "Hello");
+    expect((await settledReply(admin, conversationId, sent.assistantMessage.id)).status).toBe("done");
+    let text = "";
+    for (let attempt = 0; attempt < 100 && !text.includes('hearth_job_runs_total{name="housekeeping"'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      text = (await admin.get("/metrics")).text;
+    }
+    expect(text).toContain('hearth_replies_total{model="local/tiny-chat",status="done"} 1');
+    expect(text).toContain('hearth_reply_first_token_seconds_count{model="local/tiny-chat"} 1');
+    expect(text).toMatch(/^hearth_job_runs_total\{name="housekeeping",outcome="done"\} [1-9]/m);
+    expect(text).toMatch(/^hearth_job_last_success_timestamp_seconds\{name="housekeeping"\} \d+/m);
+  }, 30_000);
 });
 
 describe("who may read /metrics (issue #6)", () => {

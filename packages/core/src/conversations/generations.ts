@@ -33,6 +33,8 @@ const DEFAULT_LEASE_MS = 30_000;
 
 export interface GenerationMetrics {
   tokensGenerated(model: string, tokens: number): void;
+  /** A reply's final status, and its time to first token where it wrote one. */
+  replyFinished(model: string, status: ReplyOutcome["status"], firstTokenSeconds: number | undefined): void;
 }
 
 export interface GenerationJob {
@@ -218,10 +220,16 @@ export class Generations {
         span.setAttribute("hearth.reply.status", outcome.status);
         if (outcome.status === "error") span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.error ?? "" });
         const firstTokenAt = writer.firstTokenAt;
+        const firstTokenMs = firstTokenAt === undefined ? undefined : firstTokenAt.getTime() - started.getTime();
         if (firstTokenAt !== undefined) {
           span.addEvent("first token", firstTokenAt);
-          span.setAttribute("hearth.reply.time_to_first_token_ms", firstTokenAt.getTime() - started.getTime());
+          span.setAttribute("hearth.reply.time_to_first_token_ms", firstTokenMs as number);
         }
+        this.deps.metrics?.replyFinished(
+          job.model,
+          outcome.status,
+          firstTokenMs === undefined ? undefined : firstTokenMs / 1000,
+        );
         if (outcome.usage !== undefined) {
           span.setAttributes({
             "gen_ai.usage.input_tokens": outcome.usage.promptTokens,

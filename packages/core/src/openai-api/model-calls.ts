@@ -12,7 +12,7 @@ export interface CountedCall {
 export class ModelCalls {
   #active = 0;
 
-  constructor(private readonly metrics?: GenerationMetrics) {}
+  constructor(private readonly metrics?: Pick<GenerationMetrics, "tokensGenerated">) {}
 
   /** Completions, responses and embeddings running now in this process. */
   get activeCount(): number {
