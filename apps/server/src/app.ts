@@ -6,10 +6,13 @@ import {
   type Clock,
   type ConfiguredProviders,
   conversationRoutes,
+  LOCAL_PROVIDER,
   type Logger,
   limitRoutes,
   type ModelCalls,
+  type ModelPulls,
   messageRoutes,
+  modelPullRoutes,
   modelRoutes,
   OpenAiError,
   openAiRoutes,
@@ -60,6 +63,8 @@ export interface AppDependencies {
   providers: ConfiguredProviders;
   /** Counts the /v1 routes' model calls (the engine switch waits for none to run). */
   modelCalls: ModelCalls;
+  /** Admins' model pulls into this node's models dir. */
+  modelPulls: ModelPulls;
   /**
    * Told of each problem answered for a route that does not declare its code: tests turn it on, so a
    * route that drifts from its declared problems (and so from /openapi.json) fails them.
@@ -133,6 +138,14 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", limitRoutes);
   app.route("/", modelRoutes);
   app.route("/", providerRoutes(deps.providers));
+  app.route(
+    "/",
+    modelPullRoutes(deps.modelPulls, {
+      modelsDir: config.modelsDir as string,
+      isInUse: (model) => deps.chat.generations.isUsing(model) || deps.modelCalls.activeCount > 0,
+      onRemoved: () => deps.chat.models.forget(LOCAL_PROVIDER),
+    }),
+  );
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
   app.route("/", toolRoutes);

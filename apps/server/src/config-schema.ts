@@ -136,6 +136,15 @@ export const ConfigSchema = z.strictObject({
       listTimeoutSeconds: seconds(5),
       /** A provider's model list is reused this long before it is asked again. */
       listCacheSeconds: seconds(10),
+      /** Where admins' `hf:` pulls are resolved and downloaded from: Hugging Face, or a mirror. */
+      huggingFaceEndpoint: z
+        .string()
+        .regex(/^https?:\/\//, "must be an http:// or https:// URL")
+        .default("https://huggingface.co/"),
+      /** A Hugging Face access token, for gated models (a secret: redacted from logs). */
+      huggingFaceToken: z.string().min(1).optional(),
+      /** The most the local models (the models dir) may hold, in bytes: a pull that would pass it is refused. */
+      maxTotalBytes: z.number().int().min(1).optional(),
       /**
        * Remote model providers (OpenAI-compatible servers, Ollama), besides those admins add at
        * /api/admin/providers. Changed only here; their API keys are secrets (redacted from logs).
@@ -250,6 +259,7 @@ export const SECRET_KEYS = new Set([
   "metrics.token",
   "secretKey",
   "models.providers.*.apiKey",
+  "models.huggingFaceToken",
 ]);
 
 /** Conventional environment names, besides the generated HEARTH_* ones. */
@@ -260,6 +270,8 @@ export const ENV_ALIASES: Record<string, string> = {
   REDIS_URL: "redisUrl",
   OTEL_EXPORTER_OTLP_ENDPOINT: "tracing.otlpEndpoint",
   OTEL_SERVICE_NAME: "tracing.serviceName",
+  HF_ENDPOINT: "models.huggingFaceEndpoint",
+  HF_TOKEN: "models.huggingFaceToken",
   LOG_LEVEL: "log.level",
 };
 

@@ -179,7 +179,7 @@ describe("loadConfig precedence", () => {
           ? "debug"
           : path === "redisUrl"
             ? "redis://cache:6379"
-            : path === "tracing.otlpEndpoint"
+            : path === "tracing.otlpEndpoint" || path === "models.huggingFaceEndpoint"
               ? "http://collector:4318"
               : "postgres://x@y/z";
     // Redis needs a PostgreSQL database beside it.

@@ -11,6 +11,7 @@ import {
   LOCAL_PROVIDER,
   type Logger,
   ModelCalls,
+  ModelPulls,
   ModelRegistry,
   type ModelSource,
   migrations,
@@ -38,7 +39,7 @@ import {
   openPostgresBroadcast,
   openRedisBroadcast,
 } from "@hearth/db";
-import { type LanguageModel, listLocalModels } from "@hearth/engine";
+import { type LanguageModel, listLocalModels, preparePull } from "@hearth/engine";
 import type { ModelDescriptor, ModelProvider } from "@hearth/engine/spec";
 import { createAdaptorServer, type ServerType } from "@hono/node-server";
 import { context, propagation } from "@opentelemetry/api";
@@ -220,6 +221,25 @@ export async function startHearth({
     };
     bus.onHandOff((messageId, traceParent) => claim([messageId], traceParent));
   }
+  const modelPulls = new ModelPulls({
+    modelsDir: config.modelsDir as string,
+    nodeId,
+    clock,
+    logger,
+    maxTotalBytes: config.models.maxTotalBytes,
+    // A pull's node renews it like a reply's: one that stops renewing is resumed elsewhere after it ran out.
+    leaseMs: config.chat.replyLeaseSeconds * 1000,
+    prepare: (options) =>
+      preparePull({
+        ...options,
+        huggingFaceEndpoint: config.models.huggingFaceEndpoint,
+        ...(config.models.huggingFaceToken ? { huggingFaceToken: config.models.huggingFaceToken } : {}),
+      }),
+    onModelAdded: () => {
+      models.forget(LOCAL_PROVIDER);
+      if (isClustered) void publishModelsNow();
+    },
+  });
   const revocations = createRevocations();
   revocations.subscribe((revocation) => chat.streams.revoke(revocation));
   const app = createApp({
@@ -241,6 +261,7 @@ export async function startHearth({
     revocations,
     providers: configured,
     modelCalls,
+    modelPulls,
     ...(onUndeclaredProblem ? { onUndeclaredProblem } : {}),
   });
   let server: ServerType;
@@ -300,6 +321,9 @@ export async function startHearth({
     const interrupted = await interruptUnfinishedReplies(opened, chat.bus, clock.now(), orphansOf(opened));
     if (interrupted > 0) logger.warn({ interrupted }, "replies interrupted by the last shutdown marked as such");
     installationId = await readInstallationId(opened);
+    // Pulls a stopped process left (on the embedded database every one: it was this node) go on.
+    const resumed = await modelPulls.resume(opened, { all: opened.kind !== "postgres" });
+    if (resumed > 0) logger.info({ resumed }, "model pulls resumed");
     db = tracing === undefined ? opened : traceDatabase(opened);
   })();
   // A failed start is reported through `ready`; this only keeps it from being an unhandled rejection too.
@@ -332,13 +356,17 @@ export async function startHearth({
   }, housekeepingMs);
   housekeeping.unref();
 
-  // Among nodes, a node killed mid-reply leaves it to the others: whichever looks next after its lease ran out.
+  // Among nodes, a node killed mid-reply (or mid-pull) leaves it to the others: whichever looks next after its lease ran out.
   let isSweeping = false;
   const orphanSweep = setInterval(() => {
     if (db === undefined || db.kind !== "postgres" || isSweeping) return;
     isSweeping = true;
-    interruptUnfinishedReplies(db, chat.bus, clock.now(), orphansOf(db))
-      .then((count) => {
+    const current = db;
+    Promise.all([
+      interruptUnfinishedReplies(current, chat.bus, clock.now(), orphansOf(current)),
+      modelPulls.resume(current, { all: false }),
+    ])
+      .then(([count]) => {
         if (count > 0)
           logger.warn({ interrupted: count }, "replies whose node stopped renewing them marked interrupted");
       })
@@ -401,6 +429,7 @@ export async function startHearth({
     });
     await ready.catch(() => {});
     await forgetModels();
+    await modelPulls.close();
     // Replies being written are stored as interrupted, with their text, before the database closes.
     await chat.generations.close();
     await configured.close();

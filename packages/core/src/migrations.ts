@@ -9,6 +9,7 @@ import { conversationToolMigrations } from "./conversations/tool-migrations.ts";
 import { scheduledJobMigrations } from "./jobs/migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
 import { nodeModelMigrations } from "./models/node-model-migrations.ts";
+import { modelPullMigrations } from "./models/pulls/migrations.ts";
 import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
@@ -28,4 +29,5 @@ export const migrations: Migration[] = [
   ...replyLeaseMigrations,
   ...scheduledJobMigrations,
   ...nodeModelMigrations,
+  ...modelPullMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

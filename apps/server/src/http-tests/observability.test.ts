@@ -1,7 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInProcessEventBus, createRevocations, ModelCalls, ModelRegistry, systemClock } from "@hearth/core";
+import {
+  createInProcessEventBus,
+  createRevocations,
+  ModelCalls,
+  ModelPulls,
+  ModelRegistry,
+  systemClock,
+} from "@hearth/core";
 import { writeTestModel } from "@hearth/engine/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../app.ts";
@@ -224,6 +231,13 @@ describe("before the database is ready", () => {
       onChange: () => {},
     }),
     modelCalls: new ModelCalls(),
+    modelPulls: new ModelPulls({
+      modelsDir: "/tmp",
+      nodeId: "test",
+      clock: systemClock,
+      logger: createLogger("silent"),
+      prepare: () => Promise.reject(new Error("no pulls before the database is ready")),
+    }),
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {

@@ -8,7 +8,10 @@ export type MessageNode = components["schemas"]["MessageNode"];
 /** What sending (or editing) a message answers: the question and its pending reply. */
 export type Exchange = components["schemas"]["Exchange"];
 
-export async function createConversation(client: TestClient, body: { title?: string } = {}): Promise<string> {
+export async function createConversation(
+  client: TestClient,
+  body: { title?: string; model?: string } = {},
+): Promise<string> {
   const response = await client.post<{ id: string }>("/api/conversations", body);
   if (response.status !== 201) throw new Error(`creating a conversation answered ${response.status}: ${response.text}`);
   return response.body.id;

@@ -67,6 +67,8 @@ function isCancelOf(data: string, messageId: string): boolean {
 
 interface Running {
   controller: AbortController;
+  /** The reply's model (qualified). */
+  model: string;
   /** Set once the reply's final status is stored: a cancel then has nothing to stop (titling may go on). */
   isSettled: boolean;
   /** Resolves once the reply's final status is stored; never rejects. */
@@ -107,6 +109,12 @@ export class Generations {
     return this.#running.size;
   }
 
+  /** Whether a reply of `model` (qualified) is being written by this process. */
+  isUsing(model: string): boolean {
+    for (const running of this.#running.values()) if (running.model === model) return true;
+    return false;
+  }
+
   /** Starts a reply in the background; its progress reaches clients as events. */
   start(db: Database, job: GenerationJob): void {
     const controller = new AbortController();
@@ -129,6 +137,7 @@ export class Generations {
     });
     const running: Running = {
       controller,
+      model: job.model,
       isSettled: false,
       settled: written.then(
         () => undefined,

@@ -1,9 +1,16 @@
 import type { AccountsProblem } from "../accounts/problems.ts";
 import type { ConversationsProblem } from "../conversations/problems.ts";
+import type { ModelsProblem } from "../models/pulls/problems.ts";
 import type { OpenAiApiProblem } from "../openai-api/problems.ts";
 import type { CommonProblem } from "../problems.ts";
 import type { ProvidersProblem } from "../providers/problems.ts";
 
 /** Every problem any capability can report. */
-export type Problem = CommonProblem | AccountsProblem | ConversationsProblem | ProvidersProblem | OpenAiApiProblem;
+export type Problem =
+  | CommonProblem
+  | AccountsProblem
+  | ConversationsProblem
+  | ProvidersProblem
+  | OpenAiApiProblem
+  | ModelsProblem;
 export type ProblemCode = Problem["code"];

@@ -19,7 +19,8 @@ export async function listGgufModels(modelsDir: string): Promise<GgufFile[]> {
   }
   const files = await Promise.all(
     names
-      .filter((name) => name.toLowerCase().endsWith(".gguf") && !name.startsWith("."))
+      // A split model is its first part: llama.cpp finds the others beside it.
+      .filter((name) => name.toLowerCase().endsWith(".gguf") && !name.startsWith(".") && !isLaterPart(name))
       .map(async (name) => {
         const path = join(modelsDir, name);
         const info = await stat(path);
@@ -41,4 +42,10 @@ export async function listLocalModels(modelsDir: string): Promise<ModelDescripto
     isLoaded: false,
     capabilities: { chat: true, embeddings: true, tools: "emulated", vision: false },
   }));
+}
+
+/** `model-00002-of-00003.gguf` and later: parts of a split model, loaded through its first part. */
+function isLaterPart(name: string): boolean {
+  const match = /-(\d{5})-of-\d{5}\.gguf$/i.exec(name);
+  return match !== null && Number(match[1]) > 1;
 }
