@@ -26,6 +26,7 @@ import {
   userAdminRoutes,
 } from "@hearth/core";
 import type { Database } from "@hearth/db";
+import { inspectGguf } from "@hearth/engine";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -142,6 +143,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     "/",
     modelPullRoutes(deps.modelPulls, {
       modelsDir: config.modelsDir as string,
+      inspect: inspectGguf,
       isInUse: (model) => deps.chat.generations.isUsing(model) || deps.modelCalls.activeCount > 0,
       onRemoved: () => deps.chat.models.forget(LOCAL_PROVIDER),
     }),

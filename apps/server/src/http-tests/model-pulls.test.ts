@@ -108,6 +108,24 @@ describe("model pulls", () => {
     expect(sha256(await readFile(join(modelsDir, "tiny.Q4_K_M.gguf")))).toBe(sha256(model));
     const models = await admin.get<{ data: { id: string }[] }>("/api/models");
     expect(models.body.data.map((entry) => entry.id)).toContain("local/tiny.Q4_K_M");
+    const details = await admin.get("/api/admin/models/local%2Ftiny.Q4_K_M");
+    expect(details.body).toMatchObject({
+      id: "local/tiny.Q4_K_M",
+      fileName: "tiny.Q4_K_M.gguf",
+      sizeBytes: model.length,
+      architecture: "llama",
+      name: "hearth-test-model",
+      contextLength: 2048,
+      embeddingLength: 512,
+      layers: 2,
+      chatFormat: "ChatML",
+    });
+    expect((details.body as { parameters: number }).parameters).toBeGreaterThan(5_000_000);
+    expect((details.body as { chatTemplate: string }).chatTemplate).toContain("<|im_start|>");
+    expect((await admin.get("/api/admin/models/tiny.Q4_K_M")).status).toBe(200);
+    for (const id of ["local%2Fabsent", "..%2F..%2Fetc%2Fpasswd", "local%2F.pulls", "local%2F"]) {
+      expect((await admin.get(`/api/admin/models/${id}`)).body, id).toMatchObject({ code: "local-model-not-found" });
+    }
     const conversationId = await createConversation(admin, { model: "local/tiny.Q4_K_M" });
     const sent = await sendMessage(admin, conversationId, "Hello");
     expect((await settledReply(admin, conversationId, sent.assistantMessage.id)).status).toBe("done");

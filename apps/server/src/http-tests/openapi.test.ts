@@ -66,6 +66,7 @@ describe("the OpenAPI document", () => {
         "get /api/admin/models/pulls/{id}",
         "delete /api/admin/models/pulls/{id}",
         "get /api/admin/models/pulls/{id}/events",
+        "get /api/admin/models/{id}",
         "delete /api/admin/models/{id}",
         "get /api/tools",
         "get /metrics",

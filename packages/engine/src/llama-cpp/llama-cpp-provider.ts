@@ -1,18 +1,11 @@
 import { totalmem } from "node:os";
-import {
-  ChatWrapper,
-  type ChatWrapperSettings,
-  getLlama,
-  type Llama,
-  LlamaLogLevel,
-  LlamaText,
-  resolveChatWrapper,
-} from "node-llama-cpp";
+import { getLlama, type Llama, LlamaLogLevel, resolveChatWrapper } from "node-llama-cpp";
 import type { EmbeddingModel, LanguageModel } from "../spec/language-model.ts";
 import type { ModelDescriptor, ModelProvider, ToolSupport } from "../spec/model-provider.ts";
 import { NoSuchModelError } from "../spec/no-such-model-error.ts";
 import { chooseThreads } from "./choose-threads.ts";
 import { GrammarCache } from "./grammar-cache.ts";
+import { toolSupportOf } from "./inspect-gguf.ts";
 import { type GgufFile, listGgufModels, listLocalModels } from "./list-gguf-models.ts";
 import { LlamaCppLanguageModel } from "./llama-cpp-language-model.ts";
 import type { LoadedModel } from "./loaded-model.ts";
@@ -215,15 +208,9 @@ async function unload(loaded: LoadedModel): Promise<void> {
   await loaded.model.dispose();
 }
 
-/**
- * Native where the model's template has its own way to call tools (Qwen's `<tool_call>`, Llama 3.1's
- * `<function=`, one read from a Jinja template); otherwise node-llama-cpp's general `||call:` format,
- * which the model was never taught, so calls are only as good as a grammar can force them. Compared as
- * text: wrappers such as Llama 3's repeat the general format in their own settings.
- */
+/** Native where the model's chat format has its own call syntax (see inspect-gguf.ts). */
 function toolSupport(model: LoadedModel): ToolSupport {
-  const callPrefix = (settings: ChatWrapperSettings) => LlamaText(settings.functions.call.prefix).toString();
-  return callPrefix(model.chatWrapper.settings) === callPrefix(ChatWrapper.defaultSettings) ? "emulated" : "native";
+  return toolSupportOf(model.chatWrapper);
 }
 
 /** The machine's memory, or the container's limit (cgroup) where that is smaller. */

@@ -127,6 +127,40 @@ const follow = createRoute({
   ...problems("model-pull-not-found"),
 });
 
+const LocalModelDetails = z
+  .object({
+    id: z.string().openapi({ example: "local/qwen2.5-0.5b-instruct-q4_k_m" }),
+    fileName: z.string(),
+    sizeBytes: z.number().int(),
+    architecture: z.string(),
+    name: z.string().nullable(),
+    parameters: z.number().int(),
+    quantization: z.string().nullable(),
+    contextLength: z.number().int().nullable(),
+    embeddingLength: z.number().int().nullable(),
+    layers: z.number().int().nullable(),
+    chatTemplate: z.string().nullable(),
+    chatFormat: z.string().nullable(),
+    tools: z.enum(["native", "emulated", "none"]),
+  })
+  .openapi("LocalModelDetails");
+
+const inspect = createRoute({
+  method: "get",
+  path: "/api/admin/models/{id}",
+  tags,
+  summary: "What a local model's GGUF file says of it",
+  description:
+    "Read from the file's header without loading the model: architecture, parameters, quantization, context and " +
+    "embedding lengths, layers, chat template and format, and whether the format has its own way to call tools " +
+    "(`native`) or Hearth makes the model call them through a grammar (`emulated`). The id is qualified or bare; " +
+    "its `/` may be sent as `%2F`.",
+  ...asAdmin,
+  request: { params: z.object({ id: z.string().max(300) }) },
+  responses: { 200: jsonContent(LocalModelDetails, "The model's details") },
+  ...problems("local-model-not-found"),
+});
+
 const remove = createRoute({
   method: "delete",
   path: "/api/admin/models/{id}",
@@ -144,6 +178,8 @@ const ENDED = new Set(["done", "failed", "cancelled"]);
 
 export interface LocalModelFiles {
   modelsDir: string;
+  /** Reads a GGUF file's header (node-llama-cpp, in apps/server). */
+  inspect: (path: string) => Promise<Omit<z.infer<typeof LocalModelDetails>, "id" | "fileName">>;
   /** Whether a reply or a /v1 call on this node is using the model (a qualified id). */
   isInUse: (modelId: string) => boolean;
   /** Told when a model was removed, so the model list is read again. */
@@ -192,18 +228,33 @@ export function modelPullRoutes(pulls: ModelPulls, deps: LocalModelFiles) {
       );
       return new Response(body, { headers: EVENT_STREAM_HEADERS }) as never;
     });
+  /** The local model a path's id names (qualified or bare, its `/` as is or as %2F): its bare id, or a 404. */
+  const localModel = async (raw: string): Promise<string> => {
+    const id = decodeURIComponent(raw);
+    const bare = id.startsWith(`${LOCAL_PROVIDER}/`) ? id.slice(LOCAL_PROVIDER.length + 1) : id;
+    const isName = bare.length > 0 && bare.length <= 300 && !bare.includes("/") && !bare.startsWith(".");
+    const isFile =
+      isName &&
+      (await stat(join(deps.modelsDir, `${bare}.gguf`)).then(
+        (info) => info.isFile(),
+        () => false,
+      ));
+    if (!isFile) raise(modelsProblems.localModelNotFound(id));
+    return bare;
+  };
+  router.openAPIRegistry.registerPath(inspect);
+  router.get("/api/admin/models/:id{.+}", requireAdmin, async (c) => {
+    const bare = await localModel(c.req.param("id"));
+    const fileName = `${bare}.gguf`;
+    const details = await deps.inspect(join(deps.modelsDir, fileName)).catch((error: unknown) => {
+      c.var.logger.warn({ err: error, model: bare }, "reading a model's GGUF header failed");
+      return raise(modelsProblems.localModelNotFound(`${LOCAL_PROVIDER}/${bare}`));
+    });
+    return c.json({ id: `${LOCAL_PROVIDER}/${bare}`, fileName, ...details }, 200);
+  });
   router.openAPIRegistry.registerPath(remove);
   router.delete("/api/admin/models/:id{.+}", requireAdmin, async (c) => {
-    const raw = decodeURIComponent(c.req.param("id"));
-    const bare = raw.startsWith(`${LOCAL_PROVIDER}/`) ? raw.slice(LOCAL_PROVIDER.length + 1) : raw;
-    if (bare.length === 0 || bare.includes("/") || bare.startsWith(".") || bare.length > 300) {
-      raise(modelsProblems.localModelNotFound(raw));
-    }
-    const isFile = await stat(join(deps.modelsDir, `${bare}.gguf`)).then(
-      (info) => info.isFile(),
-      () => false,
-    );
-    if (!isFile) raise(modelsProblems.localModelNotFound(raw));
+    const bare = await localModel(c.req.param("id"));
     const qualified = `${LOCAL_PROVIDER}/${bare}`;
     if (deps.isInUse(qualified)) raise(modelsProblems.inUse(qualified));
     for (const name of await filesOf(deps.modelsDir, bare)) await rm(join(deps.modelsDir, name), { force: true });
