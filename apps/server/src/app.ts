@@ -7,6 +7,7 @@ import {
   type ConfiguredProviders,
   conversationRoutes,
   LOCAL_PROVIDER,
+  type LocalModelFiles,
   type Logger,
   limitRoutes,
   type ModelCalls,
@@ -66,6 +67,8 @@ export interface AppDependencies {
   modelCalls: ModelCalls;
   /** Admins' model pulls into this node's models dir. */
   modelPulls: ModelPulls;
+  /** Loading and unloading this node's local models by hand. */
+  localEngine: LocalModelFiles["engine"];
   /**
    * Told of each problem answered for a route that does not declare its code: tests turn it on, so a
    * route that drifts from its declared problems (and so from /openapi.json) fails them.
@@ -145,7 +148,8 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       modelsDir: config.modelsDir as string,
       inspect: inspectGguf,
       isInUse: (model) => deps.chat.generations.isUsing(model) || deps.modelCalls.activeCount > 0,
-      onRemoved: () => deps.chat.models.forget(LOCAL_PROVIDER),
+      onChanged: () => deps.chat.models.forget(LOCAL_PROVIDER),
+      engine: deps.localEngine,
     }),
   );
   app.route("/", conversationRoutes);

@@ -262,6 +262,10 @@ export async function startHearth({
     providers: configured,
     modelCalls,
     modelPulls,
+    localEngine: {
+      load: async (modelId) => (await engine.get()).loadModel(modelId),
+      unload: async (modelId) => (await engine.started()?.unloadModel(modelId)) ?? "not-loaded",
+    },
     ...(onUndeclaredProblem ? { onUndeclaredProblem } : {}),
   });
   let server: ServerType;

@@ -58,7 +58,7 @@ export {
 export { forgetNodeModels, nodesHolding, otherNodesModels, publishNodeModels } from "./models/node-models.ts";
 export { ModelPulls } from "./models/pulls/model-pulls.ts";
 export type { ModelsProblem } from "./models/pulls/problems.ts";
-export { modelPullRoutes } from "./models/pulls/routes.ts";
+export { type LocalModelFiles, modelPullRoutes } from "./models/pulls/routes.ts";
 export { modelRoutes } from "./models/routes.ts";
 export { ModelCalls } from "./openai-api/model-calls.ts";
 export type { OpenAiApiProblem } from "./openai-api/problems.ts";

@@ -126,6 +126,38 @@ describe("model pulls", () => {
     for (const id of ["local%2Fabsent", "..%2F..%2Fetc%2Fpasswd", "local%2F.pulls", "local%2F"]) {
       expect((await admin.get(`/api/admin/models/${id}`)).body, id).toMatchObject({ code: "local-model-not-found" });
     }
+    const loaded = await admin.post("/api/admin/models/load", { model: "local/tiny.Q4_K_M" });
+    expect(loaded.body).toEqual({ model: "local/tiny.Q4_K_M", isLoaded: true, outcome: "loaded" });
+    const listed = await admin.get<{ data: { id: string; isLoaded: boolean }[] }>("/api/models");
+    expect(listed.body.data.find((entry) => entry.id === "local/tiny.Q4_K_M")?.isLoaded).toBe(true);
+    // A call holding one of its sequences keeps it loaded.
+    const key = (await admin.post<{ key: string }>("/api/api-keys", { name: "streaming" })).body.key;
+    const stream = await fetch(`${server.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        model: "local/tiny.Q4_K_M",
+        messages: [{ role: "user", content: "Hi" }],
+        stream: true,
+        max_tokens: 200,
+      }),
+    });
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const refused = await admin.post("/api/admin/models/unload", { model: "local/tiny.Q4_K_M" });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: "model-in-use" });
+    await reader.cancel();
+    let unloaded = await admin.post<{ outcome: string }>("/api/admin/models/unload", { model: "tiny.Q4_K_M" });
+    for (let attempt = 0; unloaded.status === 409 && attempt < 50; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      unloaded = await admin.post<{ outcome: string }>("/api/admin/models/unload", { model: "tiny.Q4_K_M" });
+    }
+    expect(unloaded.body).toEqual({ model: "local/tiny.Q4_K_M", isLoaded: false, outcome: "unloaded" });
+    expect((await admin.post("/api/admin/models/unload", { model: "tiny.Q4_K_M" })).body).toMatchObject({
+      outcome: "not-loaded",
+    });
+    expect((await admin.post("/api/admin/models/load", { model: "local/absent" })).status).toBe(404);
     const conversationId = await createConversation(admin, { model: "local/tiny.Q4_K_M" });
     const sent = await sendMessage(admin, conversationId, "Hello");
     expect((await settledReply(admin, conversationId, sent.assistantMessage.id)).status).toBe("done");

@@ -238,6 +238,7 @@ describe("before the database is ready", () => {
       logger: createLogger("silent"),
       prepare: () => Promise.reject(new Error("no pulls before the database is ready")),
     }),
+    localEngine: { load: async () => {}, unload: async () => "not-loaded" },
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {

@@ -67,6 +67,8 @@ describe("the OpenAPI document", () => {
         "delete /api/admin/models/pulls/{id}",
         "get /api/admin/models/pulls/{id}/events",
         "get /api/admin/models/{id}",
+        "post /api/admin/models/load",
+        "post /api/admin/models/unload",
         "delete /api/admin/models/{id}",
         "get /api/tools",
         "get /metrics",

@@ -34,6 +34,11 @@ function handlersFor(provider: LlamaCppProvider): Handlers {
       (await (await model(modelId)).contextWindow()).countMessageTokens(message, stopAbove),
     countPromptTokens: async (_, modelId, prompt, stopAbove, tools) =>
       (await (await model(modelId)).contextWindow()).countPromptTokens(prompt, stopAbove, tools),
+    loadModel: async (_, modelId) => {
+      await provider.loadModel(modelId);
+      return null;
+    },
+    unloadModel: (_, modelId) => provider.unloadModel(modelId),
     embed: async (signal, modelId, texts) =>
       (await provider.embeddingModel(modelId)).doEmbed(texts, { abortSignal: signal }),
     close: async () => {

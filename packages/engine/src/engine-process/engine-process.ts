@@ -25,7 +25,7 @@ import { PushQueue } from "../llama-cpp/push-queue.ts";
 import type { CallOptions, ContextWindow, EmbeddingModel, LanguageModel, StreamPart } from "../spec/language-model.ts";
 import type { ModelDescriptor, ModelProvider } from "../spec/model-provider.ts";
 import { ProviderUnavailableError } from "../spec/provider-unavailable-error.ts";
-import type { EngineCalls, EngineMethod, FromEngine, ToEngine } from "./protocol.ts";
+import type { EngineCalls, EngineMethod, FromEngine, ToEngine, UnloadOutcome } from "./protocol.ts";
 import { fromWireError } from "./wire-error.ts";
 
 export interface EngineProcessOptions extends LlamaCppOptions {
@@ -116,6 +116,14 @@ export class EngineProcess implements ModelProvider {
 
   listModels(): Promise<ModelDescriptor[]> {
     return this.#call("listModels");
+  }
+
+  async loadModel(modelId: string): Promise<void> {
+    await this.#call("loadModel", modelId);
+  }
+
+  unloadModel(modelId: string): Promise<UnloadOutcome> {
+    return this.#call("unloadModel", modelId);
   }
 
   async languageModel(modelId: string): Promise<LanguageModel> {

@@ -10,6 +10,9 @@ import type { ModelDescriptor } from "../spec/model-provider.ts";
 /** What the engine process is started with: the provider's options less the callback. */
 export type EngineSettings = Omit<LlamaCppOptions, "onModelLoaded">;
 
+/** What an unload did: `busy` while a call holds one of the model's sequences. */
+export type UnloadOutcome = "unloaded" | "not-loaded" | "busy";
+
 /** The calls answered with one value, by method, with their arguments and answer. */
 export interface EngineCalls {
   info: { args: []; answer: LlamaCppInfo };
@@ -27,6 +30,9 @@ export interface EngineCalls {
     answer: number;
   };
   embed: { args: [modelId: string, texts: readonly string[]]; answer: number[][] };
+  /** Loads the model now (NoSuchModelError where there is none), rather than on its first use. */
+  loadModel: { args: [modelId: string]; answer: null };
+  unloadModel: { args: [modelId: string]; answer: UnloadOutcome };
   close: { args: []; answer: null };
 }
 

@@ -1,5 +1,6 @@
 import { totalmem } from "node:os";
 import { getLlama, type Llama, LlamaLogLevel, resolveChatWrapper } from "node-llama-cpp";
+import type { UnloadOutcome } from "../engine-process/protocol.ts";
 import type { EmbeddingModel, LanguageModel } from "../spec/language-model.ts";
 import type { ModelDescriptor, ModelProvider, ToolSupport } from "../spec/model-provider.ts";
 import { NoSuchModelError } from "../spec/no-such-model-error.ts";
@@ -121,6 +122,23 @@ export class LlamaCppProvider implements ModelProvider {
       vectors.push([...(await context.getEmbeddingFor(text)).vector]);
     }
     return vectors;
+  }
+
+  /** Loads a model now, as its first use would. */
+  async loadModel(modelId: string): Promise<void> {
+    await this.#use(modelId);
+  }
+
+  /** Unloads a model no call is using; a busy one stays. */
+  async unloadModel(modelId: string): Promise<UnloadOutcome> {
+    const entry = this.#loaded.get(modelId);
+    if (entry === undefined) return "not-loaded";
+    const loaded = await entry.catch(() => undefined);
+    if (loaded === undefined || this.#loaded.get(modelId) !== entry) return "not-loaded";
+    if (!loaded.slots.isIdle) return "busy";
+    this.#loaded.delete(modelId);
+    await unload(loaded);
+    return "unloaded";
   }
 
   async close(): Promise<void> {

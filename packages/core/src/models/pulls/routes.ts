@@ -3,6 +3,7 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createRoute, z } from "@hono/zod-openapi";
 import { currentPrincipal, requireAdmin } from "../../accounts/authenticate.ts";
+import { conversationsProblems } from "../../conversations/problems.ts";
 import { createRouter } from "../../http/create-router.ts";
 import { asAdmin, jsonBody, jsonContent, problems } from "../../http/route-helpers.ts";
 import { EVENT_STREAM_HEADERS, eventStream } from "../../openai-api/server-sent-events.ts";
@@ -161,6 +162,39 @@ const inspect = createRoute({
   ...problems("local-model-not-found"),
 });
 
+const ModelRef = z
+  .object({ model: z.string().min(1).max(300).openapi({ example: "local/qwen2.5-0.5b-instruct-q4_k_m" }) })
+  .openapi("LocalModelRef");
+const LoadOutcome = z
+  .object({ model: z.string(), isLoaded: z.boolean(), outcome: z.enum(["loaded", "unloaded", "not-loaded"]) })
+  .openapi("ModelLoadOutcome");
+
+const load = createRoute({
+  method: "post",
+  path: "/api/admin/models/load",
+  tags,
+  summary: "Load a local model into this node's llama.cpp now, rather than on its first use",
+  description:
+    "Answers once it is loaded (starting llama.cpp if it is not running); the memory budget may unload others. " +
+    "It acts on the node that answers: behind a load balancer, any one.",
+  ...asAdmin,
+  request: { body: jsonBody(ModelRef) },
+  responses: { 200: jsonContent(LoadOutcome, "Loaded") },
+  ...problems("local-model-not-found", "model-unavailable"),
+});
+
+const unload = createRoute({
+  method: "post",
+  path: "/api/admin/models/unload",
+  tags,
+  summary: "Unload a local model from this node's llama.cpp, freeing its memory",
+  description: "Refused while a reply or a call uses it. A model that is not loaded is reported so, not refused.",
+  ...asAdmin,
+  request: { body: jsonBody(ModelRef) },
+  responses: { 200: jsonContent(LoadOutcome, "Unloaded, or not loaded") },
+  ...problems("local-model-not-found", "model-in-use"),
+});
+
 const remove = createRoute({
   method: "delete",
   path: "/api/admin/models/{id}",
@@ -182,8 +216,13 @@ export interface LocalModelFiles {
   inspect: (path: string) => Promise<Omit<z.infer<typeof LocalModelDetails>, "id" | "fileName">>;
   /** Whether a reply or a /v1 call on this node is using the model (a qualified id). */
   isInUse: (modelId: string) => boolean;
-  /** Told when a model was removed, so the model list is read again. */
-  onRemoved: () => void;
+  /** Told when a model was removed, loaded or unloaded, so the model list is read again. */
+  onChanged: () => void;
+  /** This node's llama.cpp engine: loading starts it; unloading does not. */
+  engine: {
+    load(modelId: string): Promise<void>;
+    unload(modelId: string): Promise<"unloaded" | "not-loaded" | "busy">;
+  };
 }
 
 export function modelPullRoutes(pulls: ModelPulls, deps: LocalModelFiles) {
@@ -242,6 +281,27 @@ export function modelPullRoutes(pulls: ModelPulls, deps: LocalModelFiles) {
     if (!isFile) raise(modelsProblems.localModelNotFound(id));
     return bare;
   };
+  router
+    .openapi(load, async (c) => {
+      const bare = await localModel(c.req.valid("json").model);
+      const model = `${LOCAL_PROVIDER}/${bare}`;
+      await deps.engine.load(bare).catch((error: unknown) => {
+        c.var.logger.warn({ err: error, model }, "loading a model on request failed");
+        raise(conversationsProblems.modelUnavailable(model, reasonOf(error)));
+      });
+      deps.onChanged();
+      c.var.logger.info({ model }, "model loaded on request");
+      return c.json({ model, isLoaded: true, outcome: "loaded" as const }, 200);
+    })
+    .openapi(unload, async (c) => {
+      const bare = await localModel(c.req.valid("json").model);
+      const model = `${LOCAL_PROVIDER}/${bare}`;
+      const outcome = await deps.engine.unload(bare);
+      if (outcome === "busy") raise(modelsProblems.inUse(model));
+      deps.onChanged();
+      c.var.logger.info({ model, outcome }, "model unload requested");
+      return c.json({ model, isLoaded: false, outcome }, 200);
+    });
   router.openAPIRegistry.registerPath(inspect);
   router.get("/api/admin/models/:id{.+}", requireAdmin, async (c) => {
     const bare = await localModel(c.req.param("id"));
@@ -258,7 +318,7 @@ export function modelPullRoutes(pulls: ModelPulls, deps: LocalModelFiles) {
     const qualified = `${LOCAL_PROVIDER}/${bare}`;
     if (deps.isInUse(qualified)) raise(modelsProblems.inUse(qualified));
     for (const name of await filesOf(deps.modelsDir, bare)) await rm(join(deps.modelsDir, name), { force: true });
-    deps.onRemoved();
+    deps.onChanged();
     c.var.logger.info({ model: qualified }, "local model removed");
     return c.body(null, 204);
   });
@@ -276,4 +336,8 @@ async function filesOf(modelsDir: string, bare: string): Promise<string[]> {
     (_, index) => `${base}-${String(index + 1).padStart(5, "0")}-of-${count}.gguf`,
   );
   return parts.filter((name) => names.has(name));
+}
+
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
 }
