@@ -108,7 +108,7 @@ describe("model pulls", () => {
     expect(sha256(await readFile(join(modelsDir, "tiny.Q4_K_M.gguf")))).toBe(sha256(model));
     const models = await admin.get<{ data: { id: string }[] }>("/api/models");
     expect(models.body.data.map((entry) => entry.id)).toContain("local/tiny.Q4_K_M");
-    const details = await admin.get("/api/admin/models/local%2Ftiny.Q4_K_M");
+    const details = await admin.get("/api/admin/local-models/local%2Ftiny.Q4_K_M");
     expect(details.body).toMatchObject({
       id: "local/tiny.Q4_K_M",
       fileName: "tiny.Q4_K_M.gguf",
@@ -122,11 +122,13 @@ describe("model pulls", () => {
     });
     expect((details.body as { parameters: number }).parameters).toBeGreaterThan(5_000_000);
     expect((details.body as { chatTemplate: string }).chatTemplate).toContain("<|im_start|>");
-    expect((await admin.get("/api/admin/models/tiny.Q4_K_M")).status).toBe(200);
+    expect((await admin.get("/api/admin/local-models/tiny.Q4_K_M")).status).toBe(200);
     for (const id of ["local%2Fabsent", "..%2F..%2Fetc%2Fpasswd", "local%2F.pulls", "local%2F"]) {
-      expect((await admin.get(`/api/admin/models/${id}`)).body, id).toMatchObject({ code: "local-model-not-found" });
+      expect((await admin.get(`/api/admin/local-models/${id}`)).body, id).toMatchObject({
+        code: "local-model-not-found",
+      });
     }
-    const loaded = await admin.post("/api/admin/models/load", { model: "local/tiny.Q4_K_M" });
+    const loaded = await admin.post("/api/admin/local-models/load", { model: "local/tiny.Q4_K_M" });
     expect(loaded.body).toEqual({ model: "local/tiny.Q4_K_M", isLoaded: true, outcome: "loaded" });
     const listed = await admin.get<{ data: { id: string; isLoaded: boolean }[] }>("/api/models");
     expect(listed.body.data.find((entry) => entry.id === "local/tiny.Q4_K_M")?.isLoaded).toBe(true);
@@ -144,27 +146,27 @@ describe("model pulls", () => {
     });
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
     await reader.read();
-    const refused = await admin.post("/api/admin/models/unload", { model: "local/tiny.Q4_K_M" });
+    const refused = await admin.post("/api/admin/local-models/unload", { model: "local/tiny.Q4_K_M" });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: "model-in-use" });
     await reader.cancel();
-    let unloaded = await admin.post<{ outcome: string }>("/api/admin/models/unload", { model: "tiny.Q4_K_M" });
+    let unloaded = await admin.post<{ outcome: string }>("/api/admin/local-models/unload", { model: "tiny.Q4_K_M" });
     for (let attempt = 0; unloaded.status === 409 && attempt < 50; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      unloaded = await admin.post<{ outcome: string }>("/api/admin/models/unload", { model: "tiny.Q4_K_M" });
+      unloaded = await admin.post<{ outcome: string }>("/api/admin/local-models/unload", { model: "tiny.Q4_K_M" });
     }
     expect(unloaded.body).toEqual({ model: "local/tiny.Q4_K_M", isLoaded: false, outcome: "unloaded" });
-    expect((await admin.post("/api/admin/models/unload", { model: "tiny.Q4_K_M" })).body).toMatchObject({
+    expect((await admin.post("/api/admin/local-models/unload", { model: "tiny.Q4_K_M" })).body).toMatchObject({
       outcome: "not-loaded",
     });
-    expect((await admin.post("/api/admin/models/load", { model: "local/absent" })).status).toBe(404);
+    expect((await admin.post("/api/admin/local-models/load", { model: "local/absent" })).status).toBe(404);
     const conversationId = await createConversation(admin, { model: "local/tiny.Q4_K_M" });
     const sent = await sendMessage(admin, conversationId, "Hello");
     expect((await settledReply(admin, conversationId, sent.assistantMessage.id)).status).toBe("done");
     await server.idle();
-    expect((await admin.delete("/api/admin/models/local%2Ftiny.Q4_K_M")).status).toBe(204);
+    expect((await admin.delete("/api/admin/local-models/local%2Ftiny.Q4_K_M")).status).toBe(204);
     expect(await readdir(modelsDir)).toEqual([]);
-    expect((await admin.delete("/api/admin/models/local/tiny.Q4_K_M")).body).toMatchObject({
+    expect((await admin.delete("/api/admin/local-models/local/tiny.Q4_K_M")).body).toMatchObject({
       code: "local-model-not-found",
     });
   }, 60_000);
@@ -263,7 +265,7 @@ describe("model pulls", () => {
     });
     expect((await user.post(PULLS, { source: "hf:hearth/tiny-GGUF:Q4_K_M" })).status).toBe(403);
     expect((await user.get(PULLS)).status).toBe(403);
-    expect((await user.delete("/api/admin/models/local%2Fanything")).status).toBe(403);
+    expect((await user.delete("/api/admin/local-models/local%2Fanything")).status).toBe(403);
     expect((await server.client().get(PULLS)).status).toBe(401);
   });
 });

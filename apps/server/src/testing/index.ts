@@ -11,3 +11,4 @@ export type { RequestOptions, TestResponse } from "./test-client.ts";
 export { TestClient } from "./test-client.ts";
 export type { TestServer } from "./test-server.ts";
 export { ADMIN, signedInAdmin, signedInUser, startTestServer, TEST_METRICS_TOKEN } from "./test-server.ts";
+export { type HuggingFaceStandIn, startHuggingFaceStandIn } from "./hugging-face-stand-in.ts";

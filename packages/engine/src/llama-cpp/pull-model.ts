@@ -82,14 +82,21 @@ async function download(
   downloader: ModelDownloader,
   { signal, onProgress }: { signal: AbortSignal; onProgress: (progress: PullProgress) => void },
 ): Promise<void> {
+  // The rate over the last seconds, from the bytes themselves: ipull's own average starts far off.
+  const samples: { at: number; bytes: number }[] = [];
   const report = () => {
-    const rate = downloader.averageSpeed;
-    const left = downloader.totalSize - downloader.downloadedSize;
+    const now = performance.now();
+    const done = downloader.downloadedSize;
+    samples.push({ at: now, bytes: done });
+    while (samples.length > 2 && now - (samples[0] as { at: number }).at > RATE_WINDOW_MS) samples.shift();
+    const oldest = samples[0] as { at: number; bytes: number };
+    const seconds = (now - oldest.at) / 1000;
+    const rate = seconds >= 0.5 ? Math.max(0, Math.round((done - oldest.bytes) / seconds)) : 0;
     onProgress({
-      downloadedBytes: downloader.downloadedSize,
+      downloadedBytes: done,
       totalBytes: downloader.totalSize,
-      bytesPerSecond: Number.isFinite(rate) ? Math.max(0, Math.round(rate)) : 0,
-      etaSeconds: rate > 0 && Number.isFinite(rate) ? Math.ceil(left / rate) : undefined,
+      bytesPerSecond: rate,
+      etaSeconds: rate > 0 ? Math.ceil((downloader.totalSize - done) / rate) : undefined,
     });
   };
   const timer = setInterval(report, 250);
@@ -108,6 +115,8 @@ async function download(
 }
 
 const CHECK_TIMEOUT_MS = 15_000;
+/** The rate shown is the average over this long. */
+const RATE_WINDOW_MS = 5_000;
 const DEFAULT_ENDPOINT = "https://huggingface.co/";
 
 /** One request for the source's first byte (an `hf:` tag: its manifest); a PullSourceError unless it answers 2xx. */

@@ -4,7 +4,7 @@ export type ModelsProblem =
   | { code: "model-pull-in-progress"; detail: string; fileName: string; pullId: string }
   | { code: "not-enough-disk-space"; detail: string; neededBytes: number; availableBytes: number }
   | { code: "model-pull-not-found"; detail: string; pullId: string }
-  | { code: "model-pull-finished"; detail: string; pullId: string; status: string }
+  | { code: "model-pull-finished"; detail: string; pullId: string; pullStatus: string }
   | { code: "local-model-not-found"; detail: string; modelId: string }
   | { code: "model-in-use"; detail: string; modelId: string };
 
@@ -37,11 +37,11 @@ export const modelsProblems = {
     detail: `No model pull has the id ${pullId}.`,
     pullId,
   }),
-  pullFinished: (pullId: string, status: string): ModelsProblem => ({
+  pullFinished: (pullId: string, pullStatus: string): ModelsProblem => ({
     code: "model-pull-finished",
-    detail: `The pull ${pullId} has ended (${status}): there is nothing to cancel.`,
+    detail: `The pull ${pullId} has ended (${pullStatus}): there is nothing to cancel.`,
     pullId,
-    status,
+    pullStatus,
   }),
   localModelNotFound: (modelId: string): ModelsProblem => ({
     code: "local-model-not-found",

@@ -148,7 +148,7 @@ const LocalModelDetails = z
 
 const inspect = createRoute({
   method: "get",
-  path: "/api/admin/models/{id}",
+  path: "/api/admin/local-models/{id}",
   tags,
   summary: "What a local model's GGUF file says of it",
   description:
@@ -171,7 +171,7 @@ const LoadOutcome = z
 
 const load = createRoute({
   method: "post",
-  path: "/api/admin/models/load",
+  path: "/api/admin/local-models/load",
   tags,
   summary: "Load a local model into this node's llama.cpp now, rather than on its first use",
   description:
@@ -185,7 +185,7 @@ const load = createRoute({
 
 const unload = createRoute({
   method: "post",
-  path: "/api/admin/models/unload",
+  path: "/api/admin/local-models/unload",
   tags,
   summary: "Unload a local model from this node's llama.cpp, freeing its memory",
   description: "Refused while a reply or a call uses it. A model that is not loaded is reported so, not refused.",
@@ -197,7 +197,7 @@ const unload = createRoute({
 
 const remove = createRoute({
   method: "delete",
-  path: "/api/admin/models/{id}",
+  path: "/api/admin/local-models/{id}",
   tags,
   summary: "Remove a local model (its GGUF file) from this node's models dir",
   description:
@@ -303,7 +303,7 @@ export function modelPullRoutes(pulls: ModelPulls, deps: LocalModelFiles) {
       return c.json({ model, isLoaded: false, outcome }, 200);
     });
   router.openAPIRegistry.registerPath(inspect);
-  router.get("/api/admin/models/:id{.+}", requireAdmin, async (c) => {
+  router.get("/api/admin/local-models/:id{.+}", requireAdmin, async (c) => {
     const bare = await localModel(c.req.param("id"));
     const fileName = `${bare}.gguf`;
     const details = await deps.inspect(join(deps.modelsDir, fileName)).catch((error: unknown) => {
@@ -313,7 +313,7 @@ export function modelPullRoutes(pulls: ModelPulls, deps: LocalModelFiles) {
     return c.json({ id: `${LOCAL_PROVIDER}/${bare}`, fileName, ...details }, 200);
   });
   router.openAPIRegistry.registerPath(remove);
-  router.delete("/api/admin/models/:id{.+}", requireAdmin, async (c) => {
+  router.delete("/api/admin/local-models/:id{.+}", requireAdmin, async (c) => {
     const bare = await localModel(c.req.param("id"));
     const qualified = `${LOCAL_PROVIDER}/${bare}`;
     if (deps.isInUse(qualified)) raise(modelsProblems.inUse(qualified));
