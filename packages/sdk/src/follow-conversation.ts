@@ -1,8 +1,7 @@
-import { EventSourceParserStream } from "eventsource-parser/stream";
 import type { HearthClient } from "./create-hearth-client.ts";
 import type { components } from "./generated/openapi.ts";
 import { HearthError } from "./hearth-error.ts";
-import { sleep } from "./hearth-fetch.ts";
+import { DEFAULT_RETRY_MS, eventStreamOf, pauseBeforeReconnect, readServerSentEvents } from "./server-sent-events.ts";
 
 /** One event of a conversation's stream, typed by its `type`. */
 export type ConversationEvent = components["schemas"]["ConversationEvent"];
@@ -23,9 +22,6 @@ export interface FollowOptions {
    */
   onConnect?: (() => void) | undefined;
 }
-
-/** How long to wait before reconnecting, until the server says otherwise (it sends `retry:`). */
-const DEFAULT_RETRY_MS = 2000;
 
 /**
  * A conversation's events as they happen, reconnecting by itself with Last-Event-ID after a dropped
@@ -49,21 +45,20 @@ export async function* followConversation(
     } catch (error) {
       if (signal?.aborted) return;
       if (error instanceof HearthError) throw error;
-      await pause(retryMs, signal);
+      await pauseBeforeReconnect(retryMs, signal);
       continue;
     }
     // Asked from a known id, the stream starts there; asked for "what happens next", the server
     // first says where that is (stream.opened), and a reconnect resumes from it.
     if (lastEventId !== undefined) options.onConnect?.();
-    const messages = body.pipeThrough(textDecoder()).pipeThrough(
-      new EventSourceParserStream({
-        onRetry: (ms) => {
-          retryMs = ms;
-        },
-      }),
-    );
+    const messages = readServerSentEvents(body, {
+      signal,
+      onRetry: (ms) => {
+        retryMs = ms;
+      },
+    });
     try {
-      for await (const message of iterate(messages, signal)) {
+      for await (const message of messages) {
         const id = message.id === undefined || message.id === "" ? undefined : Number(message.id);
         const event = { id, type: message.event, data: JSON.parse(message.data) } as ConversationEvent & {
           id: number | undefined;
@@ -89,7 +84,7 @@ export async function* followConversation(
       if (signal?.aborted) return;
       if (error instanceof SyntaxError) throw error;
     }
-    await pause(retryMs, signal);
+    await pauseBeforeReconnect(retryMs, signal);
   }
 }
 
@@ -99,7 +94,7 @@ async function connect(
   lastEventId: number | undefined,
   signal: AbortSignal | undefined,
 ): Promise<ReadableStream<Uint8Array>> {
-  const { data, error, response } = await client.api.GET("/api/conversations/{id}/events", {
+  const result = await client.api.GET("/api/conversations/{id}/events", {
     params: {
       path: { id: conversationId },
       ...(lastEventId === undefined ? {} : { header: { "last-event-id": String(lastEventId) } }),
@@ -108,50 +103,5 @@ async function connect(
     headers: { Accept: "text/event-stream" },
     ...(signal === undefined ? {} : { signal }),
   });
-  if (error !== undefined || data === null || data === undefined) {
-    throw new HearthError({
-      ...(error ?? { type: "about:blank", title: "No stream", detail: "The server sent no event stream." }),
-      code: error?.code ?? "unexpected-response",
-      status: response.status,
-    });
-  }
-  return data;
-}
-
-/**
- * A TextDecoderStream, typed as what it does. The DOM's types (TypeScript 5.7+) take only
- * ArrayBuffer-backed chunks into it, which a response body's `Uint8Array` is not said to be.
- */
-function textDecoder(): TransformStream<Uint8Array, string> {
-  return new TextDecoderStream() as unknown as TransformStream<Uint8Array, string>;
-}
-
-/** Waits before reconnecting; resolves early (and quietly) on abort, so the loop can see it and end. */
-async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  await sleep(ms, signal).catch(() => {});
-}
-
-/**
- * Async iteration of a ReadableStream, releasing (cancelling) it when the loop stops early or `signal`
- * aborts. The abort cancels the reading itself: undici passes a signal on from one Request to a Request
- * made from it only through a weak reference, so once openapi-fetch's Request is garbage, aborting no
- * longer reaches a response that is still streaming.
- */
-async function* iterate<T>(
-  stream: ReadableStream<T>,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<T, void, undefined> {
-  const reader = stream.getReader();
-  const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    await reader.cancel().catch(() => {});
-  }
+  return eventStreamOf(result);
 }

@@ -1,12 +1,15 @@
 /**
  * @module
  * The typed client of Hearth's API: every /api route typed from /openapi.json, problem errors, a
- * conversation's events (resuming by themselves), and helpers to stream a reply and page through lists.
+ * conversation's events (resuming by themselves), a model pull's progress, and helpers to stream a reply
+ * and page through lists.
  */
 export type { HearthClient, HearthClientOptions } from "./create-hearth-client.ts";
 export { createHearthClient } from "./create-hearth-client.ts";
 export type { ConversationEvent, FollowOptions, ReceivedEvent } from "./follow-conversation.ts";
 export { followConversation } from "./follow-conversation.ts";
+export type { FollowModelPullOptions, ModelPull } from "./follow-model-pull.ts";
+export { followModelPull } from "./follow-model-pull.ts";
 export type { components, operations, paths } from "./generated/openapi.ts";
 export type { ProblemBody } from "./hearth-error.ts";
 export { HearthError, isHearthError } from "./hearth-error.ts";
