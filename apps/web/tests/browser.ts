@@ -36,6 +36,8 @@ export interface HarnessOptions {
     timeoutSeconds?: number;
     enabled?: boolean;
   }[];
+  /** Where `hf:` model pulls go (models.huggingFaceEndpoint): a stand-in Hub. */
+  huggingFaceEndpoint?: string;
 }
 
 /**
@@ -53,9 +55,12 @@ export async function startBrowserHarness(options: HarnessOptions = {}): Promise
     server: { webDir: WEB_DIR },
     engine: { gpu: "off", contextSize: 1024 },
     chat: { maxReplyTokens: options.maxReplyTokens ?? 48 },
-    ...(options.providers === undefined
-      ? {}
-      : { models: { providers: options.providers.map((provider) => ({ enabled: true, ...provider })) } }),
+    models: {
+      ...(options.providers === undefined
+        ? {}
+        : { providers: options.providers.map((provider) => ({ enabled: true, ...provider })) }),
+      ...(options.huggingFaceEndpoint === undefined ? {} : { huggingFaceEndpoint: options.huggingFaceEndpoint }),
+    },
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const problems: string[] = [];

@@ -92,3 +92,15 @@ export function formatBytes(bytes: number, language: string): string {
     maximumFractionDigits: 1,
   }).format(value);
 }
+
+/** A duration in the app's language and the largest unit that keeps it at 1 or more: "45 sec", "3 min", "2 hr". */
+export function formatDuration(seconds: number, language: string): string {
+  const [value, unit] =
+    seconds < 60 ? [seconds, "second"] : seconds < 3600 ? [seconds / 60, "minute"] : [seconds / 3600, "hour"];
+  return new Intl.NumberFormat(language, {
+    style: "unit",
+    unit,
+    unitDisplay: "short",
+    maximumFractionDigits: 0,
+  }).format(value);
+}

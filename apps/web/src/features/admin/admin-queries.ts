@@ -1,16 +1,20 @@
 import { type components, unwrap } from "@hearth/sdk";
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { type QueryClient, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { client } from "../../lib/client.ts";
 import { queryKeys } from "../../lib/query-keys.ts";
 
 type CreateUserInput = components["schemas"]["CreateUserInput"];
 type UpdateUserInput = components["schemas"]["UpdateUserInput"];
 type CreateProviderInput = components["schemas"]["CreateProviderInput"];
+type StartModelPull = components["schemas"]["StartModelPull"];
+type ModelPull = components["schemas"]["ModelPull"];
 
 const adminKeys = {
   users: ["admin", "users"] as const,
   limits: (userId: string) => ["admin", "users", userId, "limits"] as const,
   providers: ["admin", "providers"] as const,
+  modelPulls: ["admin", "model-pulls"] as const,
 };
 
 /** Every user, oldest first, a page at a time. */
@@ -92,5 +96,104 @@ export function useTestConnection() {
   return useMutation({
     mutationFn: async (id: string) =>
       unwrap(await client.api.POST("/api/admin/providers/{id}/test", { params: { path: { id } } })),
+  });
+}
+
+/** The latest model pulls, running and ended, newest first. */
+export function useModelPulls() {
+  return useQuery({
+    queryKey: adminKeys.modelPulls,
+    queryFn: async () => unwrap(await client.api.GET("/api/admin/models/pulls")).data,
+  });
+}
+
+/** Puts a pull as it stands now in the list of pulls (at the top when it is new). */
+function putModelPull(queries: QueryClient, pull: ModelPull) {
+  queries.setQueryData<ModelPull[]>(adminKeys.modelPulls, (pulls) => {
+    if (pulls === undefined) return pulls;
+    if (!pulls.some((each) => each.id === pull.id)) return [pull, ...pulls];
+    return pulls.map((each) => (each.id === pull.id ? pull : each));
+  });
+}
+
+export function useStartModelPull() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (body: StartModelPull) => unwrap(await client.api.POST("/api/admin/models/pulls", { body })),
+    onSuccess: (pull) => putModelPull(queries, pull),
+  });
+}
+
+/** Cancels a running pull; one that ended meanwhile is refused, and the list is read again to show how it ended. */
+export function useCancelModelPull() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: string) =>
+      unwrap(await client.api.DELETE("/api/admin/models/pulls/{id}", { params: { path: { id } } })),
+    onSuccess: (pull) => putModelPull(queries, pull),
+    onError: () => queries.invalidateQueries({ queryKey: adminKeys.modelPulls }),
+  });
+}
+
+export const isPullRunning = (pull: ModelPull) => pull.status === "downloading" || pull.status === "verifying";
+
+/**
+ * Follows a running pull's events, putting each state of it in the list of pulls, until it ends or
+ * the component unmounts. A pull that ends done is a new model: every model list (the picker's
+ * too) is read again.
+ */
+export function useFollowModelPull(pull: ModelPull) {
+  const queries = useQueryClient();
+  const { id } = pull;
+  const isFollowed = isPullRunning(pull);
+  useEffect(() => {
+    if (!isFollowed) return;
+    const events = new EventSource(`/api/admin/models/pulls/${encodeURIComponent(id)}/events`);
+    const read = (event: MessageEvent<string>) => JSON.parse(event.data) as ModelPull;
+    events.addEventListener("progress", (event) => putModelPull(queries, read(event)));
+    events.addEventListener("end", (event) => {
+      events.close();
+      const ended = read(event);
+      putModelPull(queries, ended);
+      if (ended.status === "done") void queries.invalidateQueries({ queryKey: queryKeys.models });
+    });
+    // EventSource connects again by itself after a dropped connection; one it gives up on (the
+    // server answered a problem) leaves the list to say what became of the pull.
+    events.addEventListener("error", () => {
+      if (events.readyState === EventSource.CLOSED) void queries.invalidateQueries({ queryKey: adminKeys.modelPulls });
+    });
+    return () => events.close();
+  }, [id, isFollowed, queries]);
+}
+
+/** The built-in engine's models: the model list everyone picks from (one query, so both change together), local ones only. */
+export function useLocalModels() {
+  return useQuery({
+    queryKey: queryKeys.models,
+    queryFn: async () => unwrap(await client.api.GET("/api/models")),
+    select: (list) => list.data.filter((model) => model.provider === "local"),
+  });
+}
+
+/** Removes a local model's file; refused (model-in-use) while a reply uses it. */
+/** Loads a local model into the engine now, or unloads it (refused with 409 model-in-use while a call holds it). */
+export function useLoadLocalModel() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, action }: { id: string; action: "load" | "unload" }) => {
+      const path = action === "load" ? "/api/admin/local-models/load" : "/api/admin/local-models/unload";
+      return unwrap(await client.api.POST(path, { body: { model: id } }));
+    },
+    onSuccess: () => queries.invalidateQueries({ queryKey: queryKeys.models }),
+  });
+}
+
+export function useRemoveLocalModel() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: string) => {
+      unwrap(await client.api.DELETE("/api/admin/local-models/{id}", { params: { path: { id } } }));
+    },
+    onSuccess: () => queries.invalidateQueries({ queryKey: queryKeys.models }),
   });
 }
