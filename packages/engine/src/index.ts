@@ -12,13 +12,7 @@ export {
   missingBuildTools,
   startLocalBuild,
 } from "./llama-cpp/local-build.ts";
-export {
-  type PreparedPull,
-  type PullOptions,
-  type PullProgress,
-  PullSourceError,
-  preparePull,
-} from "./llama-cpp/pull-model.ts";
+export { type PullOptions, PullSourceError, preparePull } from "./llama-cpp/pull-model.ts";
 export { createOllamaProvider, type OllamaProviderOptions } from "./ollama/ollama-provider.ts";
 export {
   createOpenAICompatibleProvider,

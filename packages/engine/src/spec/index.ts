@@ -24,6 +24,7 @@ export type {
   ModelProvider,
   ToolSupport,
 } from "./model-provider.ts";
+export type { PreparedPull, PullProgress } from "./model-pull.ts";
 export { NoSuchModelError } from "./no-such-model-error.ts";
 export { ProviderUnavailableError } from "./provider-unavailable-error.ts";
 export { UnsupportedCallOptionError } from "./unsupported-call-option-error.ts";

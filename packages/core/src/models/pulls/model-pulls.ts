@@ -13,8 +13,10 @@ import { createReadStream } from "node:fs";
 import { link, mkdir, readdir, rm, rmdir, stat, statfs, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Database, Queryable } from "@hearth/db";
+import type { PreparedPull, PullProgress } from "@hearth/engine/spec";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
+import { reasonOf } from "../../openai-api/prepare-completion.ts";
 import { fail, ok, type Result } from "../../problems.ts";
 import { checkProviderUrl } from "../../providers/provider-url.ts";
 import { type ModelsProblem, modelsProblems } from "./problems.ts";
@@ -23,21 +25,6 @@ import { type ModelsProblem, modelsProblems } from "./problems.ts";
 const STAGING_DIR = ".pulls";
 const PROGRESS_WRITE_MS = 500;
 const PREPARE_TIMEOUT_MS = 30_000;
-
-interface PullProgress {
-  downloadedBytes: number;
-  totalBytes: number;
-  bytesPerSecond: number;
-  etaSeconds: number | undefined;
-}
-
-/** A source resolved, ready to download (node-llama-cpp's downloader, in apps/server). */
-export interface PreparedPull {
-  fileName: string;
-  files: { name: string; sizeBytes: number }[];
-  totalBytes: number;
-  download(options: { signal: AbortSignal; onProgress: (progress: PullProgress) => void }): Promise<void>;
-}
 
 type PreparePull = (options: {
   source: string;
@@ -438,8 +425,4 @@ function present(row: PullRow): ModelPull {
     createdAt: row.created_at.toISOString(),
     finishedAt: row.finished_at?.toISOString() ?? null,
   };
-}
-
-function reasonOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
 }

@@ -6,6 +6,7 @@ import { currentPrincipal, requireAdmin } from "../../accounts/authenticate.ts";
 import { conversationsProblems } from "../../conversations/problems.ts";
 import { createRouter } from "../../http/create-router.ts";
 import { asAdmin, jsonBody, jsonContent, problems } from "../../http/route-helpers.ts";
+import { reasonOf } from "../../openai-api/prepare-completion.ts";
 import { EVENT_STREAM_HEADERS, eventStream } from "../../openai-api/server-sent-events.ts";
 import { raise, unwrap } from "../../problems.ts";
 import { LOCAL_PROVIDER } from "../model-registry.ts";
@@ -336,8 +337,4 @@ async function filesOf(modelsDir: string, bare: string): Promise<string[]> {
     (_, index) => `${base}-${String(index + 1).padStart(5, "0")}-of-${count}.gguf`,
   );
   return parts.filter((name) => names.has(name));
-}
-
-function reasonOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 1000);
 }
