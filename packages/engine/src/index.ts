@@ -1,5 +1,6 @@
 export { EngineProcess, type EngineProcessOptions } from "./engine-process/engine-process.ts";
 export type { UnloadOutcome } from "./engine-process/protocol.ts";
+export { chatTemplateProblem } from "./llama-cpp/chat-template.ts";
 export { type GgufDetails, inspectGguf } from "./llama-cpp/inspect-gguf.ts";
 export { listLocalModels } from "./llama-cpp/list-gguf-models.ts";
 export type { LlamaCppInfo, LlamaCppOptions } from "./llama-cpp/llama-cpp-provider.ts";

@@ -39,6 +39,11 @@ function handlersFor(provider: LlamaCppProvider): Handlers {
       return null;
     },
     unloadModel: (_, modelId) => provider.unloadModel(modelId),
+    setModelSettings: async (_, settings) => {
+      await provider.setModelSettings(settings);
+      return null;
+    },
+    loadedModels: () => provider.loadedModels(),
     embed: async (signal, modelId, texts) =>
       (await provider.embeddingModel(modelId)).doEmbed(texts, { abortSignal: signal }),
     close: async () => {

@@ -119,6 +119,16 @@ describe("EngineProcess: the llama.cpp engine in a process of its own", () => {
     expect(await model.doEmbed(["after"])).toHaveLength(1);
   });
 
+  it("takes load settings and reports its loaded models across the process boundary", async () => {
+    await engine.setModelSettings({ tiny: { contextSize: 512, chatTemplate: "llama3.1" } });
+    await engine.loadModel("tiny");
+    expect(await engine.loadedModels()).toEqual([
+      expect.objectContaining({ modelId: "tiny", state: "loaded", contextSize: 512, chatFormat: "Llama 3.1" }),
+    ]);
+    await engine.setModelSettings({});
+    expect(await engine.loadedModels()).toEqual([]);
+  });
+
   it("writes on through SIGINT and SIGTERM (Ctrl+C reaches the whole process group): Hearth decides when it stops", async () => {
     const model = await engine.languageModel("tiny");
     const parts: StreamPart[] = [];

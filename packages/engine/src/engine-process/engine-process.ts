@@ -24,6 +24,7 @@ import type { LlamaCppInfo, LlamaCppOptions } from "../llama-cpp/llama-cpp-provi
 import { PushQueue } from "../llama-cpp/push-queue.ts";
 import type { CallOptions, ContextWindow, EmbeddingModel, LanguageModel, StreamPart } from "../spec/language-model.ts";
 import type { ModelDescriptor, ModelProvider } from "../spec/model-provider.ts";
+import type { LoadedModelState, ModelLoadSettings } from "../spec/model-settings.ts";
 import { ProviderUnavailableError } from "../spec/provider-unavailable-error.ts";
 import type { EngineCalls, EngineMethod, FromEngine, ToEngine, UnloadOutcome } from "./protocol.ts";
 import { fromWireError } from "./wire-error.ts";
@@ -124,6 +125,15 @@ export class EngineProcess implements ModelProvider {
 
   unloadModel(modelId: string): Promise<UnloadOutcome> {
     return this.#call("unloadModel", modelId);
+  }
+
+  /** Replaces how models load: a model loaded otherwise reloads once idle (see LlamaCppProvider). */
+  async setModelSettings(settings: Record<string, ModelLoadSettings>): Promise<void> {
+    await this.#call("setModelSettings", settings);
+  }
+
+  loadedModels(): Promise<LoadedModelState[]> {
+    return this.#call("loadedModels");
   }
 
   async languageModel(modelId: string): Promise<LanguageModel> {

@@ -6,6 +6,7 @@
 import type { LlamaCppInfo, LlamaCppOptions } from "../llama-cpp/llama-cpp-provider.ts";
 import type { CallOptions, Prompt, PromptMessage, StreamPart, ToolOptions } from "../spec/language-model.ts";
 import type { ModelDescriptor } from "../spec/model-provider.ts";
+import type { LoadedModelState, ModelLoadSettings } from "../spec/model-settings.ts";
 
 /** What the engine process is started with: the provider's options less the callback. */
 export type EngineSettings = Omit<LlamaCppOptions, "onModelLoaded">;
@@ -33,6 +34,9 @@ export interface EngineCalls {
   /** Loads the model now (NoSuchModelError where there is none), rather than on its first use. */
   loadModel: { args: [modelId: string]; answer: null };
   unloadModel: { args: [modelId: string]; answer: UnloadOutcome };
+  /** Replaces how every model loads (see LlamaCppProvider.setModelSettings). */
+  setModelSettings: { args: [settings: Record<string, ModelLoadSettings>]; answer: null };
+  loadedModels: { args: []; answer: LoadedModelState[] };
   close: { args: []; answer: null };
 }
 

@@ -1,9 +1,11 @@
 import { totalmem } from "node:os";
-import { getLlama, type Llama, LlamaLogLevel, resolveChatWrapper } from "node-llama-cpp";
+import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import type { UnloadOutcome } from "../engine-process/protocol.ts";
 import type { EmbeddingModel, LanguageModel } from "../spec/language-model.ts";
 import type { ModelDescriptor, ModelProvider, ToolSupport } from "../spec/model-provider.ts";
+import type { LoadedModelState, ModelLoadSettings } from "../spec/model-settings.ts";
 import { NoSuchModelError } from "../spec/no-such-model-error.ts";
+import { chatWrapperFor } from "./chat-template.ts";
 import { chooseThreads } from "./choose-threads.ts";
 import { GrammarCache } from "./grammar-cache.ts";
 import { toolSupportOf } from "./inspect-gguf.ts";
@@ -26,27 +28,43 @@ export interface LlamaCppOptions {
   /** Loaded models are unloaded, least recently used first, to stay under this many bytes. */
   memoryBudgetBytes?: number;
   gpu?: "auto" | false;
+  /** How admins have set models to load, by model id (see setModelSettings). */
+  modelSettings?: Readonly<Record<string, ModelLoadSettings>>;
   /** Called after each model load, for metrics. */
   onModelLoaded?: (modelId: string, seconds: number) => void;
 }
 
 export interface LlamaCppInfo {
   buildType: "localBuild" | "prebuilt";
+  /** The GPU backend in use (`cuda`, `vulkan`, `metal`), or false on the CPU alone. */
   gpu: string | false;
+  /** The GPUs llama.cpp found, by name. */
+  gpuDevices: string[];
   threads: number;
 }
+
+/** How often loaded models are checked for a keep-loaded time that ran out. */
+const KEEP_LOADED_CHECK_MS = 1000;
 
 /** The embedded llama.cpp provider: GGUF files in a folder, loaded on first use, cached within a budget. */
 export class LlamaCppProvider implements ModelProvider {
   readonly kind = "llama.cpp";
   readonly #loaded = new Map<string, Promise<LoadedModel>>();
   readonly #grammars: GrammarCache;
+  #settings = new Map<string, ModelLoadSettings>();
+  /** Models being loaded now. */
+  readonly #loading = new Set<string>();
+  readonly #keepLoadedCheck: NodeJS.Timeout;
 
   private constructor(
     readonly llama: Llama,
-    readonly options: Required<Omit<LlamaCppOptions, "onModelLoaded" | "gpu">> & Pick<LlamaCppOptions, "onModelLoaded">,
+    readonly options: Required<Omit<LlamaCppOptions, "onModelLoaded" | "gpu" | "modelSettings">> &
+      Pick<LlamaCppOptions, "onModelLoaded">,
+    readonly gpuDevices: string[],
   ) {
     this.#grammars = new GrammarCache(llama);
+    this.#keepLoadedCheck = setInterval(() => void this.#unloadExpired(), KEEP_LOADED_CHECK_MS);
+    this.#keepLoadedCheck.unref();
   }
 
   get id(): string {
@@ -56,19 +74,78 @@ export class LlamaCppProvider implements ModelProvider {
   static async create(options: LlamaCppOptions): Promise<LlamaCppProvider> {
     // "never": a source build is started on purpose (it takes minutes), never implicitly on a start.
     const llama = await getLlama({ gpu: options.gpu ?? "auto", build: "never", logLevel: LlamaLogLevel.error });
-    return new LlamaCppProvider(llama, {
-      id: options.id ?? "local",
-      modelsDir: options.modelsDir,
-      threads: options.threads ?? chooseThreads(llama.buildType),
-      contextSize: options.contextSize ?? 4096,
-      sequencesPerModel: options.sequencesPerModel ?? 1,
-      memoryBudgetBytes: options.memoryBudgetBytes ?? Math.floor(availableMemory() / 2),
-      ...(options.onModelLoaded ? { onModelLoaded: options.onModelLoaded } : {}),
-    });
+    const gpuDevices = llama.gpu === false ? [] : await llama.getGpuDeviceNames().catch(() => []);
+    const provider = new LlamaCppProvider(
+      llama,
+      {
+        id: options.id ?? "local",
+        modelsDir: options.modelsDir,
+        threads: options.threads ?? chooseThreads(llama.buildType),
+        contextSize: options.contextSize ?? 4096,
+        sequencesPerModel: options.sequencesPerModel ?? 1,
+        memoryBudgetBytes: options.memoryBudgetBytes ?? Math.floor(availableMemory() / 2),
+        ...(options.onModelLoaded ? { onModelLoaded: options.onModelLoaded } : {}),
+      },
+      gpuDevices,
+    );
+    provider.#settings = new Map(Object.entries(options.modelSettings ?? {}));
+    return provider;
   }
 
   info(): LlamaCppInfo {
-    return { buildType: this.llama.buildType, gpu: this.llama.gpu, threads: this.options.threads };
+    return {
+      buildType: this.llama.buildType,
+      gpu: this.llama.gpu,
+      gpuDevices: this.gpuDevices,
+      threads: this.options.threads,
+    };
+  }
+
+  /**
+   * Replaces how models load. A loaded model whose load settings changed is unloaded now if idle,
+   * otherwise once its calls are done; its next use loads it with the new ones.
+   */
+  async setModelSettings(settings: Readonly<Record<string, ModelLoadSettings>>): Promise<void> {
+    this.#settings = new Map(Object.entries(settings));
+    for (const entry of await Promise.allSettled([...this.#loaded.values()])) {
+      if (entry.status !== "fulfilled") continue;
+      const loaded = entry.value;
+      if (this.#isStale(loaded) && loaded.slots.isIdle) await this.#drop(loaded);
+    }
+  }
+
+  /** The models in memory and being loaded, and how they were loaded. */
+  async loadedModels(): Promise<LoadedModelState[]> {
+    const states: LoadedModelState[] = [...this.#loading].map((modelId) => ({
+      modelId,
+      state: "loading",
+      contextSize: null,
+      gpuLayers: null,
+      chatFormat: null,
+      busy: 0,
+      waiting: 0,
+      lastUsedAt: null,
+      unloadsAt: null,
+      isStale: false,
+    }));
+    for (const entry of await Promise.allSettled([...this.#loaded.values()])) {
+      if (entry.status !== "fulfilled") continue;
+      const loaded = entry.value;
+      const keepSeconds = this.#settings.get(loaded.file.id)?.keepLoadedSeconds;
+      states.push({
+        modelId: loaded.file.id,
+        state: "loaded",
+        contextSize: loaded.context.contextSize,
+        gpuLayers: loaded.model.gpuLayers,
+        chatFormat: loaded.chatWrapper.wrapperName,
+        busy: loaded.slots.inUse,
+        waiting: loaded.slots.waiting,
+        lastUsedAt: loaded.lastUsedAt,
+        unloadsAt: keepSeconds === undefined ? null : loaded.lastUsedAt + keepSeconds * 1000,
+        isStale: this.#isStale(loaded),
+      });
+    }
+    return states.sort((a, b) => a.modelId.localeCompare(b.modelId));
   }
 
   /** Requests waiting for a sequence, over all loaded models. */
@@ -136,12 +213,12 @@ export class LlamaCppProvider implements ModelProvider {
     const loaded = await entry.catch(() => undefined);
     if (loaded === undefined || this.#loaded.get(modelId) !== entry) return "not-loaded";
     if (!loaded.slots.isIdle) return "busy";
-    this.#loaded.delete(modelId);
-    await unload(loaded);
+    await this.#drop(loaded);
     return "unloaded";
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#keepLoadedCheck);
     const loaded = await Promise.allSettled(this.#loaded.values());
     this.#loaded.clear();
     for (const entry of loaded) if (entry.status === "fulfilled") await unload(entry.value);
@@ -167,28 +244,75 @@ export class LlamaCppProvider implements ModelProvider {
       // to load the model twice, and the copy left out of the map was never disposed (its memory held,
       // and llama.dispose() waiting for it forever).
       entry = this.#loaded.get(modelId);
-      if (entry === undefined) {
-        entry = this.#load(file);
-        this.#loaded.set(modelId, entry);
-        entry.catch(() => this.#loaded.delete(modelId));
-      }
+      if (entry === undefined) entry = this.#startLoad(file);
     }
-    const loaded = await entry;
+    let loaded = await entry;
+    // Loaded with settings changed since, and nothing using it: loaded again, once, whoever asks first.
+    if (this.#isStale(loaded) && loaded.slots.isIdle && this.#loaded.get(modelId) === entry) {
+      const old = loaded;
+      const file = loaded.file;
+      this.#loaded.delete(modelId);
+      entry = this.#startLoad(file, unload(old));
+      loaded = await entry;
+    } else if (this.#loaded.get(modelId) !== entry) {
+      // Replaced meanwhile (reloaded with new settings): the current one.
+      return this.#use(modelId);
+    }
     loaded.lastUsedAt = Date.now();
     return loaded;
+  }
+
+  /** Registers the load at once, so concurrent first uses share it; `after` finishes first (an unload). */
+  #startLoad(file: GgufFile, after?: Promise<void>): Promise<LoadedModel> {
+    this.#loading.add(file.id);
+    const entry = (after ?? Promise.resolve()).then(() => this.#load(file));
+    this.#loaded.set(file.id, entry);
+    entry.then(
+      () => this.#loading.delete(file.id),
+      () => {
+        this.#loading.delete(file.id);
+        if (this.#loaded.get(file.id) === entry) this.#loaded.delete(file.id);
+      },
+    );
+    return entry;
+  }
+
+  #isStale(loaded: LoadedModel): boolean {
+    return loaded.loadedWith !== loadSignature(this.#settings.get(loaded.file.id));
+  }
+
+  /** Takes a loaded model out and frees it. */
+  async #drop(loaded: LoadedModel): Promise<void> {
+    const entry = this.#loaded.get(loaded.file.id);
+    if (entry !== undefined && (await entry.catch(() => undefined)) === loaded) this.#loaded.delete(loaded.file.id);
+    await unload(loaded);
+  }
+
+  /** Unloads the idle models whose keep-loaded time has run out. */
+  async #unloadExpired(): Promise<void> {
+    const now = Date.now();
+    for (const entry of await Promise.allSettled([...this.#loaded.values()])) {
+      if (entry.status !== "fulfilled") continue;
+      const loaded = entry.value;
+      const keepSeconds = this.#settings.get(loaded.file.id)?.keepLoadedSeconds;
+      if (keepSeconds === undefined || !loaded.slots.isIdle || now - loaded.lastUsedAt < keepSeconds * 1000) continue;
+      await this.#drop(loaded).catch(() => {});
+    }
   }
 
   async #load(file: GgufFile): Promise<LoadedModel> {
     await this.#makeRoomFor(file);
     const started = performance.now();
-    const model = await this.llama.loadModel({ modelPath: file.path });
+    const settings = this.#settings.get(file.id) ?? {};
+    const loadedWith = loadSignature(settings);
+    const model = await this.llama.loadModel({ modelPath: file.path, gpuLayers: settings.gpuLayers ?? "auto" });
     try {
       const context = await model.createContext({
-        contextSize: Math.min(this.options.contextSize, model.trainContextSize),
+        contextSize: Math.min(settings.contextSize ?? this.options.contextSize, model.trainContextSize),
         sequences: this.options.sequencesPerModel,
         threads: this.options.threads,
       });
-      const chatWrapper = resolveChatWrapper(model);
+      const chatWrapper = chatWrapperFor(model, settings.chatTemplate);
       this.options.onModelLoaded?.(file.id, (performance.now() - started) / 1000);
       return {
         file,
@@ -196,6 +320,7 @@ export class LlamaCppProvider implements ModelProvider {
         chatWrapper,
         maxTokenBytes: maxTokenBytes(model),
         context,
+        loadedWith,
         slots: new Slots(this.options.sequencesPerModel),
         lastUsedAt: Date.now(),
       };
@@ -207,7 +332,9 @@ export class LlamaCppProvider implements ModelProvider {
 
   /** Unloads idle models, least recently used first, until `file` fits in the budget (or none is idle). */
   async #makeRoomFor(file: GgufFile): Promise<void> {
-    const settled = await Promise.allSettled(this.#loaded.values());
+    // Models still loading are left out: two loads waiting on each other would wait forever.
+    const others = [...this.#loaded].filter(([id]) => id !== file.id && !this.#loading.has(id));
+    const settled = await Promise.allSettled(others.map(([, entry]) => entry));
     const loaded = settled.flatMap((entry) => (entry.status === "fulfilled" ? [entry.value] : []));
     let used = loaded.reduce((total, entry) => total + entry.file.sizeBytes, 0);
     for (const victim of loaded.sort((a, b) => a.lastUsedAt - b.lastUsedAt)) {
@@ -218,6 +345,12 @@ export class LlamaCppProvider implements ModelProvider {
       await unload(victim);
     }
   }
+}
+
+/** The settings a load reads, as text to compare (the keep-loaded time is read as it goes). */
+function loadSignature(settings: ModelLoadSettings | undefined): string {
+  const { contextSize = null, gpuLayers = "auto", chatTemplate = null } = settings ?? {};
+  return JSON.stringify([contextSize, gpuLayers, chatTemplate]);
 }
 
 async function unload(loaded: LoadedModel): Promise<void> {

@@ -14,6 +14,8 @@ export interface LoadedModel {
   /** See ContextWindow.maxTokenBytes; read once from the vocabulary. */
   maxTokenBytes: number;
   context: LlamaContext;
+  /** What it was loaded with (see ModelLoadSettings), compared with the settings now to find it stale. */
+  loadedWith: string;
   slots: Slots;
   lastUsedAt: number;
   embeddingContext?: Promise<LlamaEmbeddingContext>;

@@ -14,6 +14,11 @@ export class Slots {
     return this.#queue.length;
   }
 
+  /** Slots held now. */
+  get inUse(): number {
+    return this.#capacity - this.#free;
+  }
+
   get isIdle(): boolean {
     return this.#queue.length === 0 && this.#free === this.#capacity;
   }
