@@ -8,6 +8,7 @@ import {
   conversationRoutes,
   LOCAL_PROVIDER,
   type LocalModelFiles,
+  type LocalModelSettingsDeps,
   type Logger,
   limitRoutes,
   type ModelCalls,
@@ -15,6 +16,7 @@ import {
   messageRoutes,
   modelPullRoutes,
   modelRoutes,
+  modelSettingsRoutes,
   OpenAiError,
   openAiRoutes,
   type Problem,
@@ -27,7 +29,7 @@ import {
   userAdminRoutes,
 } from "@hearth/core";
 import type { Database } from "@hearth/db";
-import { inspectGguf } from "@hearth/engine";
+import { chatTemplateProblem, inspectGguf } from "@hearth/engine";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -69,6 +71,8 @@ export interface AppDependencies {
   modelPulls: ModelPulls;
   /** Loading and unloading this node's local models by hand. */
   localEngine: LocalModelFiles["engine"];
+  /** This node's local models as llama.cpp holds them, and what to do when their settings change. */
+  localModels: Omit<LocalModelSettingsDeps, "chatTemplateProblem">;
   /**
    * Told of each problem answered for a route that does not declare its code: tests turn it on, so a
    * route that drifts from its declared problems (and so from /openapi.json) fails them.
@@ -142,6 +146,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", limitRoutes);
   app.route("/", modelRoutes);
   app.route("/", providerRoutes(deps.providers));
+  app.route("/", modelSettingsRoutes({ ...deps.localModels, chatTemplateProblem }));
   app.route(
     "/",
     modelPullRoutes(deps.modelPulls, {

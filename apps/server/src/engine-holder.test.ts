@@ -29,6 +29,7 @@ describe("the engine holder", () => {
       logger: createLogger("silent"),
       metrics: createMetrics(),
       isIdle,
+      modelSettings: async () => ({}),
     });
   };
 

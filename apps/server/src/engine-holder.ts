@@ -5,6 +5,7 @@ import {
   type LlamaCppInfo,
   type LocalBuild,
   type LocalBuildStatus,
+  type ModelLoadSettings,
   missingBuildTools,
   startLocalBuild,
 } from "@hearth/engine";
@@ -39,13 +40,15 @@ export class EngineHolder {
       metrics: Metrics;
       /** Whether a switch may happen now: nothing is using the engine. */
       isIdle: () => boolean;
+      /** How admins have set the models to load (the database's model_settings), read at each start and change. */
+      modelSettings: () => Promise<Record<string, ModelLoadSettings>>;
     },
   ) {}
 
   get = (): Promise<EngineProcess> => {
     const { config, metrics, logger } = this.deps;
     if (this.#engine === undefined) {
-      const engine: Promise<EngineProcess> = EngineProcess.create({
+      const created = EngineProcess.create({
         modelsDir: config.modelsDir as string,
         contextSize: config.engine.contextSize,
         sequencesPerModel: config.engine.sequencesPerModel,
@@ -64,6 +67,11 @@ export class EngineHolder {
           this.#started = undefined;
         },
       });
+      // Told how to load the models before any use.
+      const engine: Promise<EngineProcess> = created.then(async (started) => {
+        await started.setModelSettings(await this.#modelSettings());
+        return started;
+      });
       this.#engine = engine;
       engine.then(
         (started) => {
@@ -79,6 +87,22 @@ export class EngineHolder {
     }
     return this.#engine;
   };
+
+  /** Tells the engine, once it runs, the model settings as they are now (after an admin changed them). */
+  async pushModelSettings(): Promise<void> {
+    const engine = await this.#engine?.catch(() => undefined);
+    if (engine === undefined) return;
+    await engine
+      .setModelSettings(await this.#modelSettings())
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, "passing model settings to llama.cpp failed"));
+  }
+
+  async #modelSettings(): Promise<Record<string, ModelLoadSettings>> {
+    return this.deps.modelSettings().catch((error: unknown) => {
+      this.deps.logger.warn({ err: error }, "reading the model settings failed; models load with the defaults");
+      return {};
+    });
+  }
 
   /** The engine if it has started; undefined while it is not running (it starts on a model's first use). */
   started = (): EngineProcess | undefined => this.#started;

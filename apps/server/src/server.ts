@@ -10,6 +10,7 @@ import {
   interruptUnfinishedReplies,
   LOCAL_PROVIDER,
   type Logger,
+  localLoadSettings,
   ModelCalls,
   ModelPulls,
   ModelRegistry,
@@ -86,6 +87,8 @@ export interface RunningHearth {
 
 /** The channel (PostgreSQL or Redis) on which nodes announce the events they log. */
 const EVENTS_CHANNEL = "hearth_events";
+/** The notice nodes send each other when a model's settings change (see SharedEventBus.notify). */
+const MODEL_SETTINGS_TOPIC = "model-settings";
 const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How often a node tells the others which local models it holds, and when its word stops counting. */
 const NODE_MODELS_REFRESH_MS = 10_000;
@@ -124,6 +127,7 @@ export async function startHearth({
     metrics,
     // Replies and /v1 calls both hold the engine's models.
     isIdle: () => chat.generations.activeCount === 0 && modelCalls.activeCount === 0,
+    modelSettings: async () => (db === undefined ? {} : localLoadSettings(db)),
   });
   // Among nodes (PostgreSQL), each node holds the GGUF files of its own models dir: the local provider
   // lists them with the other nodes' (node_models), and a reply is written where its model is.
@@ -240,6 +244,8 @@ export async function startHearth({
       if (isClustered) void publishModelsNow();
     },
   });
+  // Another node changed a model's settings: this node's engine loads with the new ones.
+  bus.onNotice(MODEL_SETTINGS_TOPIC, () => void engine.pushModelSettings());
   const revocations = createRevocations();
   revocations.subscribe((revocation) => chat.streams.revoke(revocation));
   const app = createApp({
@@ -265,6 +271,18 @@ export async function startHearth({
     localEngine: {
       load: async (modelId) => (await engine.get()).loadModel(modelId),
       unload: async (modelId) => (await engine.started()?.unloadModel(modelId)) ?? "not-loaded",
+    },
+    localModels: {
+      ownModels: () => ownLocal.listModels(),
+      engine: async () => {
+        const started = engine.started();
+        if (started === undefined) return undefined;
+        return { info: started.info(), loaded: await started.loadedModels() };
+      },
+      onChanged: () => {
+        void engine.pushModelSettings();
+        bus.notify(MODEL_SETTINGS_TOPIC);
+      },
     },
     ...(onUndeclaredProblem ? { onUndeclaredProblem } : {}),
   });

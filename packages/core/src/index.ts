@@ -60,6 +60,8 @@ export { ModelPulls } from "./models/pulls/model-pulls.ts";
 export type { ModelsProblem } from "./models/pulls/problems.ts";
 export { type LocalModelFiles, modelPullRoutes } from "./models/pulls/routes.ts";
 export { modelRoutes } from "./models/routes.ts";
+export { localLoadSettings } from "./models/settings/model-settings.ts";
+export { type LocalModelSettingsDeps, modelSettingsRoutes } from "./models/settings/routes.ts";
 export { ModelCalls } from "./openai-api/model-calls.ts";
 export type { OpenAiApiProblem } from "./openai-api/problems.ts";
 export { openAiRoutes } from "./openai-api/routes.ts";

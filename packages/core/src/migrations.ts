@@ -10,6 +10,7 @@ import { scheduledJobMigrations } from "./jobs/migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
 import { nodeModelMigrations } from "./models/node-model-migrations.ts";
 import { modelPullMigrations } from "./models/pulls/migrations.ts";
+import { modelSettingMigrations } from "./models/settings/migrations.ts";
 import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
@@ -30,4 +31,5 @@ export const migrations: Migration[] = [
   ...scheduledJobMigrations,
   ...nodeModelMigrations,
   ...modelPullMigrations,
+  ...modelSettingMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

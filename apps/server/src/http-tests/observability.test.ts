@@ -240,6 +240,7 @@ describe("before the database is ready", () => {
       prepare: () => Promise.reject(new Error("no pulls before the database is ready")),
     }),
     localEngine: { load: async () => {}, unload: async () => "not-loaded" },
+    localModels: { ownModels: async () => [], engine: async () => undefined, onChanged: () => {} },
   });
 
   it("answers /readyz with 503 and /healthz with 200", async () => {

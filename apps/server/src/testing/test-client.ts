@@ -58,6 +58,8 @@ export class TestClient {
     this.request<T>("POST", path, { ...options, json });
   patch = <T = Record<string, unknown>>(path: string, json?: unknown, options?: RequestOptions) =>
     this.request<T>("PATCH", path, { ...options, json });
+  put = <T = Record<string, unknown>>(path: string, json?: unknown, options?: RequestOptions) =>
+    this.request<T>("PUT", path, { ...options, json });
   delete = <T = Record<string, unknown>>(path: string, options?: RequestOptions) =>
     this.request<T>("DELETE", path, options);
 

@@ -3,6 +3,7 @@ import type { LanguageModel } from "@hearth/engine/spec";
 import { type Context, context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
+import { callSampling, readModelSettings } from "../models/settings/model-settings.ts";
 import type { ToolRegistry } from "../tools/tool-registry.ts";
 import type { EventBus } from "./events.ts";
 import { buildPrompt } from "./prompt.ts";
@@ -280,7 +281,9 @@ export class Generations {
     const { tools } = this.deps;
     const replyTools =
       tools === undefined ? undefined : await prepareReplyTools(db, job.conversationId, tools.registry, tools.settings);
-    const { maxReplyTokens } = settings;
+    // What an admin set for the model: a system prompt where the conversation has none, sampling, a reply length.
+    const defaults = await readModelSettings(db, job.model);
+    const maxReplyTokens = defaults.sampling.maxOutputTokens ?? settings.maxReplyTokens;
     const prompt = await buildPrompt(
       db,
       job.conversationId,
@@ -288,6 +291,7 @@ export class Generations {
       window,
       maxReplyTokens,
       replyTools && toolOptionsFor(replyTools, 0),
+      defaults.systemPrompt,
     );
     signal.throwIfAborted();
     if (!prompt.ok) return { status: "error", error: prompt.reason };
@@ -299,6 +303,7 @@ export class Generations {
       maxOutputTokens: prompt.maxTokens,
       maxReplyTokens,
       tools: replyTools,
+      sampling: callSampling(defaults.sampling),
       writer,
       signal,
       progress,

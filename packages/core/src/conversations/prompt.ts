@@ -27,10 +27,12 @@ export async function buildPrompt(
   maxReplyTokens: number,
   /** The tools the call offers: their documentation takes room in the prompt. */
   tools?: ToolOptions,
+  /** The model's system prompt, for a conversation without one of its own. */
+  defaultSystemPrompt?: string | null,
 ): Promise<Prompt> {
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
   const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
-  const head = await systemMessages(db, conversationId);
+  const head = await systemMessages(db, conversationId, defaultSystemPrompt ?? null);
   const emptyPromptTokens = await window.countPromptTokens(head, undefined, tools);
   if (emptyPromptTokens > budget) {
     return {
@@ -94,13 +96,17 @@ export async function buildPrompt(
   return { ok: true, messages, maxTokens, contextMessages: turns.length };
 }
 
-/** The conversation's system prompt as the prompt's first message, or nothing. */
-async function systemMessages(db: Queryable, conversationId: string): Promise<PromptMessage[]> {
+/** The conversation's system prompt (else the model's) as the prompt's first message, or nothing. */
+async function systemMessages(
+  db: Queryable,
+  conversationId: string,
+  defaultSystemPrompt: string | null,
+): Promise<PromptMessage[]> {
   const { rows } = await db.query<{ system_prompt: string | null }>(
     "SELECT system_prompt FROM conversations WHERE id = $1",
     [conversationId],
   );
-  const systemPrompt = rows[0]?.system_prompt;
+  const systemPrompt = rows[0]?.system_prompt ?? defaultSystemPrompt;
   return systemPrompt ? [{ role: "system", content: systemPrompt }] : [];
 }
 

@@ -30,6 +30,8 @@ export interface ReplySteps {
   maxReplyTokens: number;
   /** Undefined: the reply is one call without tools. */
   tools: ReplyTools | undefined;
+  /** Sampling for every call (the model's defaults: see model-settings.ts). */
+  sampling?: Pick<CallOptions, "temperature" | "topP" | "topK" | "minP" | "repeatPenalty">;
   writer: ReplyWriter;
   signal: AbortSignal;
   progress: Progress;
@@ -49,7 +51,13 @@ export async function runReplySteps(steps: ReplySteps): Promise<string | undefin
   let maxOutputTokens = steps.maxOutputTokens;
   for (let step = 0; ; step++) {
     const isLast = tools === undefined || step >= tools.settings.maxSteps - 1;
-    const call: CallOptions = { prompt, maxOutputTokens, abortSignal: signal, ...toolOptionsFor(tools, step) };
+    const call: CallOptions = {
+      ...steps.sampling,
+      prompt,
+      maxOutputTokens,
+      abortSignal: signal,
+      ...toolOptionsFor(tools, step),
+    };
     const made = await streamStep(steps, call);
     if (made.failure !== undefined) return made.failure;
     // Calls the last step made anyway (a provider that ignores "none") are kept but not run: nothing would read them.

@@ -12,7 +12,7 @@ const Model = plainText(200).openapi({ example: "qwen2.5-7b-instruct-q4_k_m.gguf
 const MAX_SYSTEM_PROMPT_CHARS = 16_000;
 
 const TEXT_WITH_LINES = /^(?:[\t\n\r]|\P{Cc})*$/u;
-const SystemPrompt = z
+export const SystemPrompt = z
   .string()
   .max(MAX_SYSTEM_PROMPT_CHARS)
   .regex(TEXT_WITH_LINES, "must not hold control characters other than tabs and line breaks")

@@ -121,4 +121,22 @@ describe("the event bus shared by nodes", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(listener.heard).toEqual([]);
   });
+
+  it("tells the other nodes of a change by topic, not the node that made it, and again after a reconnect", async () => {
+    const { buses, channel } = cluster(db, 3);
+    const [maker, other, third] = buses as [SharedEventBus, SharedEventBus, SharedEventBus];
+    const heard: string[] = [];
+    maker.onNotice("model-settings", () => heard.push("maker"));
+    other.onNotice("model-settings", () => heard.push("other"));
+    third.onNotice("something-else", () => heard.push("third"));
+    maker.notify("model-settings");
+    await until(() => heard.length === 1);
+    expect(heard).toEqual(["other"]);
+    expect(JSON.parse(channel.sent.at(-1) as string)).toEqual({ n: "node-0", k: "model-settings" });
+    other.resync();
+    expect(heard).toEqual(["other", "other"]);
+    for (const message of [JSON.stringify({ n: "x", k: "Not A Topic" }), JSON.stringify({ n: "x", k: "" })])
+      other.receive(message);
+    expect(heard).toEqual(["other", "other"]);
+  });
 });

@@ -30,7 +30,10 @@ const HandOff = z.object({
     .optional(),
 });
 type HandOff = z.infer<typeof HandOff>;
-const Message = z.union([Announcement, HandOff]);
+/** "Node `n` changed what topic `k` names (settings, say): read it again." */
+const Notice = z.object({ n: z.string().max(64), k: z.string().regex(/^[a-z][a-z-]{0,63}$/) });
+type Notice = z.infer<typeof Notice>;
+const Message = z.union([Announcement, HandOff, Notice]);
 
 export interface SharedEventBus extends EventBus {
   /** Starts announcing to (and hearing from) other nodes; until then the bus is this process's alone. */
@@ -43,6 +46,13 @@ export interface SharedEventBus extends EventBus {
   handOff(messageId: string, traceParent?: string): void;
   /** Hears hand-offs from other nodes. */
   onHandOff(listener: (messageId: string, traceParent: string | undefined) => void): void;
+  /** Tells the other nodes that what `topic` names changed (this node acts on its own change itself). */
+  notify(topic: string): void;
+  /**
+   * Hears other nodes' notices of `topic`; also called after the channel's connection came back,
+   * since notices sent meanwhile were missed.
+   */
+  onNotice(topic: string, listener: () => void): void;
 }
 
 /**
@@ -65,6 +75,7 @@ export function createSharedEventBus(options: {
   const reading = new Map<string, Promise<void>>();
   let announcer: Announcer | undefined;
   const handOffListeners: ((messageId: string, traceParent: string | undefined) => void)[] = [];
+  const noticeListeners = new Map<string, (() => void)[]>();
 
   const handOn = (conversationId: string, read: (db: Queryable, after: number) => Promise<LoggedEvent[]>) => {
     const previous = reading.get(conversationId) ?? Promise.resolve();
@@ -149,12 +160,25 @@ export function createSharedEventBus(options: {
     onHandOff(listener) {
       handOffListeners.push(listener);
     },
+    notify(topic) {
+      if (announcer === undefined) return;
+      announcer
+        .send(JSON.stringify({ n: nodeId, k: topic } satisfies Notice))
+        .catch((error: unknown) => logger.warn({ err: error, topic }, "telling the other nodes of a change failed"));
+    },
+    onNotice(topic, listener) {
+      noticeListeners.set(topic, [...(noticeListeners.get(topic) ?? []), listener]);
+    },
     receive(message) {
-      let parsed: Announcement | HandOff;
+      let parsed: Announcement | HandOff | Notice;
       try {
         parsed = Message.parse(JSON.parse(message));
       } catch {
         logger.warn({ message: message.slice(0, 200) }, "an announcement that is not one was ignored");
+        return;
+      }
+      if ("k" in parsed) {
+        if (parsed.n !== nodeId) for (const listener of noticeListeners.get(parsed.k) ?? []) listener();
         return;
       }
       if ("r" in parsed) {
@@ -170,6 +194,7 @@ export function createSharedEventBus(options: {
       });
     },
     resync() {
+      for (const listeners of noticeListeners.values()) for (const listener of listeners) listener();
       for (const conversationId of followers.keys()) {
         // The newest event is enough: a stream that sees it is ahead of what it sent reads the gap.
         handOn(conversationId, async (db) => {

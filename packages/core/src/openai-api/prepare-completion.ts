@@ -1,4 +1,5 @@
 /** @module Finds the model a completion names and makes sure its prompt fits the model's context. */
+import type { Queryable } from "@hearth/db";
 import {
   type LanguageModel,
   NoSuchModelError,
@@ -8,6 +9,7 @@ import {
 import { type ConversationsProblem, conversationsProblems } from "../conversations/problems.ts";
 import type { Logger } from "../logger.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
+import { readModelSettings, withCallDefaults } from "../models/settings/model-settings.ts";
 import { type CommonProblem, fail, ok, type Result, validationFailed } from "../problems.ts";
 import { type OpenAiApiProblem, openAiApiProblems } from "./problems.ts";
 import { promptBytes, type RequestedCall } from "./to-call-options.ts";
@@ -22,6 +24,8 @@ export interface CallTarget {
   fieldOf(option: string): string;
   /** The request field that holds the prompt, named when it cannot fit. */
   promptField: string;
+  /** Whether the model's system prompt joins a prompt without one (chats do; a raw text completion does not). */
+  takesSystemPrompt: boolean;
 }
 
 export interface PreparedCompletion {
@@ -30,6 +34,8 @@ export interface PreparedCompletion {
   modelId: string;
   /** The reply's length: what the client asked for, at most what the context has room for. */
   maxOutputTokens: number;
+  /** The call as it goes to the model: with the model's defaults for what the request left unset. */
+  call: RequestedCall;
 }
 
 /**
@@ -38,10 +44,10 @@ export interface PreparedCompletion {
  * is never tokenized, then by counting its tokens, which stops once the count passes the context.
  */
 export async function prepareCompletion(
-  deps: { models: ModelRegistry; logger: Logger },
+  deps: { models: ModelRegistry; logger: Logger; db: Queryable },
   target: CallTarget,
-  call: RequestedCall,
-  maxTokens: number | undefined,
+  requested: RequestedCall,
+  requestedMaxTokens: number | undefined,
 ): Promise<Result<PreparedCompletion, ModelProblem>> {
   let model: LanguageModel;
   let window: Awaited<ReturnType<LanguageModel["contextWindow"]>>;
@@ -58,6 +64,9 @@ export async function prepareCompletion(
     return fail(problem);
   }
   const modelId = `${model.provider}/${model.modelId}`;
+  const defaults = await readModelSettings(deps.db, modelId);
+  const call = withCallDefaults(requested, defaults, target.takesSystemPrompt);
+  const maxTokens = requestedMaxTokens ?? defaults.sampling.maxOutputTokens ?? undefined;
   const { contextTokens, maxTokenBytes } = window;
   const tooLong = (tokens: number) =>
     fail(openAiApiProblems.contextLengthExceeded(modelId, tokens, contextTokens, target.promptField));
@@ -66,7 +75,7 @@ export async function prepareCompletion(
   const promptTokens = await window.countPromptTokens(call.prompt, contextTokens - 1);
   if (promptTokens >= contextTokens) return tooLong(promptTokens);
   const room = contextTokens - promptTokens;
-  return ok({ model, modelId, maxOutputTokens: Math.min(maxTokens ?? room, room) });
+  return ok({ model, modelId, maxOutputTokens: Math.min(maxTokens ?? room, room), call });
 }
 
 /**

@@ -33,7 +33,12 @@ export interface ChatCompletionCall {
 export async function runChatCompletion(c: Context<AppEnv>, options: ChatCompletionCall): Promise<Response> {
   const { request, call, exchange } = options;
   const run = await startModelRun(c, {
-    target: { model: request.model, fieldOf: (option) => toRequestField(option, request), promptField: "messages" },
+    target: {
+      model: request.model,
+      fieldOf: (option) => toRequestField(option, request),
+      promptField: "messages",
+      takesSystemPrompt: true,
+    },
     call,
     maxTokens: requestedMaxTokens(request),
     admission: options.admission,

@@ -36,7 +36,7 @@ export async function runResponse(c: Context<AppEnv>, options: ResponseCall): Pr
   const { request, call, exchange } = options;
   const isStream = request.stream === true;
   const run = await startModelRun(c, {
-    target: { model: request.model, fieldOf: toResponseField, promptField: "input" },
+    target: { model: request.model, fieldOf: toResponseField, promptField: "input", takesSystemPrompt: true },
     call,
     maxTokens: request.max_output_tokens ?? undefined,
     admission: options.admission,

@@ -50,6 +50,7 @@ export async function runTextCompletion(
       model: request.model,
       fieldOf: (option) => FIELDS[option.split(/[.[]/)[0] ?? ""] ?? option,
       promptField: "prompt",
+      takesSystemPrompt: false,
     },
     call: toCompletionCall(request),
     maxTokens: request.max_tokens ?? DEFAULT_MAX_TOKENS,

@@ -56,11 +56,13 @@ export async function startModelRun(c: Context<AppEnv>, options: ModelRunOptions
     return admission.release();
   };
   try {
-    const prepared = unwrap(await prepareCompletion({ models: chat.models, logger }, target, call, options.maxTokens));
+    const prepared = unwrap(
+      await prepareCompletion({ models: chat.models, logger, db: c.var.db }, target, call, options.maxTokens),
+    );
     if (clientSignal.aborted) onClientGone();
     else clientSignal.addEventListener("abort", onClientGone, { once: true });
     const parts = prepared.model
-      .doStream({ ...call, maxOutputTokens: prepared.maxOutputTokens, abortSignal: controller.signal })
+      .doStream({ ...prepared.call, maxOutputTokens: prepared.maxOutputTokens, abortSignal: controller.signal })
       [Symbol.asyncIterator]();
     let first: IteratorResult<StreamPart>;
     try {

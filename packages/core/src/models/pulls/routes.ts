@@ -9,6 +9,7 @@ import { asAdmin, jsonBody, jsonContent, problems } from "../../http/route-helpe
 import { reasonOf } from "../../openai-api/prepare-completion.ts";
 import { EVENT_STREAM_HEADERS, eventStream } from "../../openai-api/server-sent-events.ts";
 import { raise, unwrap } from "../../problems.ts";
+import { bareLocalId, decodedId } from "../local-model-id.ts";
 import { LOCAL_PROVIDER } from "../model-registry.ts";
 import type { ModelPull, ModelPulls } from "./model-pulls.ts";
 import { modelsProblems } from "./problems.ts";
@@ -270,17 +271,15 @@ export function modelPullRoutes(pulls: ModelPulls, deps: LocalModelFiles) {
     });
   /** The local model a path's id names (qualified or bare, its `/` as is or as %2F): its bare id, or a 404. */
   const localModel = async (raw: string): Promise<string> => {
-    const id = decodeURIComponent(raw);
-    const bare = id.startsWith(`${LOCAL_PROVIDER}/`) ? id.slice(LOCAL_PROVIDER.length + 1) : id;
-    const isName = bare.length > 0 && bare.length <= 300 && !bare.includes("/") && !bare.startsWith(".");
+    const bare = bareLocalId(raw);
     const isFile =
-      isName &&
+      bare !== undefined &&
       (await stat(join(deps.modelsDir, `${bare}.gguf`)).then(
         (info) => info.isFile(),
         () => false,
       ));
-    if (!isFile) raise(modelsProblems.localModelNotFound(id));
-    return bare;
+    if (!isFile) raise(modelsProblems.localModelNotFound(decodedId(raw)));
+    return bare as string;
   };
   router
     .openapi(load, async (c) => {
