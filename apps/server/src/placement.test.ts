@@ -144,6 +144,34 @@ describe.runIf(testDatabaseUrl())("an engine node and an API-only node", () => {
     expect(await tokensGenerated(apiNode)).toBe(0);
   }, 60_000);
 
+  it("loads the model on the engine node with settings an admin saved on the API-only node", async () => {
+    const onEngine = new TestClient(engineNode.url);
+    expect((await onEngine.logIn(ADMIN.email, ADMIN.password)).status).toBe(200);
+    const settings = {
+      contextSize: 256,
+      gpuLayers: "auto",
+      chatTemplate: "llama3",
+      keepLoadedSeconds: null,
+      systemPrompt: null,
+      sampling: { maxOutputTokens: 2 },
+    };
+    const saved = await onApi.put(`/api/admin/model-settings/${encodeURIComponent(MODEL)}`, settings);
+    expect(saved.status, saved.text).toBe(200);
+    const held = async () =>
+      (
+        await onEngine.get<{ data: { id: string; state: string; contextSize: number; chatFormat: string }[] }>(
+          "/api/admin/local-models",
+        )
+      ).body.data.find((model) => model.id === MODEL);
+    // The engine node was told: the model it had loaded is dropped, to load with the new settings.
+    await expect.poll(async () => (await held())?.state, { timeout: 10_000 }).toBe("not-loaded");
+    const completion = await openai.chat.completions.create({ model: MODEL, messages: question });
+    expect(completion.usage?.completion_tokens).toBe(2);
+    expect(await held()).toMatchObject({ state: "loaded", contextSize: 256, chatFormat: "Llama 3" });
+    expect((await onApi.delete(`/api/admin/model-settings/${encodeURIComponent(MODEL)}`)).status).toBe(204);
+    await expect.poll(async () => (await held())?.state, { timeout: 10_000 }).toBe("not-loaded");
+  }, 60_000);
+
   it("passes on the engine node's refusal, and never sends a call on twice", async () => {
     const refused = await openai.chat.completions.create({ model: MODEL, messages: question, n: 2 }).catch((e) => e);
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
