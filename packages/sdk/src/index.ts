@@ -13,6 +13,7 @@ export { followModelPull } from "./follow-model-pull.ts";
 export type { components, operations, paths } from "./generated/openapi.ts";
 export type { ProblemBody } from "./hearth-error.ts";
 export { HearthError, isHearthError } from "./hearth-error.ts";
+export { changeModelSettings, type ModelSettings, type ModelSettingsChange } from "./model-settings.ts";
 export { paginate } from "./paginate.ts";
 export { CSRF_HEADER, Session } from "./session.ts";
 export type { ReplyEvent, StreamedReply } from "./stream-reply.ts";

@@ -6,6 +6,7 @@ import { formatBytes, type Output, printable } from "../output.ts";
 import { canPrompt, confirm } from "../prompts.ts";
 import { percentDone } from "../pull-progress.ts";
 import { registerModelPull } from "./model-pull.ts";
+import { registerModelSettings } from "./model-settings.ts";
 
 type Model = components["schemas"]["Model"];
 
@@ -49,6 +50,7 @@ export function registerModels(program: Command): void {
     });
 
   registerModelPull(models);
+  registerModelSettings(models);
 
   models
     .command("pulls")

@@ -10,7 +10,7 @@ export type Exchange = components["schemas"]["Exchange"];
 
 export async function createConversation(
   client: TestClient,
-  body: { title?: string; model?: string } = {},
+  body: { title?: string; model?: string; systemPrompt?: string } = {},
 ): Promise<string> {
   const response = await client.post<{ id: string }>("/api/conversations", body);
   if (response.status !== 201) throw new Error(`creating a conversation answered ${response.status}: ${response.text}`);
