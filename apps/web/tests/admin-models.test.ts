@@ -11,7 +11,7 @@ import { type BrowserHarness, canRunBrowser, setUpThroughTheApp, startBrowserHar
 /** Polls wait as long as locators do: a loaded machine answers slowly. */
 const POLL = { timeout: 30_000 };
 /** How the admin page says a model is in memory. */
-const LOADED = /in memory/;
+const LOADED = /(^|· )loaded( ·|$)/;
 const MB = 1024 * 1024;
 const REPO = "hearth/tiny-GGUF";
 /** The stand-in's manifest names tiny-Q4_K_M.gguf; the pull stores it as tiny.Q4_K_M.gguf. */
@@ -99,7 +99,7 @@ describe.runIf(canRunBrowser)("the web app in Chromium: pulling and removing mod
     expect(await item.getByRole("button", { name: /^Cancel/ }).count()).toBe(0);
     await item.getByText(/^Done · [\d.]+ MB · local\/tiny\.Q4_K_M$/).waitFor();
     await localItem("tiny.Q4_K_M")
-      .getByText(/^[\d.]+ MB$/)
+      .getByText(/^[\d.]+ MB · not loaded$/)
       .waitFor();
 
     // The model list everyone picks from was read again: the picker offers it without a reload.
@@ -171,6 +171,49 @@ describe.runIf(canRunBrowser)("the web app in Chromium: pulling and removing mod
     await item.getByRole("status").getByText("Failed", { exact: true }).waitFor({ timeout: 60_000 });
     await item.getByText(/sha256/).waitFor();
     expect(await localModelIds()).not.toContain("local/third");
+    expect(harness.problems).toEqual([]);
+  }, 90_000);
+
+  it("sets a model's settings, names a wrong field beside it, and the engine loads the model with them", async () => {
+    await page.goto("/admin/models");
+    const item = localItem("tiny-chat");
+    await item.getByRole("button", { name: "Settings tiny-chat", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Settings of tiny-chat" });
+    await dialog.waitFor();
+    await dialog.getByRole("textbox", { name: "Context size (tokens)" }).fill("256");
+    await dialog.getByRole("combobox", { name: "Chat template" }).selectOption("llama3");
+    await dialog.getByRole("textbox", { name: "System prompt" }).fill("Answer in French.");
+    const temperature = dialog.getByRole("textbox", { name: "Temperature" });
+    await temperature.fill("hot");
+    expect(await seriousViolations(page), "the settings dialog").toEqual([]);
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.getByText(/expected number/).waitFor();
+    expect(await temperature.getAttribute("aria-invalid")).toBe("true");
+    expect(await temperature.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
+    await temperature.fill("0.5");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "hidden" });
+
+    // Loaded now, with what was set: the page says how, and on what.
+    await item.getByRole("button", { name: "Load tiny-chat", exact: true }).click();
+    await item.getByText(/· loaded · 256-token context · 0 layers on the GPU · Llama 3/).waitFor(POLL);
+    await page.getByText(/^llama\.cpp \(\w+ build, \d+ threads\) on this node: no GPU, the CPU only\.$/).waitFor();
+
+    // Opened again, the form holds what was saved; a custom template that does not render is refused beside it.
+    await item.getByRole("button", { name: "Settings tiny-chat", exact: true }).click();
+    expect(await dialog.getByRole("textbox", { name: "Context size (tokens)" }).inputValue()).toBe("256");
+    expect(await dialog.getByRole("textbox", { name: "Temperature" }).inputValue()).toBe("0.5");
+    await dialog.getByRole("combobox", { name: "Chat template" }).selectOption("custom");
+    await dialog.getByRole("textbox", { name: "Jinja template" }).fill("{% for message in messages %}");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.getByText(/Jinja template failed the sanity test/).waitFor();
+    expect(await dialog.getByRole("textbox", { name: "Jinja template" }).getAttribute("aria-invalid")).toBe("true");
+    // Back to the defaults: the loaded model goes, to load with them on its next use.
+    await dialog.getByRole("button", { name: "Reset to defaults" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await item.getByText(/· not loaded/).waitFor(POLL);
+    const saved = await (await page.request.get("/api/admin/model-settings/local%2Ftiny-chat")).json();
+    expect(saved).toMatchObject({ contextSize: null, chatTemplate: null, systemPrompt: null, sampling: {} });
     expect(harness.problems).toEqual([]);
   }, 90_000);
 

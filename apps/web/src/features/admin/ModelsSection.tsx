@@ -1,3 +1,5 @@
+import type { components } from "@hearth/sdk";
+import type { TFunction } from "i18next";
 import { useId } from "react";
 import { useTranslation } from "react-i18next";
 import { PageSection } from "../../components/ui/page-section.tsx";
@@ -7,7 +9,22 @@ import { LocalModelItem } from "./LocalModelItem.tsx";
 import { ModelPullItem } from "./ModelPullItem.tsx";
 import { PullModelForm } from "./PullModelForm.tsx";
 
-/** The built-in engine's models: pull one (following its download live), see the pulls, remove a model. */
+type LocalEngine = components["schemas"]["LocalEngine"];
+
+/** Whether this node's llama.cpp runs, and on what: its build, threads and GPU. */
+function engineLine(engine: LocalEngine, t: TFunction<"admin">): string {
+  if (!engine.isRunning) return t("models.engine.stopped");
+  const gpu =
+    engine.gpu === false || engine.gpu === null
+      ? t("models.engine.cpuOnly")
+      : t("models.engine.gpu", { gpu: engine.gpu, devices: engine.gpuDevices.join(", ") || engine.gpu });
+  return t("models.engine.running", { build: engine.buildType ?? "", threads: engine.threads ?? 0, gpu });
+}
+
+/**
+ * The built-in engine's models on this node: pull one (following its download live), see the pulls,
+ * see how llama.cpp holds each model, load, unload, set and remove one.
+ */
 export function ModelsSection() {
   const { t } = useTranslation("admin");
   const pulls = useModelPulls();
@@ -44,10 +61,13 @@ export function ModelsSection() {
             {problemMessage(models.error, t)}
           </p>
         )}
-        {models.data?.length === 0 && <p className="text-sm text-muted-foreground">{t("models.noLocal")}</p>}
-        {models.data !== undefined && models.data.length > 0 && (
+        {models.data !== undefined && (
+          <p className="text-sm text-muted-foreground">{engineLine(models.data.engine, t)}</p>
+        )}
+        {models.data?.data.length === 0 && <p className="text-sm text-muted-foreground">{t("models.noLocal")}</p>}
+        {models.data !== undefined && models.data.data.length > 0 && (
           <ul aria-labelledby={localId} className="flex flex-col divide-y rounded-lg border">
-            {models.data.map((model) => (
+            {models.data.data.map((model) => (
               <LocalModelItem key={model.id} model={model} />
             ))}
           </ul>

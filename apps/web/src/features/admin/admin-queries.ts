@@ -9,12 +9,14 @@ type UpdateUserInput = components["schemas"]["UpdateUserInput"];
 type CreateProviderInput = components["schemas"]["CreateProviderInput"];
 type StartModelPull = components["schemas"]["StartModelPull"];
 type ModelPull = components["schemas"]["ModelPull"];
+type ModelSettings = components["schemas"]["ModelSettings"];
 
 const adminKeys = {
   users: ["admin", "users"] as const,
   limits: (userId: string) => ["admin", "users", userId, "limits"] as const,
   providers: ["admin", "providers"] as const,
   modelPulls: ["admin", "model-pulls"] as const,
+  localModels: [...queryKeys.models, "local"] as const,
 };
 
 /** Every user, oldest first, a page at a time. */
@@ -166,16 +168,23 @@ export function useFollowModelPull(pull: ModelPull) {
   }, [id, isFollowed, queries]);
 }
 
-/** The built-in engine's models: the model list everyone picks from (one query, so both change together), local ones only. */
+/**
+ * This node's local models as its llama.cpp holds them (loading, loaded, how), with their settings,
+ * and the engine (the GPU in use). Under the model list's key, so what changes that list (a pull that
+ * ends, a removal) reads this again too. Loading, reloading and keep-loaded times change without a
+ * request from here: while one may, it is read again every two seconds.
+ */
 export function useLocalModels() {
   return useQuery({
-    queryKey: queryKeys.models,
-    queryFn: async () => unwrap(await client.api.GET("/api/models")),
-    select: (list) => list.data.filter((model) => model.provider === "local"),
+    queryKey: adminKeys.localModels,
+    queryFn: async () => unwrap(await client.api.GET("/api/admin/local-models")),
+    refetchInterval: (query) =>
+      query.state.data?.data.some((model) => model.state === "loading" || model.isStale || model.unloadsAt !== null)
+        ? 2000
+        : false,
   });
 }
 
-/** Removes a local model's file; refused (model-in-use) while a reply uses it. */
 /** Loads a local model into the engine now, or unloads it (refused with 409 model-in-use while a call holds it). */
 export function useLoadLocalModel() {
   const queries = useQueryClient();
@@ -188,6 +197,20 @@ export function useLoadLocalModel() {
   });
 }
 
+/** Saves a local model's settings whole, or (null) puts them back to the defaults. */
+export function useSaveModelSettings() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async ({ id, settings }: { id: string; settings: ModelSettings | null }) => {
+      const path = { params: { path: { id } } };
+      if (settings === null) unwrap(await client.api.DELETE("/api/admin/model-settings/{id}", path));
+      else unwrap(await client.api.PUT("/api/admin/model-settings/{id}", { ...path, body: settings }));
+    },
+    onSuccess: () => queries.invalidateQueries({ queryKey: queryKeys.models }),
+  });
+}
+
+/** Removes a local model's file; refused (model-in-use) while a reply uses it. */
 export function useRemoveLocalModel() {
   const queries = useQueryClient();
   return useMutation({
