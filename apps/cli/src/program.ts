@@ -19,6 +19,7 @@ import { registerPassword } from "./commands/password.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSettings } from "./commands/settings.ts";
 import { registerSetup } from "./commands/setup.ts";
+import { registerUsage } from "./commands/usage.ts";
 import { registerUsers } from "./commands/users.ts";
 import { registerWhoami } from "./commands/whoami.ts";
 import { DEFAULT_SERVER } from "./context.ts";
@@ -62,6 +63,7 @@ export function createProgram(): Command {
   registerFollow(program);
   registerConversations(program);
   registerModels(program);
+  registerUsage(program);
   registerKeys(program);
   registerUsers(program);
   registerConfig(program);

@@ -26,6 +26,7 @@ import {
   sessionRoutes,
   setupRoutes,
   toolRoutes,
+  usageRoutes,
   userAdminRoutes,
 } from "@hearth/core";
 import type { Database } from "@hearth/db";
@@ -144,6 +145,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", apiKeyRoutes);
   app.route("/", userAdminRoutes);
   app.route("/", limitRoutes);
+  app.route("/", usageRoutes);
   app.route("/", modelRoutes);
   app.route("/", providerRoutes(deps.providers));
   app.route("/", modelSettingsRoutes({ ...deps.localModels, chatTemplateProblem }));

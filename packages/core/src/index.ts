@@ -92,3 +92,4 @@ export { builtInTools } from "./tools/built-in-tools.ts";
 export { toolRoutes } from "./tools/routes.ts";
 export type { Tool } from "./tools/tool.ts";
 export { ToolRegistry } from "./tools/tool-registry.ts";
+export { usageRoutes } from "./usage/routes.ts";

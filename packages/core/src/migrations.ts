@@ -14,6 +14,7 @@ import { modelSettingMigrations } from "./models/settings/migrations.ts";
 import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
+import { usageMigrations } from "./usage/migrations.ts";
 
 /** Every capability's migrations, in the order they apply. */
 export const migrations: Migration[] = [
@@ -32,4 +33,5 @@ export const migrations: Migration[] = [
   ...nodeModelMigrations,
   ...modelPullMigrations,
   ...modelSettingMigrations,
+  ...usageMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

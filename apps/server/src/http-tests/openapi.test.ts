@@ -54,6 +54,7 @@ describe("the OpenAPI document", () => {
         "get /api/admin/users/{id}/limits",
         "patch /api/admin/users/{id}/limits",
         "get /api/limits",
+        "get /api/usage",
         "get /api/models",
         "get /api/admin/providers",
         "post /api/admin/providers",

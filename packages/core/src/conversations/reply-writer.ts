@@ -101,10 +101,21 @@ export class ReplyWriter {
           })
         : newEvent("message.done", { messageId: reply.messageId, status: outcome.status, usage });
     await recordEvents(this.db, this.bus, this.clock.now(), reply.conversationId, [event], {
+      // What the reply used goes to the usage ledger with it, once (see usage/record-usage.ts).
       sql: `settle AS (
         UPDATE messages SET status = $6, error = $7, prompt_tokens = $8, completion_tokens = $9,
           context_messages = $10, updated_at = $4, finished_at = $4
-        WHERE id = $5 AND status IN ('pending', 'streaming') RETURNING id
+        WHERE id = $5 AND status IN ('pending', 'streaming')
+        RETURNING id, conversation_id, model, status, prompt_tokens, completion_tokens, created_at, first_token_at, finished_at
+      ),
+      ledger AS (
+        INSERT INTO model_usage (user_id, source, provider, model, status, prompt_tokens, completion_tokens,
+          first_token_ms, generation_ms, message_id, created_at)
+        SELECT c.owner_id, 'chat', split_part(s.model, '/', 1), s.model, s.status, COALESCE(s.prompt_tokens, 0),
+          COALESCE(s.completion_tokens, 0), (extract(epoch FROM s.first_token_at - s.created_at) * 1000)::integer,
+          (extract(epoch FROM s.finished_at - s.first_token_at) * 1000)::integer, s.id, s.finished_at
+        FROM settle s JOIN conversations c ON c.id = s.conversation_id
+        WHERE s.model IS NOT NULL
       )`,
       params,
       requires: "settle",

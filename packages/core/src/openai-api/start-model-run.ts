@@ -5,9 +5,11 @@
  */
 import type { StreamPart } from "@hearth/engine/spec";
 import type { Context } from "hono";
+import { currentPrincipal } from "../accounts/authenticate.ts";
 import { conversationsProblems } from "../conversations/problems.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { raise, unwrap } from "../problems.ts";
+import { recordUsage } from "../usage/record-usage.ts";
 import type { Admission } from "./admit-model-call.ts";
 import type { ModelCalls } from "./model-calls.ts";
 import { type CallTarget, modelProblem, prepareCompletion } from "./prepare-completion.ts";
@@ -25,6 +27,15 @@ export interface ModelRunOptions {
   label: string;
   isStream: boolean;
 }
+
+/** How a call ended, as the usage ledger words it (as replies' statuses do). */
+const STATUS_OF: Record<CompletionOutcome["finishReason"], string> = {
+  stop: "done",
+  length: "done",
+  "tool-calls": "done",
+  abort: "cancelled",
+  error: "error",
+};
 
 /** A call whose model has written its first part (or ended). */
 export interface ModelRun {
@@ -47,6 +58,7 @@ export interface ModelRun {
 export async function startModelRun(c: Context<AppEnv>, options: ModelRunOptions): Promise<ModelRun> {
   const { chat, clock, logger } = c.var;
   const { target, call, admission } = options;
+  const startedAt = clock.now();
   const controller = new AbortController();
   const clientSignal = c.req.raw.signal;
   const onClientGone = () => controller.abort(new Error("The client went away."));
@@ -78,6 +90,7 @@ export async function startModelRun(c: Context<AppEnv>, options: ModelRunOptions
       logger.warn({ model: prepared.modelId, error: reason }, `${options.label} failed`);
       raise(conversationsProblems.modelUnavailable(prepared.modelId, reason));
     }
+    const firstTokenAt = first.done || first.value.type === "finish" ? undefined : clock.now();
     return {
       modelId: prepared.modelId,
       created: Math.floor(clock.now().getTime() / 1000),
@@ -88,6 +101,19 @@ export async function startModelRun(c: Context<AppEnv>, options: ModelRunOptions
         ended ??= (async () => {
           await release();
           options.calls.tokensGenerated(prepared.modelId, outcome.usage?.outputTokens ?? 0);
+          const principal = currentPrincipal(c);
+          await recordUsage(c.var.db, {
+            userId: principal.user.id,
+            apiKeyId: principal.via === "api-key" ? principal.apiKeyId : undefined,
+            source: "api",
+            model: prepared.modelId,
+            status: STATUS_OF[outcome.finishReason],
+            promptTokens: outcome.usage?.inputTokens ?? 0,
+            completionTokens: outcome.usage?.outputTokens ?? 0,
+            startedAt,
+            firstTokenAt,
+            endedAt: clock.now(),
+          }).catch((error: unknown) => logger.warn({ err: error }, "recording a call's usage failed"));
           const line = { model: prepared.modelId, stream: options.isStream, ...outcome };
           if (outcome.finishReason === "error") logger.warn(line, `${options.label} failed`);
           else logger.info(line, `${options.label} finished`);
