@@ -2,6 +2,7 @@ import type { components } from "@hearth/sdk";
 import { useTranslation } from "react-i18next";
 import { Redirect } from "wouter";
 import { SectionedPage } from "../../components/ui/sectioned-page.tsx";
+import { UsageSection } from "../usage/UsageSection.tsx";
 import { ApiKeysSection } from "./ApiKeysSection.tsx";
 import { AppearanceSection } from "./AppearanceSection.tsx";
 import { PasswordSection } from "./PasswordSection.tsx";
@@ -9,7 +10,7 @@ import { ProfileSection } from "./ProfileSection.tsx";
 
 type User = components["schemas"]["User"];
 
-const SECTIONS = ["profile", "password", "appearance", "api-keys"] as const;
+const SECTIONS = ["profile", "password", "appearance", "api-keys", "usage"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const isSection = (value: string): value is Section => (SECTIONS as readonly string[]).includes(value);
@@ -29,6 +30,7 @@ export function SettingsPage({ user, section = "profile" }: { user: User; sectio
       {section === "password" && <PasswordSection />}
       {section === "appearance" && <AppearanceSection user={user} />}
       {section === "api-keys" && <ApiKeysSection />}
+      {section === "usage" && <UsageSection scope="mine" />}
     </SectionedPage>
   );
 }
