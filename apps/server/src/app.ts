@@ -23,6 +23,7 @@ import {
   ProblemError,
   ProblemSchema,
   providerRoutes,
+  quotaRoutes,
   sessionRoutes,
   setupRoutes,
   toolRoutes,
@@ -146,6 +147,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", userAdminRoutes);
   app.route("/", limitRoutes);
   app.route("/", usageRoutes);
+  app.route("/", quotaRoutes);
   app.route("/", modelRoutes);
   app.route("/", providerRoutes(deps.providers));
   app.route("/", modelSettingsRoutes({ ...deps.localModels, chatTemplateProblem }));

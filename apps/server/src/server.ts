@@ -23,6 +23,7 @@ import {
   pruneEvents,
   pruneJobRuns,
   pruneRateLimits,
+  pruneRates,
   pruneSessions,
   publishNodeModels,
   readInstallationId,
@@ -362,6 +363,8 @@ export async function startHearth({
       return Promise.all([
         pruneSessions(current, now),
         pruneRateLimits(current, new Date(now.getTime() - RATE_LIMIT_RETENTION_MS)),
+        // A rate whose time passed is whole again: its row says nothing a missing one would not.
+        pruneRates(current, now),
         pruneEvents(current, new Date(now.getTime() - config.chat.eventRetentionSeconds * 1000)),
         pruneEventStreams(current, new Date(now.getTime() - STALE_STREAM_RETENTION_MS)),
         pruneJobRuns(current, now),

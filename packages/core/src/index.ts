@@ -87,6 +87,8 @@ export {
   type SecretBox,
   SecretKeyError,
 } from "./providers/secret-box.ts";
+export { pruneRates } from "./quotas/gcra.ts";
+export { quotaRoutes } from "./quotas/routes.ts";
 export { pruneRateLimits } from "./rate-limits/service.ts";
 export { builtInTools } from "./tools/built-in-tools.ts";
 export { toolRoutes } from "./tools/routes.ts";

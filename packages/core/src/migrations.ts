@@ -13,6 +13,7 @@ import { modelPullMigrations } from "./models/pulls/migrations.ts";
 import { modelSettingMigrations } from "./models/settings/migrations.ts";
 import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
+import { quotaMigrations } from "./quotas/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
 import { usageMigrations } from "./usage/migrations.ts";
 
@@ -34,4 +35,5 @@ export const migrations: Migration[] = [
   ...modelPullMigrations,
   ...modelSettingMigrations,
   ...usageMigrations,
+  ...quotaMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -248,6 +248,7 @@ describe("per-user limits (issue: harden the core, item 3)", () => {
         defaults: { ...CAPS, eventStreams: server.config.limits.eventStreams },
         overrides: {},
         usage: { storedBytes: 0, apiKeys: 1 },
+        rateLimits: null,
       });
       const changed = await setLimits(bobId, { apiKeys: 10, storageBytes: 5000 });
       expect(changed.overrides).toEqual({ apiKeys: 10, storageBytes: 5000 });

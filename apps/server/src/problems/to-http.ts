@@ -51,6 +51,10 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "model-pull-finished": { status: 409, title: "Model pull ended" },
   "local-model-not-found": { status: 404, title: "Local model not found" },
   "model-in-use": { status: 409, title: "Model in use" },
+  "quota-exceeded": { status: 429, title: "Rate limit reached" },
+  "rate-limit-profile-not-found": { status: 404, title: "Rate-limit profile not found" },
+  "rate-limit-profile-exists": { status: 409, title: "Rate-limit profile exists" },
+  "assignment-target-not-found": { status: 404, title: "Assignment target not found" },
   "provider-in-config-file": { status: 409, title: "Provider defined in the config file" },
   "provider-url-refused": { status: 422, title: "Provider URL refused" },
   "secret-key-unavailable": { status: 503, title: "Secret key unavailable" },
@@ -76,7 +80,8 @@ export function problemResponse(c: Context, problem: Problem | { code: "internal
   if (problem.code === "payload-too-large") headers.Connection = "close";
   // Nothing was done: retry at once, on a new connection (the load balancer picks another node).
   if (problem.code === "node-draining") Object.assign(headers, { "Retry-After": "0", Connection: "close" });
-  if (problem.code === "rate-limited") headers["Retry-After"] = String(problem.retryAfterSeconds);
+  if (problem.code === "rate-limited" || problem.code === "quota-exceeded")
+    headers["Retry-After"] = String(problem.retryAfterSeconds);
   if (problem.code === "limit-exceeded" && problem.retryAfterSeconds !== undefined) {
     headers["Retry-After"] = String(problem.retryAfterSeconds);
   }

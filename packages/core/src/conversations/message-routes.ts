@@ -9,6 +9,7 @@ import { asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.t
 import { countPerMinute } from "../limits/count-per-minute.ts";
 import { limitsFor } from "../limits/user-limits.ts";
 import { raise, unwrap, validationFailed } from "../problems.ts";
+import { admitQuotas, callerOf } from "../quotas/admit-quotas.ts";
 import { activateMessage } from "./activate-message.ts";
 import { cancelReply } from "./cancel-reply.ts";
 import { editMessage } from "./edit-message.ts";
@@ -37,6 +38,7 @@ const MODEL_PROBLEMS = ["model-not-found", "no-model", "model-unavailable", "eng
 /** What starting a reply can fail with: the user's limits, and the conversation gone meanwhile (see turn.ts). */
 const REPLY_PROBLEMS = [
   "limit-exceeded",
+  "quota-exceeded",
   "too-many-replies",
   "storage-quota-exceeded",
   "conversation-not-found",
@@ -252,11 +254,12 @@ function parseLastEventId(value: string | undefined): number | undefined {
 }
 
 /**
- * A send, edit or regeneration counts against the user's messages per minute. Reads the user's limits
- * once, for that count and for the storage quota the chat verbs check.
+ * A send, edit or regeneration counts against the user's messages per minute and their rate-limit
+ * profile. Reads the user's limits once, for that count and for the storage quota the chat verbs check.
  */
 async function countedChatContext(c: Context<AppEnv>, userId: string): Promise<AppVariables> {
   const limits = await limitsFor(c.var.db, userId, c.var.limits);
   unwrap(await countPerMinute(c.var.db, userId, "messagesPerMinute", limits, c.var.clock.now()));
+  await admitQuotas(c.var.db, callerOf(c), c.var.clock.now(), (name, value) => c.header(name, value));
   return { ...c.var, limits };
 }

@@ -4,6 +4,7 @@ import type { ModelsProblem } from "../models/pulls/problems.ts";
 import type { OpenAiApiProblem } from "../openai-api/problems.ts";
 import type { CommonProblem } from "../problems.ts";
 import type { ProvidersProblem } from "../providers/problems.ts";
+import type { QuotasProblem } from "../quotas/problems.ts";
 
 /** Every problem any capability can report. */
 export type Problem =
@@ -12,5 +13,6 @@ export type Problem =
   | ConversationsProblem
   | ProvidersProblem
   | OpenAiApiProblem
-  | ModelsProblem;
+  | ModelsProblem
+  | QuotasProblem;
 export type ProblemCode = Problem["code"];

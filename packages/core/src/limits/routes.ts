@@ -1,11 +1,12 @@
+import type { Queryable } from "@hearth/db";
 import { createRoute } from "@hono/zod-openapi";
 import { currentPrincipal } from "../accounts/authenticate.ts";
 import { accountsProblems } from "../accounts/problems.ts";
 import { IdParam } from "../accounts/schema.ts";
-import { userExists } from "../accounts/users.ts";
 import { createRouter } from "../http/create-router.ts";
 import { asAdmin, asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { raise } from "../problems.ts";
+import { callerOf } from "../quotas/admit-quotas.ts";
 import { limitsReport } from "./limits-report.ts";
 import { LimitOverridesInput, LimitsReport } from "./schema.ts";
 import { setOverrides } from "./set-overrides.ts";
@@ -46,18 +47,25 @@ const override = createRoute({
 
 export const limitRoutes = createRouter()
   .openapi(own, async (c) => {
-    const { user } = currentPrincipal(c);
-    return c.json(await limitsReport(c.var.db, user.id, c.var.limits), 200);
+    return c.json(await limitsReport(c.var.db, callerOf(c), c.var.limits, c.var.clock.now()), 200);
   })
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await userExists(c.var.db, id))) raise(accountsProblems.userNotFound(id));
-    return c.json(await limitsReport(c.var.db, id, c.var.limits), 200);
+    const role = await roleOf(c.var.db, id);
+    if (role === undefined) raise(accountsProblems.userNotFound(id));
+    return c.json(await limitsReport(c.var.db, { userId: id, role }, c.var.limits, c.var.clock.now()), 200);
   })
   .openapi(override, async (c) => {
     const { id } = c.req.valid("param");
     const change = c.req.valid("json");
     if (!(await setOverrides(c.var.db, id, change, c.var.clock.now()))) raise(accountsProblems.userNotFound(id));
     c.var.logger.info({ userId: id, by: currentPrincipal(c).user.id, change }, "user limits changed");
-    return c.json(await limitsReport(c.var.db, id, c.var.limits), 200);
+    const role = (await roleOf(c.var.db, id)) ?? "user";
+    return c.json(await limitsReport(c.var.db, { userId: id, role }, c.var.limits, c.var.clock.now()), 200);
   });
+
+/** A user's role; undefined when there is no such user. */
+async function roleOf(db: Queryable, userId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ role: string }>("SELECT role FROM users WHERE id = $1", [userId]);
+  return rows[0]?.role;
+}

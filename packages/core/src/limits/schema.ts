@@ -43,6 +43,22 @@ export const LimitsReport = z
         .openapi({ description: "Bytes of message text stored, deleted conversations included." }),
       apiKeys: z.number().int().openapi({ description: "API keys held." }),
     }),
+    rateLimits: z
+      .object({
+        profile: z.string().openapi({ description: "The rate-limit profile that applies (an admin assigns them)." }),
+        quotas: z.array(
+          z.object({
+            name: z.enum(["requests-per-minute", "requests-per-day", "tokens-per-minute", "tokens-per-day"]),
+            limit: z.number().int(),
+            windowSeconds: z.number().int(),
+            unit: z.enum(["requests", "tokens"]),
+            remaining: z.number().int(),
+            resetSeconds: z.number().int().openapi({ description: "Seconds until all of it is back." }),
+          }),
+        ),
+      })
+      .nullable()
+      .openapi({ description: "The rate-limit profile that applies and where the caller stands in it; null: none." }),
   })
   .openapi("LimitsReport");
 export type LimitsReport = z.infer<typeof LimitsReport>;

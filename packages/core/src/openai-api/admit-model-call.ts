@@ -5,6 +5,7 @@ import type { AppEnv } from "../http/app-env.ts";
 import { countPerMinute } from "../limits/count-per-minute.ts";
 import { limitsFor, type UserLimits } from "../limits/user-limits.ts";
 import { unwrap } from "../problems.ts";
+import { admitQuotas, callerOf } from "../quotas/admit-quotas.ts";
 import { admitCompletion } from "./completion-leases.ts";
 import type { ModelCalls } from "./model-calls.ts";
 
@@ -35,6 +36,7 @@ export async function admitModelCall(
   const { db, clock, logger, chat } = c.var;
   const { userId, limits } = caller;
   unwrap(await countPerMinute(db, userId, "messagesPerMinute", limits, clock.now()));
+  await admitQuotas(db, callerOf(c), clock.now(), (name, value) => c.header(name, value));
   const lease = unwrap(await admitCompletion({ db, clock, logger }, userId, chat.maxRepliesInProgress));
   const counted = calls.begin();
   return {

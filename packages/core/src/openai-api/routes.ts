@@ -39,11 +39,13 @@ import { toResponseCall } from "./to-response-call.ts";
 const tags = ["openai"];
 const security = [{ sessionCookie: [] }, { bearerApiKey: [] }];
 const LIMITS =
-  "Each call counts against `messagesPerMinute`, and a user may have `chat.maxRepliesInProgress` running at once. " +
+  "Each call counts against `messagesPerMinute` and the caller's rate-limit profile (see RateLimit-Policy), and a " +
+  "user may have `chat.maxRepliesInProgress` running at once. " +
   "Unknown fields are ignored. Disconnecting stops the model.";
 /** What a model call can be refused with: the caller's limits, and the model. */
 const MODEL_CALL_PROBLEMS = [
   "limit-exceeded",
+  "quota-exceeded",
   "too-many-completions",
   "unknown-model",
   "model-unavailable",
