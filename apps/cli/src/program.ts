@@ -16,6 +16,7 @@ import { registerLogout } from "./commands/logout.ts";
 import { registerModels } from "./commands/models.ts";
 import { registerOpenapi } from "./commands/openapi.ts";
 import { registerPassword } from "./commands/password.ts";
+import { registerRateLimits } from "./commands/rate-limits.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSettings } from "./commands/settings.ts";
 import { registerSetup } from "./commands/setup.ts";
@@ -66,6 +67,7 @@ export function createProgram(): Command {
   registerUsage(program);
   registerKeys(program);
   registerUsers(program);
+  registerRateLimits(program);
   registerConfig(program);
   registerOpenapi(program);
   registerCompletion(program);
