@@ -2,6 +2,7 @@ import type { components } from "@hearth/sdk";
 import { useTranslation } from "react-i18next";
 import { Redirect } from "wouter";
 import { SectionedPage } from "../../components/ui/sectioned-page.tsx";
+import { RateLimitsSection } from "../rate-limits/RateLimitsSection.tsx";
 import { UsageSection } from "../usage/UsageSection.tsx";
 import { ModelsSection } from "./ModelsSection.tsx";
 import { ProvidersSection } from "./ProvidersSection.tsx";
@@ -9,7 +10,7 @@ import { UsersSection } from "./UsersSection.tsx";
 
 type User = components["schemas"]["User"];
 
-const SECTIONS = ["users", "providers", "models", "usage"] as const;
+const SECTIONS = ["users", "providers", "models", "rate-limits", "usage"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const isSection = (value: string): value is Section => (SECTIONS as readonly string[]).includes(value);
@@ -28,6 +29,7 @@ export function AdminPage({ user, section = "users" }: { user: User; section?: s
       {section === "users" && <UsersSection me={user} />}
       {section === "providers" && <ProvidersSection />}
       {section === "models" && <ModelsSection />}
+      {section === "rate-limits" && <RateLimitsSection />}
       {section === "usage" && <UsageSection scope="all" />}
     </SectionedPage>
   );

@@ -40,6 +40,7 @@ export function UsageSection({ scope }: { scope: "mine" | "all" }) {
   const report = byDay.data;
   return (
     <PageSection title={t("title")} intro={t(scope === "all" ? "introAll" : "intro")}>
+      {scope === "mine" && <OwnRateLimits />}
       <div className="flex flex-wrap items-end gap-4">
         <TextField
           label={t("from")}
@@ -166,5 +167,30 @@ function UsageTable({
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** The rate-limit profile that applies to the signed-in user, and how much of each of its limits is left. */
+function OwnRateLimits() {
+  const { t, i18n } = useTranslation("usage");
+  const limits = useQuery({
+    queryKey: ["usage", "rate-limits"],
+    queryFn: async () => unwrap(await client.api.GET("/api/limits")),
+  });
+  const rateLimits = limits.data?.rateLimits;
+  if (rateLimits === undefined) return null;
+  if (rateLimits === null) return <p className="text-sm text-muted-foreground">{t("noProfile")}</p>;
+  const number = (value: number) => formatNumber(value, i18n.language);
+  return (
+    <div className="flex flex-col gap-1">
+      <p className="text-sm">{t("profile", { profile: rateLimits.profile })}</p>
+      <ul aria-label={t("rateLimits")} className="list-disc pl-5 text-sm">
+        {rateLimits.quotas.map((quota) => (
+          <li key={quota.name}>
+            {t(`quotas.${quota.name}`, { limit: number(quota.limit), remaining: number(quota.remaining) })}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
