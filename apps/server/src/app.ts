@@ -65,6 +65,8 @@ export interface AppDependencies {
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
   revocations: AppVariables["revocations"];
+  /** Sessions and keys recently resolved; undefined: none kept (see CredentialCache). */
+  credentials?: AppVariables["credentials"];
   /** The model providers admins manage at /api/admin/providers. */
   providers: ConfiguredProviders;
   /** Counts the /v1 routes' model calls (the engine switch waits for none to run). */
@@ -122,6 +124,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       chat: deps.chat,
       limits: config.limits,
       revocations: deps.revocations,
+      credentials: deps.credentials,
       accounts: {
         cookieName: config.auth.cookieName,
         session: { idleSeconds: config.auth.sessionIdleSeconds, absoluteSeconds: config.auth.sessionAbsoluteSeconds },

@@ -96,6 +96,11 @@ export const ConfigSchema = z.strictObject({
         .default("hearth_session"),
       sessionIdleSeconds: seconds(7 * 24 * 3600),
       sessionAbsoluteSeconds: seconds(30 * 24 * 3600),
+      /**
+       * How long a resolved session or API key answers from memory without a query (0: never). A change
+       * to it (logout, revoke, role, disable) empties every node's copy at once; this bounds the rest.
+       */
+      credentialCacheSeconds: z.number().int().min(0).max(300).default(30),
       loginRateLimit: z
         .strictObject({
           perAccount: z.number().int().min(1).default(10),

@@ -172,6 +172,16 @@ describe.runIf(testDatabaseUrl())("an engine node and an API-only node", () => {
     await expect.poll(async () => (await held())?.state, { timeout: 10_000 }).toBe("not-loaded");
   }, 60_000);
 
+  it("ends a key revoked on one node at once on the other, which answered from memory before", async () => {
+    const created = (await onApi.post<{ key: string; id: string }>("/api/api-keys", { name: "short-lived" })).body;
+    const onEngine = (key: string) =>
+      fetch(`${engineNode.url}/api/auth/me`, { headers: { Authorization: `Bearer ${key}` } });
+    expect((await onEngine(created.key)).status).toBe(200);
+    expect((await onApi.delete(`/api/api-keys/${created.id}`)).status).toBe(204);
+    // The notice crosses LISTEN/NOTIFY in a few milliseconds: well before the cache's 30 s.
+    await expect.poll(async () => (await onEngine(created.key)).status, { timeout: 5000, interval: 50 }).toBe(401);
+  }, 30_000);
+
   it("passes on the engine node's refusal, and never sends a call on twice", async () => {
     const refused = await openai.chat.completions.create({ model: MODEL, messages: question, n: 2 }).catch((e) => e);
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import {
   type Clock,
+  CredentialCache,
   claimReplies,
   createRevocations,
   createSharedEventBus,
@@ -90,6 +91,8 @@ export interface RunningHearth {
 const EVENTS_CHANNEL = "hearth_events";
 /** The notice nodes send each other when a model's settings change (see SharedEventBus.notify). */
 const MODEL_SETTINGS_TOPIC = "model-settings";
+/** The notice nodes send each other when a session, key or user changes (see CredentialCache). */
+const CREDENTIALS_TOPIC = "credentials";
 const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How often a node tells the others which local models it holds, and when its word stops counting. */
 const NODE_MODELS_REFRESH_MS = 10_000;
@@ -247,6 +250,15 @@ export async function startHearth({
   });
   // Another node changed a model's settings: this node's engine loads with the new ones.
   bus.onNotice(MODEL_SETTINGS_TOPIC, () => void engine.pushModelSettings());
+  // Authenticated reads cost no query while their credential is in here; a change anywhere empties it
+  // on every node (a notice on the shared bus, or the resync after the bus reconnects).
+  const credentials = new CredentialCache({
+    ttlMs: config.auth.credentialCacheSeconds * 1000,
+    maxEntries: 10_000,
+    now: () => clock.now().getTime(),
+    onInvalidate: () => bus.notify(CREDENTIALS_TOPIC),
+  });
+  bus.onNotice(CREDENTIALS_TOPIC, () => credentials.clear());
   const revocations = createRevocations();
   revocations.subscribe((revocation) => chat.streams.revoke(revocation));
   const app = createApp({
@@ -266,6 +278,7 @@ export async function startHearth({
     engine,
     chat,
     revocations,
+    credentials,
     providers: configured,
     modelCalls,
     modelPulls,

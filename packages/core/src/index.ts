@@ -1,5 +1,6 @@
 export { apiKeyRoutes } from "./accounts/api-key-routes.ts";
 export { authenticate, CSRF_HEADER, requireAdmin } from "./accounts/authenticate.ts";
+export { CredentialCache } from "./accounts/credential-cache.ts";
 export type { LoginPolicy } from "./accounts/login.ts";
 export type { Principal } from "./accounts/principal.ts";
 export type { AccountsProblem } from "./accounts/problems.ts";

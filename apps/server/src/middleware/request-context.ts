@@ -15,6 +15,7 @@ export interface RequestContextOptions {
   chat: AppVariables["chat"];
   limits: AppVariables["limits"];
   revocations: AppVariables["revocations"];
+  credentials?: AppVariables["credentials"];
 }
 
 /**
@@ -33,6 +34,7 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     c.set("chat", options.chat);
     c.set("limits", options.limits);
     c.set("revocations", options.revocations);
+    c.set("credentials", options.credentials);
     c.set("principal", null);
     const client = forwardedClient(c, findClient);
     c.set("clientIp", client.ip);

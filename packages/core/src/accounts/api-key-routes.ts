@@ -54,6 +54,7 @@ export const apiKeyRoutes = createRouter()
     const { user } = currentPrincipal(c);
     const { id } = c.req.valid("param");
     unwrap(await revokeApiKey(c.var.db, user.id, id));
+    c.var.credentials?.invalidate();
     c.var.revocations.announce({ via: "api-key", apiKeyId: id });
     c.var.logger.info({ userId: user.id, apiKeyId: id }, "api key revoked");
     return c.body(null, 204);

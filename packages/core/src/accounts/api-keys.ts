@@ -1,6 +1,7 @@
 import type { Database, Queryable } from "@hearth/db";
 import { type LimitProblem, limitProblems } from "../limits/problems.ts";
 import { fail, ok, type Result } from "../problems.ts";
+import type { CredentialCache } from "./credential-cache.ts";
 import { type AccountsProblem, accountsProblems } from "./problems.ts";
 import type { ApiKey } from "./schema.ts";
 import { generateToken, hashToken } from "./tokens.ts";
@@ -86,18 +87,37 @@ export async function authenticateApiKey(
   db: Queryable,
   key: string,
   now: Date,
+  /** What earlier requests with this key resolved to (see credential-cache.ts). */
+  cache?: CredentialCache,
 ): Promise<Result<{ user: UserRow; apiKeyId: string }, AccountsProblem>> {
   const invalid = accountsProblems.unauthenticated("The API key is not valid. It may have been revoked.");
   if (!key.startsWith(KEY_PREFIX)) return fail(invalid);
-  const { rows } = await db.query<UserRow & { api_key_id: string; last_used_at: Date | null }>(
+  const keyHash = hashToken(key);
+  const isTouchDue = (lastUsedAt: Date | null) =>
+    lastUsedAt === null || now.getTime() - lastUsedAt.getTime() >= TOUCH_INTERVAL_MS;
+  const cached = cache?.get(keyHash) as CachedKey | undefined;
+  if (cached?.kind === "api-key" && !isTouchDue(cached.row.last_used_at))
+    return ok({ user: cached.row, apiKeyId: cached.row.api_key_id });
+  const { rows } = await db.query<KeyRow>(
     `SELECT ${userColumnsOf("u")}, k.id AS api_key_id, k.last_used_at
      FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = $1`,
-    [hashToken(key)],
+    [keyHash],
   );
   const row = rows[0];
   if (row === undefined || row.disabled_at !== null) return fail(invalid);
-  if (row.last_used_at === null || now.getTime() - row.last_used_at.getTime() >= TOUCH_INTERVAL_MS) {
+  let used = row;
+  if (isTouchDue(row.last_used_at)) {
     await db.query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1", [row.api_key_id, now]);
+    used = { ...row, last_used_at: now };
   }
+  cache?.set(keyHash, { kind: "api-key", row: used } satisfies CachedKey);
   return ok({ user: row, apiKeyId: row.api_key_id });
+}
+
+type KeyRow = UserRow & { api_key_id: string; last_used_at: Date | null };
+
+/** A key as the cache keeps it: the row the database answered, as touched. */
+interface CachedKey {
+  kind: "api-key";
+  row: KeyRow;
 }

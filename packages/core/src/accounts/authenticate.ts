@@ -28,13 +28,13 @@ async function resolvePrincipal(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Pr
   if (authorization !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (match === null) raise(accountsProblems.unauthenticated("The Authorization header must be 'Bearer <api key>'."));
-    const { user, apiKeyId } = unwrap(await authenticateApiKey(db, match[1] as string, clock.now()));
+    const { user, apiKeyId } = unwrap(await authenticateApiKey(db, match[1] as string, clock.now(), c.var.credentials));
     return { via: "api-key", user, apiKeyId };
   }
 
   const token = getCookie(c, c.var.accounts.cookieName);
   if (token === undefined) return null;
-  const result = await authenticateSession(db, token, c.var.accounts.session, clock.now());
+  const result = await authenticateSession(db, token, c.var.accounts.session, clock.now(), c.var.credentials);
   if (!result.ok) {
     clearSessionCookie(c);
     return null;

@@ -85,6 +85,7 @@ export const sessionRoutes = createRouter()
     // A new token at every login: a session fixed by someone else before login is never elevated.
     if (principal?.via === "session") {
       await revokeSession(db, principal.sessionToken);
+      c.var.credentials?.invalidate();
       c.var.revocations.announce({ via: "session", sessionId: principal.sessionId });
     }
     setSessionCookie(c, session.token, session.expiresAt);
@@ -99,6 +100,8 @@ export const sessionRoutes = createRouter()
   .openapi(updateMe, async (c) => {
     const principal = currentPrincipal(c);
     const user = await updateOwnSettings(c.var.db, principal.user.id, c.req.valid("json"), c.var.clock.now());
+    // Every node's requests read the user afresh from now on.
+    c.var.credentials?.invalidate();
     const csrfToken = principal.via === "session" ? principal.csrfToken : null;
     return c.json({ user, csrfToken }, 200);
   })
@@ -108,6 +111,7 @@ export const sessionRoutes = createRouter()
     const { endedSessionIds } = unwrap(
       await changePassword(db, principal, c.req.valid("json"), { ip: clientIp }, accounts.rateLimit, clock.now()),
     );
+    c.var.credentials?.invalidate();
     for (const sessionId of endedSessionIds) c.var.revocations.announce({ via: "session", sessionId });
     c.var.logger.info({ userId: principal.user.id, endedSessions: endedSessionIds.length }, "password changed");
     return c.body(null, 204);
@@ -116,6 +120,7 @@ export const sessionRoutes = createRouter()
     const principal = currentPrincipal(c);
     if (principal.via === "session") {
       await revokeSession(c.var.db, principal.sessionToken);
+      c.var.credentials?.invalidate();
       c.var.revocations.announce({ via: "session", sessionId: principal.sessionId });
     }
     clearSessionCookie(c);

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from "@hearth/db";
 import { fail, ok, type Result } from "../problems.ts";
+import type { CredentialCache } from "./credential-cache.ts";
 import { type AccountsProblem, accountsProblems } from "./problems.ts";
 import { generateToken, hashToken } from "./tokens.ts";
 import { type UserRow, userColumnsOf } from "./user-rows.ts";
@@ -74,8 +75,23 @@ export async function authenticateSession(
   token: string,
   policy: SessionPolicy,
   now: Date,
+  /** What earlier requests with this token resolved to (see credential-cache.ts). */
+  cache?: CredentialCache,
 ): Promise<Result<AuthenticatedSession, AccountsProblem>> {
   const tokenHash = hashToken(token);
+  // Touching last_seen_at more often than this would make every read a write; a bounded lag is enough.
+  const touchIntervalMs = Math.min(60, policy.idleSeconds / 10) * 1000;
+  const cached = cache?.get(tokenHash) as CachedSession | undefined;
+  // Kept only to say yes again: anything else (an end, a touch or a rotation due) asks the database.
+  if (cached?.kind === "session") {
+    const { row } = cached;
+    const isFresh =
+      now < row.expires_at &&
+      now.getTime() - row.last_seen_at.getTime() < touchIntervalMs &&
+      row.disabled_at === null &&
+      row.session_epoch === row.auth_epoch;
+    if (isFresh) return ok({ user: row, token, expiresAt: row.expires_at, isRotated: false });
+  }
   const { rows } = await db.query<SessionJoinRow>(
     `SELECT ${userColumnsOf("u")},
        s.auth_epoch AS session_epoch, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent
@@ -97,12 +113,19 @@ export async function authenticateSession(
     return ok({ user: row, token: rotated, expiresAt: row.expires_at, isRotated: true });
   }
 
-  // Writing last_seen_at on every request would make every read a write; a bounded lag is enough.
-  const touchIntervalMs = Math.min(60, policy.idleSeconds / 10) * 1000;
+  let seen = row;
   if (now.getTime() - row.last_seen_at.getTime() >= touchIntervalMs) {
     await db.query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1", [tokenHash, now]);
+    seen = { ...row, last_seen_at: now };
   }
+  cache?.set(tokenHash, { kind: "session", row: seen } satisfies CachedSession);
   return ok({ user: row, token, expiresAt: row.expires_at, isRotated: false });
+}
+
+/** A session as the cache keeps it: the row the database answered, as touched. */
+interface CachedSession {
+  kind: "session";
+  row: SessionJoinRow;
 }
 
 async function rotateSession(

@@ -55,6 +55,7 @@ export const userAdminRoutes = createRouter()
   .openapi(update, async (c) => {
     const { id } = c.req.valid("param");
     const user = unwrap(await updateUser(c.var.db, id, c.req.valid("json"), c.var.clock.now()));
+    c.var.credentials?.invalidate();
     if (user.disabled) c.var.revocations.announce({ via: "user", userId: id });
     c.var.logger.info(
       { userId: id, by: currentPrincipal(c).user.id, role: user.role, disabled: user.disabled },

@@ -1,4 +1,5 @@
 import type { Database } from "@hearth/db";
+import type { CredentialCache } from "../accounts/credential-cache.ts";
 import type { LoginPolicy } from "../accounts/login.ts";
 import type { Principal } from "../accounts/principal.ts";
 import type { Revocations } from "../accounts/revocations.ts";
@@ -28,6 +29,11 @@ export interface AppVariables {
   limits: UserLimits;
   /** Where a route that revokes a credential says so, so this node's streams held with it end at once. */
   revocations: Revocations;
+  /**
+   * Sessions and keys recently resolved (see credential-cache.ts); a route that changes a credential
+   * or a user calls `invalidate`. Undefined: every request asks the database.
+   */
+  credentials?: CredentialCache | undefined;
 }
 
 export interface EngineAccess {
