@@ -223,6 +223,21 @@ describe("usage", { timeout: 60_000 }, () => {
     expect((await usage(bob, `?from=${today()}&to=${today()}`)).totals.calls).toBeGreaterThan(0);
   });
 
+  it("counts an embeddings call's input tokens", async () => {
+    const before = (await usage(bob, "?groupBy=source")).rows.find((row) => row.source === "api") as Row;
+    const response = await fetch(`${server.url}/v1/embeddings`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${bobKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ model: "local/tiny", input: ["one two three", "four"] }),
+    });
+    expect(response.status).toBe(200);
+    const { usage: used } = (await response.json()) as { usage: { prompt_tokens: number } };
+    const after = (await usage(bob, "?groupBy=source")).rows.find((row) => row.source === "api") as Row;
+    expect(after.calls - before.calls).toBe(1);
+    expect(after.promptTokens - before.promptTokens).toBe(used.prompt_tokens);
+    expect(after.completionTokens).toBe(before.completionTokens);
+  });
+
   it("refuses a query it cannot answer, naming the field", async () => {
     for (const [query, field] of [
       ["?from=2026-13-01", "from"],

@@ -10,10 +10,12 @@ import {
   ProviderUnavailableError,
 } from "@hearth/engine/spec";
 import type { Context } from "hono";
+import { currentPrincipal } from "../accounts/authenticate.ts";
 import { conversationsProblems } from "../conversations/problems.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import { raise, validationFailed } from "../problems.ts";
+import { recordUsage } from "../usage/record-usage.ts";
 import type { Admission } from "./admit-model-call.ts";
 import type { EmbeddingRequest } from "./embedding-request.ts";
 import { reasonOf } from "./prepare-completion.ts";
@@ -46,6 +48,20 @@ export async function createEmbeddings(
       }
     }
     vectors.push(...(await embed(request.input.slice(vectors.length))));
+    const principal = currentPrincipal(c);
+    const now = c.var.clock.now();
+    await recordUsage(c.var.db, {
+      userId: principal.user.id,
+      apiKeyId: principal.via === "api-key" ? principal.apiKeyId : undefined,
+      source: "api",
+      model: modelId,
+      status: "done",
+      promptTokens,
+      completionTokens: 0,
+      startedAt: now,
+      firstTokenAt: undefined,
+      endedAt: now,
+    }).catch((error: unknown) => c.var.logger.warn({ err: error }, "recording a call's usage failed"));
     const isBase64 = request.encoding_format === "base64";
     return c.json(
       {
