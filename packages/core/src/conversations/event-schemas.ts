@@ -56,6 +56,9 @@ const MessageDone = event(
       description: "`done`, `cancelled` (stopped by the user) or `interrupted` (the server stopped during the reply).",
     }),
     usage: Usage,
+    contextMessages: z.number().int().nullable().optional().openapi({
+      description: "How many messages of the path the reply's prompt held (see Message.contextMessages).",
+    }),
   }),
   "A reply ended without error; its text is final.",
 );

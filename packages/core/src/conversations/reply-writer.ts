@@ -99,7 +99,12 @@ export class ReplyWriter {
             error: outcome.error ?? "The reply failed.",
             usage,
           })
-        : newEvent("message.done", { messageId: reply.messageId, status: outcome.status, usage });
+        : newEvent("message.done", {
+            messageId: reply.messageId,
+            status: outcome.status,
+            usage,
+            contextMessages: outcome.contextMessages ?? null,
+          });
     await recordEvents(this.db, this.bus, this.clock.now(), reply.conversationId, [event], {
       // What the reply used goes to the usage ledger with it, once (see usage/record-usage.ts).
       sql: `settle AS (

@@ -4,7 +4,7 @@ import { memo, type Ref, useCallback, useEffect, useImperativeHandle, useLayoutE
 import { useTranslation } from "react-i18next";
 import { Button } from "../../components/ui/button.tsx";
 import { useChat } from "./chat-context.ts";
-import { isDetached } from "./conversation-data.ts";
+import { contextStartOf, isDetached } from "./conversation-data.ts";
 import { MessageView } from "./MessageView.tsx";
 import { useConversationData } from "./use-conversation.ts";
 
@@ -53,6 +53,7 @@ export const MessageList = memo(function MessageList({
   const ids = useConversationData(conversationId, (data) => data?.ids ?? NO_IDS);
   const hasOlder = useConversationData(conversationId, (data) => data?.nextCursor != null);
   const hasNewer = useConversationData(conversationId, isDetached);
+  const contextStart = useConversationData(conversationId, contextStartOf);
   const heldPages = useConversationData(conversationId, (data) => data?.pages.length ?? 0);
   const scroller = useRef<HTMLDivElement>(null);
   const [isAtEnd, setAtEnd] = useState(true);
@@ -175,6 +176,11 @@ export const MessageList = memo(function MessageList({
                 className="absolute top-0 left-0 w-full"
               >
                 <div className="mx-auto max-w-3xl px-4 py-3">
+                  {id === contextStart && (
+                    <p className="mb-4 border-t border-dashed pt-2 text-center text-xs text-muted-foreground">
+                      {t("list.contextCut")}
+                    </p>
+                  )}
                   <MessageView id={id} isEditing={id === editingId} />
                 </div>
               </div>

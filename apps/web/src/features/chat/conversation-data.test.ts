@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   applyEvent,
   type ConversationData,
+  contextStartOf,
   fromPath,
   isDetached,
   MAX_PAGES,
@@ -182,5 +183,28 @@ describe("the window of a long conversation", () => {
     if (restarted === "reload") throw new Error("the newest page asked for a reload");
     expect(restarted.ids).toEqual([idOf(9_000), idOf(9_001)]);
     expect(isDetached(restarted)).toBe(false);
+  });
+});
+
+describe("where the newest reply's context starts", () => {
+  const path = (length: number, contextMessages: number | null, nextCursor: string | null = null) =>
+    fromPath({
+      data: Array.from({ length }, (_, index) =>
+        message(index, index === length - 1 ? { role: "assistant", contextMessages } : {}),
+      ),
+      nextCursor,
+      lastEventId: 1,
+    });
+
+  it("is the first message the reply's prompt held, when older ones did not fit", () => {
+    expect(contextStartOf(path(8, 3))).toBe(idOf(4));
+    expect(contextStartOf(path(8, 6))).toBe(idOf(1));
+  });
+
+  it("is nothing when every message fit, or when the cut is among messages not loaded", () => {
+    expect(contextStartOf(path(8, 7))).toBeUndefined();
+    expect(contextStartOf(path(8, null))).toBeUndefined();
+    expect(contextStartOf(path(8, 7, "c0"))).toBe(idOf(0));
+    expect(contextStartOf(path(8, 9, "c0"))).toBeUndefined();
   });
 });

@@ -73,6 +73,24 @@ export function fromPath(path: MessagePath): ConversationData {
 }
 
 /** Whether the window ends before the newest message (scrolled up far, the newest pages let go). */
+/**
+ * Where the newest reply's context starts: the first loaded message its prompt held, when older ones of
+ * the path did not fit (see the API's `contextMessages`); undefined when all fit, or the cut falls
+ * among older messages that are not loaded.
+ */
+export function contextStartOf(data: ConversationData | undefined): string | undefined {
+  if (data === undefined) return undefined;
+  const { ids, byId } = data;
+  for (let index = ids.length - 1; index >= 0; index--) {
+    const message = byId.get(ids[index] as string);
+    if (message?.role !== "assistant" || message.contextMessages == null) continue;
+    const start = index - message.contextMessages;
+    // At 0 the cut is above the first loaded message only when older ones exist.
+    return start > 0 || (start === 0 && data.nextCursor !== null) ? ids[start] : undefined;
+  }
+  return undefined;
+}
+
 export function isDetached(data: ConversationData | undefined): boolean {
   return data !== undefined && data.newer.length > 0;
 }
@@ -213,6 +231,7 @@ function change(data: ConversationData, event: ReceivedEvent): Applied {
         ...message,
         status: event.data.status,
         usage: event.data.usage ?? message.usage,
+        contextMessages: event.data.contextMessages ?? message.contextMessages,
       }));
     case "message.error":
       return patched(data, event.data.messageId, (message) => ({
