@@ -79,6 +79,7 @@ describe("messages: the real engine writes replies into branching conversations"
       messageId: replyId,
       status: "done",
       usage: { promptTokens: expect.any(Number), completionTokens: MAX_REPLY_TOKENS },
+      contextMessages: 1,
     });
 
     const path = await ada.get<{ data: Message[]; nextCursor: string | null }>(

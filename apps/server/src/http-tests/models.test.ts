@@ -55,6 +55,7 @@ describe("GET /api/models", () => {
       isRunning: true,
       buildType: expect.stringMatching(/^(prebuilt|localBuild)$/),
       gpu: false,
+      gpuDevices: [],
       threads: expect.any(Number),
       localBuild: { state: expect.stringMatching(/^(ready|none)$/), detail: expect.any(String) },
     });
