@@ -5,6 +5,7 @@
  */
 import { Command } from "commander";
 import packageJson from "../package.json" with { type: "json" };
+import { registerAssistants } from "./commands/assistants.ts";
 import { registerChat } from "./commands/chat.ts";
 import { registerCompletion } from "./commands/completion.ts";
 import { registerConfig } from "./commands/config.ts";
@@ -63,6 +64,7 @@ export function createProgram(): Command {
   registerChat(program);
   registerFollow(program);
   registerConversations(program);
+  registerAssistants(program);
   registerModels(program);
   registerUsage(program);
   registerKeys(program);

@@ -40,6 +40,8 @@ export class ChatSession {
   lastReply: Message | undefined;
   /** The system prompt a conversation not yet started will be created with. */
   #pendingSystemPrompt: string | undefined;
+  /** The assistant new conversations start from (its settings, under the model and system prompt given). */
+  #assistantId: string | undefined;
 
   private constructor(hearth: HearthClient, model: string | undefined) {
     this.hearth = hearth;
@@ -52,10 +54,16 @@ export class ChatSession {
    */
   static async open(
     hearth: HearthClient,
-    options: { model?: string | undefined; conversationId?: string | undefined; systemPrompt?: string | undefined },
+    options: {
+      model?: string | undefined;
+      conversationId?: string | undefined;
+      systemPrompt?: string | undefined;
+      assistantId?: string | undefined;
+    },
   ): Promise<ChatSession> {
     const model = options.model === undefined ? undefined : (await findModel(hearth, options.model)).id;
     const session = new ChatSession(hearth, model);
+    session.#assistantId = options.assistantId;
     if (options.conversationId === undefined) {
       session.#pendingSystemPrompt = options.systemPrompt;
       return session;
@@ -201,6 +209,7 @@ export class ChatSession {
     const body = {
       ...(this.model === undefined ? {} : { model: this.model }),
       ...(this.#pendingSystemPrompt === undefined ? {} : { systemPrompt: this.#pendingSystemPrompt }),
+      ...(this.#assistantId === undefined ? {} : { assistantId: this.#assistantId }),
     };
     this.conversation = unwrap(await this.hearth.api.POST("/api/conversations", { body }));
     return this.conversation;

@@ -9,11 +9,13 @@ import type { ReplyTarget } from "../chat/print-reply-to-end.ts";
 import { commandContext } from "../context.ts";
 import { UsageError } from "../errors.ts";
 import type { Output } from "../output.ts";
+import { findAssistant } from "./assistants.ts";
 
 interface ChatOptions {
   model?: string;
   conversation?: string;
   system?: string;
+  assistant?: string;
 }
 
 /**
@@ -32,7 +34,8 @@ Examples:
   hearth chat -m local/qwen2.5-1.5b-instruct-q4_k_m.gguf "What should I see in Lisbon?"
   git diff | hearth chat "review this"
   hearth chat --conversation 0b5c… "and in Porto?"
-  hearth chat -s "Answer in one sentence." "Why is the sky blue?"`;
+  hearth chat -s "Answer in one sentence." "Why is the sky blue?"
+  hearth chat --assistant "Travel guide" "Two days in Lisbon?"`;
 
 /** `hearth chat`: interactive on a terminal, else (or with a prompt) one message and its reply. */
 export function registerChat(program: Command): void {
@@ -43,9 +46,12 @@ export function registerChat(program: Command): void {
     .option("-m, --model <id>", "the model to answer with (hearth models list shows them)")
     .option("-c, --conversation <id>", "continue this conversation instead of starting one")
     .option("-s, --system <text>", "the system prompt: instructions the model reads first (kept by the conversation)")
+    .option("-a, --assistant <name-or-id>", "start from an assistant's model, system prompt, sampling and tools")
     .addHelpText("after", EXAMPLES)
     .action(async (words: string[], options: ChatOptions, command: Command) => {
       const context = commandContext(command);
+      if (options.assistant !== undefined && options.conversation !== undefined)
+        throw new UsageError("--assistant starts a new conversation: it cannot go with --conversation");
       const prompt = words.length > 0 ? words.join(" ") : undefined;
       const isInteractive = prompt === undefined && process.stdin.isTTY === true;
       if (isInteractive && context.globals.json) {
@@ -76,10 +82,12 @@ async function openChat(
     onReconnect: () => output.info(output.style("yellow", "Reconnected.")),
   });
   const hearth = createHearthClient({ baseUrl: connection.serverUrl, apiKey: connection.apiKey, fetch: watch.fetch });
+  const assistant = options.assistant === undefined ? undefined : await findAssistant(hearth, options.assistant);
   const session = await ChatSession.open(hearth, {
     model: options.model,
     conversationId: options.conversation,
     systemPrompt: options.system,
+    assistantId: assistant?.id,
   });
   return { output, session, watch, connection };
 }
