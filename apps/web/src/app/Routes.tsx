@@ -2,6 +2,8 @@ import type { components } from "@hearth/sdk";
 import { lazy, Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { Route, Switch } from "wouter";
+import { AssistantPicker } from "../features/assistants/AssistantPicker.tsx";
+import { ConversationSettingsButton } from "../features/assistants/ConversationSettingsDialog.tsx";
 import { ConversationView } from "../features/chat/ConversationView.tsx";
 import { ConversationToolbar } from "../features/models/ConversationToolbar.tsx";
 import { useApplyPreferences } from "../features/settings/preferences.ts";
@@ -13,9 +15,15 @@ type User = components["schemas"]["User"];
 const SettingsPage = lazy(() =>
   import("../features/settings/SettingsPage.tsx").then((module) => ({ default: module.SettingsPage })),
 );
+const AssistantsPage = lazy(() =>
+  import("../features/assistants/AssistantsPage.tsx").then((module) => ({ default: module.AssistantsPage })),
+);
 const AdminPage = lazy(() =>
   import("../features/admin/AdminPage.tsx").then((module) => ({ default: module.AdminPage })),
 );
+
+/** The chat's toolbar: the features' pickers and buttons in one row. */
+const TOOLBAR = "flex min-w-0 flex-wrap items-center gap-1";
 
 export function Routes({ user }: { user: User }) {
   useApplyPreferences(user);
@@ -24,16 +32,32 @@ export function Routes({ user }: { user: User }) {
       <Suspense fallback={null}>
         <Switch>
           <Route path="/">
-            <ConversationView conversationId={undefined} toolbar={<ConversationToolbar conversationId={undefined} />} />
+            <ConversationView
+              conversationId={undefined}
+              toolbar={
+                <div className={TOOLBAR}>
+                  <AssistantPicker />
+                  <ConversationToolbar conversationId={undefined} />
+                </div>
+              }
+            />
           </Route>
           <Route path="/c/:id">
             {(params) => (
               <ConversationView
                 key={params.id}
                 conversationId={params.id}
-                toolbar={<ConversationToolbar conversationId={params.id} />}
+                toolbar={
+                  <div className={TOOLBAR}>
+                    <ConversationToolbar conversationId={params.id} />
+                    <ConversationSettingsButton conversationId={params.id} />
+                  </div>
+                }
               />
             )}
+          </Route>
+          <Route path="/assistants">
+            <AssistantsPage user={user} />
           </Route>
           <Route path="/settings/:section?">{(params) => <SettingsPage user={user} section={params.section} />}</Route>
           {/* Anyone else is shown no more than for a page that does not exist (the API answers them 403). */}

@@ -7,11 +7,13 @@ import { useSyncExternalStore } from "react";
 export interface NewChatSettings {
   model: string | null;
   tools: string[];
+  /** The assistant it starts from: the server copies its system prompt and sampling (model and tools are set here). */
+  assistantId: string | null;
 }
 
 const MODEL_KEY = "hearth.newChat.model";
 const listeners = new Set<() => void>();
-let settings: NewChatSettings = { model: readModel(), tools: [] };
+let settings: NewChatSettings = { model: readModel(), tools: [], assistantId: null };
 
 function readModel(): string | null {
   try {
@@ -33,10 +35,12 @@ export function updateNewChatSettings(change: Partial<NewChatSettings>): void {
 }
 
 /** The settings for the next new chat, as a body for POST /api/conversations. */
-export function newChatBody(): { model?: string; tools?: string[] } {
+export function newChatBody(): { model?: string; tools?: string[]; assistantId?: string } {
   return {
     ...(settings.model === null ? {} : { model: settings.model }),
-    ...(settings.tools.length === 0 ? {} : { tools: settings.tools }),
+    // With an assistant, its tools were copied here and may have been unticked since: send them even when none.
+    ...(settings.tools.length === 0 && settings.assistantId === null ? {} : { tools: settings.tools }),
+    ...(settings.assistantId === null ? {} : { assistantId: settings.assistantId }),
   };
 }
 
