@@ -2,6 +2,7 @@ import {
   type AppEnv,
   type AppVariables,
   apiKeyRoutes,
+  assistantRoutes,
   authenticate,
   type Clock,
   type ConfiguredProviders,
@@ -164,6 +165,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       engine: deps.localEngine,
     }),
   );
+  app.route("/", assistantRoutes);
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
   app.route("/", toolRoutes);

@@ -11,6 +11,8 @@ export { pruneSessions } from "./accounts/sessions.ts";
 export { setupRoutes } from "./accounts/setup-routes.ts";
 export { isSameSecret } from "./accounts/tokens.ts";
 export { userAdminRoutes } from "./accounts/user-admin-routes.ts";
+export type { AssistantsProblem } from "./assistants/problems.ts";
+export { assistantRoutes } from "./assistants/routes.ts";
 export type { Clock } from "./clock.ts";
 export { systemClock } from "./clock.ts";
 export type { ChatRuntime, EventStreamSettings } from "./conversations/chat.ts";

@@ -1,4 +1,5 @@
 import type { AccountsProblem } from "../accounts/problems.ts";
+import type { AssistantsProblem } from "../assistants/problems.ts";
 import type { ConversationsProblem } from "../conversations/problems.ts";
 import type { ModelsProblem } from "../models/pulls/problems.ts";
 import type { OpenAiApiProblem } from "../openai-api/problems.ts";
@@ -14,5 +15,6 @@ export type Problem =
   | ProvidersProblem
   | OpenAiApiProblem
   | ModelsProblem
-  | QuotasProblem;
+  | QuotasProblem
+  | AssistantsProblem;
 export type ProblemCode = Problem["code"];
