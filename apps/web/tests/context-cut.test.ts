@@ -5,10 +5,13 @@ import { type BrowserHarness, canRunBrowser, setUpThroughTheApp, startBrowserHar
 
 const CUT = "The latest reply read from here on: earlier messages did not fit the model's context.";
 
+const SUMMARIZED = "The latest reply read from here on, after a summary of the earlier messages that the model wrote.";
+
 interface Message {
   id: string;
   status: string;
   contextMessages: number | null;
+  contextSummaryId: string | null;
 }
 
 describe.runIf(canRunBrowser)("the web app in Chromium: where a long conversation's context is cut", () => {
@@ -25,7 +28,8 @@ describe.runIf(canRunBrowser)("the web app in Chromium: where a long conversatio
     await harness?.close();
   });
 
-  it("marks the first message the newest reply read, and moves the mark as the conversation grows", async () => {
+  /** A new conversation, and a way to send it a long message and wait for the reply's end. */
+  async function longConversation() {
     const csrf = ((await (await page.request.get("/api/auth/me")).json()) as { csrfToken: string }).csrfToken;
     const headers = { "X-CSRF-Token": csrf };
     const { id } = (await (await page.request.post("/api/conversations", { data: {}, headers })).json()) as {
@@ -48,6 +52,11 @@ describe.runIf(canRunBrowser)("the web app in Chromium: where a long conversatio
       }
       throw new Error("the reply did not end");
     };
+    return { id, send };
+  }
+
+  it("marks the first message the newest reply read, and moves the mark as the conversation grows", async () => {
+    const { id, send } = await longConversation();
     let last = await send(1);
     expect(last.contextMessages).toBe(1);
     await page.goto(`/c/${id}`);
@@ -71,4 +80,36 @@ describe.runIf(canRunBrowser)("the web app in Chromium: where a long conversatio
     expect(await seriousViolations(page), "the context cut").toEqual([]);
     expect(harness.problems).toEqual([]);
   }, 120_000);
+
+  it("says when a summary stood in for the earlier messages, and shows it", async () => {
+    const { id, send } = await longConversation();
+    await send(1);
+    await page.goto(`/c/${id}`);
+    // The chat's own settings: summarize what no longer fits.
+    await page.getByRole("button", { name: "Chat settings" }).click();
+    const dialog = page.getByRole("dialog", { name: "Chat settings" });
+    await dialog.getByLabel("When the chat outgrows the model's context").selectOption("summarize");
+    await dialog.getByRole("button", { name: "Save", exact: true }).click();
+    await dialog.waitFor({ state: "detached" });
+    const stored = (await (await page.request.get(`/api/conversations/${id}`)).json()) as { contextStrategy: string };
+    expect(stored.contextStrategy).toBe("summarize");
+
+    let last = await send(2);
+    for (let sent = 2; last.contextSummaryId === null && sent < 14; ) last = await send(++sent);
+    expect(last.status).toBe("done");
+    expect(last.contextSummaryId).not.toBeNull();
+    const summary = (await (
+      await page.request.get(`/api/conversations/${id}/summaries/${last.contextSummaryId}`)
+    ).json()) as { content: string; coveredMessages: number };
+
+    await page.getByText(SUMMARIZED).waitFor({ timeout: 30_000 });
+    await page.getByText(SUMMARIZED).scrollIntoViewIfNeeded();
+    expect(await page.getByText(CUT).count()).toBe(0);
+    await page.getByText("Show the summary").click();
+    const shown = page.getByText(`Stands for ${summary.coveredMessages} message`);
+    await shown.waitFor();
+    expect(await page.locator("details p.whitespace-pre-wrap").textContent()).toBe(summary.content);
+    expect(await seriousViolations(page), "the summary note").toEqual([]);
+    expect(harness.problems).toEqual([]);
+  }, 180_000);
 });

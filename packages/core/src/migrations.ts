@@ -1,9 +1,11 @@
 import type { Migration } from "@hearth/db";
 import { accountsMigrations } from "./accounts/migrations.ts";
 import { preferenceMigrations } from "./accounts/preference-migrations.ts";
+import { assistantMigrations } from "./assistants/migrations.ts";
 import { replyLeaseMigrations } from "./conversations/lease-migrations.ts";
 import { conversationMigrations } from "./conversations/migrations.ts";
 import { conversationPinMigrations } from "./conversations/pin-migrations.ts";
+import { conversationSummaryMigrations } from "./conversations/summary-migrations.ts";
 import { messageTimingMigrations } from "./conversations/timing-migrations.ts";
 import { conversationToolMigrations } from "./conversations/tool-migrations.ts";
 import { scheduledJobMigrations } from "./jobs/migrations.ts";
@@ -36,4 +38,6 @@ export const migrations: Migration[] = [
   ...modelSettingMigrations,
   ...usageMigrations,
   ...quotaMigrations,
+  ...assistantMigrations,
+  ...conversationSummaryMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

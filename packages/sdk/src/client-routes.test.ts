@@ -246,4 +246,41 @@ describe("the SDK's client, against a real server", () => {
     await admin.api.DELETE("/api/admin/providers/{id}", path);
     expect((await admin.api.GET("/api/admin/providers/{id}", path)).error?.code).toBe("provider-not-found");
   });
+
+  it("makes assistants, starts conversations from them, and reads a conversation's summaries", async () => {
+    const assistant = unwrap(
+      await admin.api.POST("/api/assistants", {
+        body: { name: "SDK guide", systemPrompt: "Be brief.", sampling: { temperature: 0.3 } },
+      }),
+    );
+    expectTypeOf(assistant.sampling.temperature).toEqualTypeOf<number | null | undefined>();
+    const names = [];
+    for await (const each of paginate((cursor) =>
+      admin.api.GET("/api/assistants", { params: { query: { limit: 1, ...(cursor ? { cursor } : {}) } } }),
+    ))
+      names.push(each.name);
+    expect(names).toContain("SDK guide");
+    const conversation = unwrap(
+      await admin.api.POST("/api/conversations", { body: { assistantId: assistant.id, contextStrategy: "summarize" } }),
+    );
+    expect(conversation).toMatchObject({
+      assistantId: assistant.id,
+      systemPrompt: "Be brief.",
+      sampling: { temperature: 0.3 },
+      contextStrategy: "summarize",
+    });
+    expectTypeOf(conversation.contextStrategy).toEqualTypeOf<"drop-oldest" | "summarize">();
+    const path = { params: { path: { id: conversation.id } } };
+    expect(unwrap(await admin.api.GET("/api/conversations/{id}/summaries", path))).toEqual({
+      data: [],
+      nextCursor: null,
+    });
+    const missing = await admin.api.GET("/api/conversations/{id}/summaries/{summaryId}", {
+      params: { path: { id: conversation.id, summaryId: assistant.id } },
+    });
+    expect(missing.error?.code).toBe("summary-not-found");
+    unwrap(await admin.api.DELETE("/api/assistants/{id}", { params: { path: { id: assistant.id } } }));
+    const kept = unwrap(await admin.api.GET("/api/conversations/{id}", path));
+    expect(kept).toMatchObject({ assistantId: null, systemPrompt: "Be brief." });
+  });
 });

@@ -42,6 +42,8 @@ export class ChatSession {
   #pendingSystemPrompt: string | undefined;
   /** The assistant new conversations start from (its settings, under the model and system prompt given). */
   #assistantId: string | undefined;
+  /** What a conversation not yet started does once it outgrows the model's context. */
+  #contextStrategy: "drop-oldest" | "summarize" | undefined;
 
   private constructor(hearth: HearthClient, model: string | undefined) {
     this.hearth = hearth;
@@ -59,11 +61,13 @@ export class ChatSession {
       conversationId?: string | undefined;
       systemPrompt?: string | undefined;
       assistantId?: string | undefined;
+      contextStrategy?: "drop-oldest" | "summarize" | undefined;
     },
   ): Promise<ChatSession> {
     const model = options.model === undefined ? undefined : (await findModel(hearth, options.model)).id;
     const session = new ChatSession(hearth, model);
     session.#assistantId = options.assistantId;
+    session.#contextStrategy = options.contextStrategy;
     if (options.conversationId === undefined) {
       session.#pendingSystemPrompt = options.systemPrompt;
       return session;
@@ -72,6 +76,14 @@ export class ChatSession {
       await hearth.api.GET("/api/conversations/{id}", { params: { path: { id: options.conversationId } } }),
     );
     if (options.systemPrompt !== undefined) await session.setSystemPrompt(options.systemPrompt);
+    if (options.contextStrategy !== undefined) {
+      session.conversation = unwrap(
+        await hearth.api.PATCH("/api/conversations/{id}", {
+          params: { path: { id: options.conversationId } },
+          body: { contextStrategy: options.contextStrategy },
+        }),
+      );
+    }
     session.#takeTail((await session.#pathPage(undefined)).data);
     return session;
   }
@@ -210,6 +222,7 @@ export class ChatSession {
       ...(this.model === undefined ? {} : { model: this.model }),
       ...(this.#pendingSystemPrompt === undefined ? {} : { systemPrompt: this.#pendingSystemPrompt }),
       ...(this.#assistantId === undefined ? {} : { assistantId: this.#assistantId }),
+      ...(this.#contextStrategy === undefined ? {} : { contextStrategy: this.#contextStrategy }),
     };
     this.conversation = unwrap(await this.hearth.api.POST("/api/conversations", { body }));
     return this.conversation;

@@ -95,6 +95,23 @@ describe("hearth chat, one prompt at a time, against a real server and engine", 
     expect(await read()).toBe("Be brief.");
   });
 
+  it("starts the conversation with the context strategy --context gives, changes it on one continued, refuses others", async () => {
+    const { result: run, conversationId } = await startedBy(() =>
+      runHearth(["chat", "--context", "summarize", "Remember this."], { env }),
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const read = async () =>
+      unwrap(await hearth.api.GET("/api/conversations/{id}", { params: { path: { id: conversationId } } }))
+        .contextStrategy;
+    expect(await read()).toBe("summarize");
+    const again = await runHearth(["chat", "-c", conversationId, "--context", "drop-oldest", "And now?"], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await read()).toBe("drop-oldest");
+    const wrong = await runHearth(["chat", "--context", "forget", "Hi"], { env });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain("drop-oldest, summarize");
+  });
+
   it("sends piped text after the prompt and a blank line", async () => {
     const diff = "diff --git a/x.ts b/x.ts\n-const a = 1;\n+const a = 2;\n";
     const { result: run, conversationId } = await startedBy(() =>

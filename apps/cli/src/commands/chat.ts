@@ -1,5 +1,5 @@
 import { createHearthClient } from "@hearth/sdk";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { ChatSession } from "../chat/chat-session.ts";
 import { composePrompt, readPipedInput } from "../chat/compose-prompt.ts";
 import { ConnectionWatch } from "../chat/connection-watch.ts";
@@ -16,6 +16,7 @@ interface ChatOptions {
   conversation?: string;
   system?: string;
   assistant?: string;
+  context?: "drop-oldest" | "summarize";
 }
 
 /**
@@ -35,7 +36,8 @@ Examples:
   git diff | hearth chat "review this"
   hearth chat --conversation 0b5c… "and in Porto?"
   hearth chat -s "Answer in one sentence." "Why is the sky blue?"
-  hearth chat --assistant "Travel guide" "Two days in Lisbon?"`;
+  hearth chat --assistant "Travel guide" "Two days in Lisbon?"
+  hearth chat --context summarize     # a long chat: older turns summarized, not dropped`;
 
 /** `hearth chat`: interactive on a terminal, else (or with a prompt) one message and its reply. */
 export function registerChat(program: Command): void {
@@ -47,6 +49,12 @@ export function registerChat(program: Command): void {
     .option("-c, --conversation <id>", "continue this conversation instead of starting one")
     .option("-s, --system <text>", "the system prompt: instructions the model reads first (kept by the conversation)")
     .option("-a, --assistant <name-or-id>", "start from an assistant's model, system prompt, sampling and tools")
+    .addOption(
+      new Option(
+        "--context <strategy>",
+        "once the conversation outgrows the model's context: drop-oldest (the default) or summarize (kept by the conversation)",
+      ).choices(["drop-oldest", "summarize"]),
+    )
     .addHelpText("after", EXAMPLES)
     .action(async (words: string[], options: ChatOptions, command: Command) => {
       const context = commandContext(command);
@@ -88,6 +96,7 @@ async function openChat(
     conversationId: options.conversation,
     systemPrompt: options.system,
     assistantId: assistant?.id,
+    contextStrategy: options.context,
   });
   return { output, session, watch, connection };
 }

@@ -63,6 +63,9 @@ describe("conversations", () => {
       toolChoice: "auto",
       systemPrompt: null,
       pinnedAt: null,
+      assistantId: null,
+      sampling: {},
+      contextStrategy: "drop-oldest",
       createdAt: server.clock.now().toISOString(),
       updatedAt: server.clock.now().toISOString(),
     });

@@ -59,6 +59,9 @@ const MessageDone = event(
     contextMessages: z.number().int().nullable().optional().openapi({
       description: "How many messages of the path the reply's prompt held (see Message.contextMessages).",
     }),
+    contextSummaryId: z.uuid().nullable().optional().openapi({
+      description: "The summary its prompt held in place of the older messages (see Message.contextSummaryId).",
+    }),
   }),
   "A reply ended without error; its text is final.",
 );

@@ -1,15 +1,16 @@
 import type { Database } from "@hearth/db";
-import type { LanguageModel } from "@hearth/engine/spec";
+import type { ContextWindow, LanguageModel } from "@hearth/engine/spec";
 import { type Context, context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
 import { callSampling, readModelSettings } from "../models/settings/model-settings.ts";
 import type { ToolRegistry } from "../tools/tool-registry.ts";
 import type { EventBus } from "./events.ts";
-import { buildPrompt } from "./prompt.ts";
+import { buildPrompt, type PromptSummarizer } from "./prompt.ts";
 import { prepareReplyTools, type ToolLoopSettings } from "./reply-tools.ts";
 import { type ReplyOutcome, ReplyWriter } from "./reply-writer.ts";
 import { type Progress, runReplySteps, toolOptionsFor } from "./run-reply-steps.ts";
+import { readReplySettings } from "./service.ts";
 import { titleIfFirstExchange } from "./title-conversation.ts";
 
 /** Where replies get their models: the model registry (see models/model-registry.ts). */
@@ -277,42 +278,107 @@ export class Generations {
     const { settings } = this.deps;
     const model = await untilAborted(this.deps.models.languageModel(job.model), signal);
     // Loading a model can take many seconds: a stop does not wait for it (the load goes on for later replies).
-    const window = await untilAborted(model.contextWindow(), signal);
+    let window = await untilAborted(model.contextWindow(), signal);
     const { tools } = this.deps;
     const replyTools =
       tools === undefined ? undefined : await prepareReplyTools(db, job.conversationId, tools.registry, tools.settings);
     // What an admin set for the model: a system prompt where the conversation has none, sampling, a reply length.
     const defaults = await readModelSettings(db, job.model);
-    const maxReplyTokens = defaults.sampling.maxOutputTokens ?? settings.maxReplyTokens;
-    const prompt = await buildPrompt(
-      db,
-      job.conversationId,
-      job.userMessageId,
-      window,
-      maxReplyTokens,
-      replyTools && toolOptionsFor(replyTools, 0),
-      defaults.systemPrompt,
-    );
-    signal.throwIfAborted();
-    if (!prompt.ok) return { status: "error", error: prompt.reason };
-    progress.contextMessages = prompt.contextMessages;
-    const failure = await runReplySteps({
-      model,
-      window,
-      prompt: prompt.messages,
-      maxOutputTokens: prompt.maxTokens,
-      maxReplyTokens,
-      tools: replyTools,
-      sampling: callSampling(defaults.sampling),
-      writer,
-      signal,
-      progress,
-    });
+    const conversation = await readReplySettings(db, job.conversationId);
+    // The conversation's own sampling wins over the model's, option by option.
+    const sampling = { ...defaults.sampling, ...conversation.sampling };
+    const maxReplyTokens = sampling.maxOutputTokens ?? settings.maxReplyTokens;
+    let failure: string | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const prompt = await buildPrompt(
+        db,
+        job.conversationId,
+        job.userMessageId,
+        window,
+        maxReplyTokens,
+        replyTools && toolOptionsFor(replyTools, 0),
+        defaults.systemPrompt,
+        conversation.contextStrategy === "summarize" ? this.#summarizer(db, job, model, signal) : undefined,
+      );
+      signal.throwIfAborted();
+      if (!prompt.ok) return { status: "error", error: prompt.reason };
+      progress.contextMessages = prompt.contextMessages;
+      if (prompt.summaryId !== undefined) progress.contextSummaryId = prompt.summaryId;
+      try {
+        failure = await runReplySteps({
+          model,
+          window,
+          prompt: prompt.messages,
+          maxOutputTokens: prompt.maxTokens,
+          maxReplyTokens,
+          tools: replyTools,
+          sampling: callSampling(sampling),
+          writer,
+          signal,
+          progress,
+        });
+        break;
+      } catch (error) {
+        // A remote model's context is a guess (most servers do not say it): one that refuses the prompt
+        // as too long, before writing anything, is asked again with the prompt built for half the guess.
+        const isRetry = attempt < MAX_CONTEXT_RETRIES && progress.usage === undefined && !window.isExact;
+        if (!isRetry || signal.aborted || !isContextOverflow(error)) throw error;
+        this.deps.logger.info(
+          { messageId: job.messageId, model: job.model, contextTokens: window.contextTokens },
+          "the model refused the prompt as too long: building it for half the context",
+        );
+        window = halved(window);
+      }
+    }
     if (progress.usage !== undefined) this.deps.metrics?.tokensGenerated(job.model, progress.usage.completionTokens);
     if (failure !== undefined)
       return { status: "error", error: `The model failed: ${failure}`.slice(0, 1000), ...progress };
     return { status: "done", ...progress };
   }
+
+  /** Summaries for a reply's prompt: written by its model, their tokens charged to the conversation's owner. */
+  #summarizer(db: Database, job: GenerationJob, model: LanguageModel, signal: AbortSignal): PromptSummarizer {
+    const { clock, logger } = this.deps;
+    return {
+      model,
+      signal,
+      now: () => clock.now(),
+      recordUsage: async (usage) => {
+        this.deps.metrics?.tokensGenerated(job.model, usage.completionTokens);
+        const now = clock.now();
+        await db.query(
+          `INSERT INTO model_usage (user_id, source, provider, model, status, prompt_tokens, completion_tokens, created_at)
+           SELECT owner_id, 'chat', split_part($2, '/', 1), $2, 'done', $3, $4, $5 FROM conversations WHERE id = $1`,
+          [job.conversationId, job.model, usage.promptTokens, usage.completionTokens, now],
+        );
+      },
+      onFailure: (error) =>
+        logger.warn({ err: error, messageId: job.messageId }, "summarizing failed: the oldest messages are dropped"),
+    };
+  }
+}
+
+/** Times a reply's prompt is rebuilt for a smaller context after a remote model refused it as too long. */
+const MAX_CONTEXT_RETRIES = 3;
+
+/** Whether a provider refused a call because its prompt is longer than the model's context. */
+function isContextOverflow(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  // OpenAI, vLLM, llama-server, LM Studio, Hearth: each words it its own way.
+  return /context[_ -]length|maximum context|context window|too many tokens|prompt is too long|reduce the length|tokens long|reads at most \d+ tokens/i.test(
+    message,
+  );
+}
+
+/** The same window, for a context half as long. */
+function halved(window: ContextWindow): ContextWindow {
+  return {
+    contextTokens: Math.floor(window.contextTokens / 2),
+    maxTokenBytes: window.maxTokenBytes,
+    isExact: window.isExact,
+    countMessageTokens: (message, stopAbove) => window.countMessageTokens(message, stopAbove),
+    countPromptTokens: (prompt, stopAbove, tools) => window.countPromptTokens(prompt, stopAbove, tools),
+  };
 }
 
 /** How a stopped reply ends: `cancelled` by its owner, `interrupted` by a shutdown. */

@@ -15,6 +15,7 @@ export interface MessageRow {
   prompt_tokens: number | null;
   completion_tokens: number | null;
   context_messages: number | null;
+  context_summary_id: string | null;
   /** A reply's tool calls and results (jsonb); null for text alone. */
   parts: MessagePart[] | null;
   first_token_at: Date | null;
@@ -24,7 +25,7 @@ export interface MessageRow {
 }
 
 const MESSAGE_COLUMNS =
-  "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, parts, first_token_at, finished_at, created_at, updated_at";
+  "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, context_summary_id, parts, first_token_at, finished_at, created_at, updated_at";
 
 export const UNFINISHED: readonly MessageStatus[] = ["pending", "streaming"];
 
@@ -46,6 +47,7 @@ export function presentNode(row: MessageRow): MessageNode {
         ? null
         : { promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens },
     contextMessages: row.context_messages,
+    contextSummaryId: row.context_summary_id,
     parts: row.parts,
     firstTokenAt: row.first_token_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,

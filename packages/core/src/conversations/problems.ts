@@ -1,6 +1,7 @@
 export type ConversationsProblem =
   | { code: "conversation-not-found"; detail: string; conversationId: string }
   | { code: "message-not-found"; detail: string; messageId: string }
+  | { code: "summary-not-found"; detail: string; summaryId: string }
   | { code: "model-not-found"; detail: string; model: string; installed: string[] }
   | { code: "no-model"; detail: string }
   | { code: "engine-unavailable"; detail: string }
@@ -23,6 +24,11 @@ export const conversationsProblems = {
     code: "message-not-found",
     detail: `You have no message with the id ${messageId}.`,
     messageId,
+  }),
+  summaryNotFound: (summaryId: string): ConversationsProblem => ({
+    code: "summary-not-found",
+    detail: `This conversation has no summary with the id ${summaryId}.`,
+    summaryId,
   }),
   modelNotFound: (model: string, installed: string[]): ConversationsProblem => ({
     code: "model-not-found",

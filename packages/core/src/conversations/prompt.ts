@@ -1,16 +1,41 @@
 import type { Queryable } from "@hearth/db";
 import type { ContextWindow, PromptMessage, ToolOptions } from "@hearth/engine/spec";
-import { ancestors } from "./messages.ts";
+import {
+  readSummary,
+  type StoredSummary,
+  type Summarizer,
+  summaryEnds,
+  summaryRoom,
+  withSummary,
+  writeSummary,
+} from "./context-summary.ts";
+import { ancestors, type MessageRow } from "./messages.ts";
 import { replyPromptMessages } from "./reply-prompt-messages.ts";
 
 /** Kept free besides the reply, for a template that counts a little differently at the edges. */
 export const RESERVE_TOKENS = 8;
 /** Ancestors read per round trip while filling the context. */
 const PAGE = 32;
+/** Older messages one new summary may read (its model calls read fewer: see writeSummary). */
+const MAX_SUMMARIZED_MESSAGES = 2000;
 
 export type Prompt =
-  | { ok: true; messages: PromptMessage[]; maxTokens: number; contextMessages: number }
+  | {
+      ok: true;
+      messages: PromptMessage[];
+      maxTokens: number;
+      contextMessages: number;
+      /** The stored summary the prompt holds in place of the older messages (the summarize strategy). */
+      summaryId?: string;
+    }
   | { ok: false; reason: string };
+
+/** A stored message on the path and what it costs in the prompt. */
+interface Turn {
+  row: MessageRow;
+  messages: PromptMessage[];
+  tokens: number;
+}
 
 /**
  * The prompt for a reply to `userMessageId`: the active path from that message upwards, newest
@@ -18,6 +43,10 @@ export type Prompt =
  * time, so a 100,000-message conversation costs what its last few pages cost. Messages are chosen by
  * their templated size, then the whole prompt is counted as the model will see it, so prompt and reply
  * always fit and llama.cpp never has to shift the context mid-reply.
+ *
+ * What does not fit is dropped, or, with a `summarizer` (the summarize strategy), stands in the prompt
+ * as a summary the model wrote of it (see withStoredSummary). Should summarizing fail, the reply
+ * still goes on with the oldest messages dropped.
  */
 export async function buildPrompt(
   db: Queryable,
@@ -29,6 +58,7 @@ export async function buildPrompt(
   tools?: ToolOptions,
   /** The model's system prompt, for a conversation without one of its own. */
   defaultSystemPrompt?: string | null,
+  summarizer?: PromptSummarizer,
 ): Promise<Prompt> {
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
   const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
@@ -42,33 +72,55 @@ export async function buildPrompt(
         `${budget} at once (a ${window.contextTokens}-token context, less room for the reply). Shorten the system prompt or use a model with a larger context.`,
     };
   }
-  /** The prompt's messages by stored message (a reply with tool parts is several), newest first. */
-  const newestFirst: PromptMessage[][] = [];
+  /** Where the branch's stored summaries end, when summaries are wanted. */
+  const summaryEndsAt = summarizer === undefined ? new Map<string, string>() : await summaryEnds(db, conversationId);
+  const newestFirst: Turn[] = [];
   let used = emptyPromptTokens;
   let startId: string | null = userMessageId;
-  let full = false;
+  /** The first message that did not fit; undefined while all did. */
+  let overflow: MessageRow | undefined;
+  /** The stored summary that ends where the walk stopped, when it came to one before running out of room. */
+  let summaryId: string | undefined;
   /** What is known of the user's message when it alone does not fit. */
   let tooLong: TooLong | undefined;
-  while (startId !== null && !full) {
+  while (startId !== null && overflow === undefined && summaryId === undefined) {
     // One extra row: the last one only says where the next page starts.
     const rows = await ancestors(db, conversationId, startId, PAGE + 1);
     for (const row of rows.slice(0, PAGE)) {
+      summaryId = newestFirst.length > 0 ? summaryEndsAt.get(row.id) : undefined;
+      if (summaryId !== undefined) break;
       // An empty reply (failed before its first token) says nothing to the model.
-      const turn = replyPromptMessages(row);
-      if (turn.length === 0) continue;
+      const messages = replyPromptMessages(row);
+      if (messages.length === 0) continue;
       const room = budget - used;
-      const cost = await turnCostWithin(window, turn, room);
+      const cost = await turnCostWithin(window, messages, room);
       if (cost.tokens > room) {
         if (newestFirst.length === 0) tooLong = { ...cost, room };
-        full = true;
+        overflow = row;
         break;
       }
       used += cost.tokens;
-      newestFirst.push(turn);
+      newestFirst.push({ row, messages, tokens: cost.tokens });
     }
     startId = rows.length > PAGE ? (rows[PAGE]?.id ?? null) : null;
   }
-  const turns = newestFirst.reverse();
+  if (summarizer !== undefined && tooLong === undefined && (overflow !== undefined || summaryId !== undefined)) {
+    const summarized = await promptWithSummary(db, {
+      conversationId,
+      window,
+      budget,
+      head,
+      tools,
+      newestFirst,
+      overflow,
+      summaryId,
+      summaryEndsAt,
+      emptyPromptTokens,
+      summarizer,
+    });
+    if (summarized !== undefined) return { ...summarized, maxTokens: roomForReply(summarized.promptTokens) };
+  }
+  const turns = newestFirst.map((turn) => turn.messages).reverse();
   // Templates join messages in ways a per-message count cannot see: drop the oldest until it fits. A
   // stored message goes whole, so a tool result never loses the call it answers.
   let messages = [...head, ...turns.flat()];
@@ -92,8 +144,123 @@ export async function buildPrompt(
         "Shorten it or use a model with a larger context.",
     };
   }
-  const maxTokens = Math.max(1, Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS));
-  return { ok: true, messages, maxTokens, contextMessages: turns.length };
+  return { ok: true, messages, maxTokens: roomForReply(promptTokens), contextMessages: turns.length };
+
+  function roomForReply(promptTokens: number): number {
+    return Math.max(1, Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS));
+  }
+}
+
+/** Summaries for a reply: the model that writes them, and what to do with what they cost. */
+export interface PromptSummarizer extends Summarizer {
+  now(): Date;
+  /** A summary could not be written: the reply goes on with the oldest messages dropped. */
+  onFailure(error: unknown): void;
+}
+
+/**
+ * The prompt with a summary in place of the older messages: the stored one that ends where the walk
+ * stopped, when it fits beside the newer turns; otherwise a new one. A new one is written to cover
+ * all but the newest turns that fill half the room left beside it, so that the next replies find it
+ * and fit (it is rewritten once every few turns, not every turn). Undefined when summarizing failed
+ * or could not make the prompt fit.
+ */
+async function promptWithSummary(
+  db: Queryable,
+  walk: {
+    conversationId: string;
+    window: ContextWindow;
+    budget: number;
+    head: PromptMessage[];
+    tools: ToolOptions | undefined;
+    newestFirst: Turn[];
+    overflow: MessageRow | undefined;
+    summaryId: string | undefined;
+    summaryEndsAt: Map<string, string>;
+    emptyPromptTokens: number;
+    summarizer: PromptSummarizer;
+  },
+): Promise<
+  { ok: true; messages: PromptMessage[]; promptTokens: number; contextMessages: number; summaryId: string } | undefined
+> {
+  const { window, budget, head, tools, newestFirst, summarizer } = walk;
+  const maxSummaryTokens = summaryRoom(budget);
+  try {
+    const found = walk.summaryId === undefined ? undefined : await readSummary(db, walk.summaryId);
+    if (found !== undefined && walk.overflow === undefined) {
+      const fits = await fitted(found, newestFirst);
+      if (fits !== undefined) return fits;
+    }
+    // Keep the newest turns that take half the room the summary leaves (the user's message at least).
+    const keepRoom = Math.floor((budget - walk.emptyPromptTokens - maxSummaryTokens) / 2);
+    let kept = 0;
+    let keptTokens = 0;
+    while (kept < newestFirst.length && (kept === 0 || keptTokens + (newestFirst[kept]?.tokens ?? 0) <= keepRoom)) {
+      keptTokens += newestFirst[kept]?.tokens ?? 0;
+      kept += 1;
+    }
+    const dropped = newestFirst.slice(kept).map((turn) => turn.row);
+    let previous = found;
+    if (walk.overflow !== undefined) {
+      const older = await olderMessages(db, walk.conversationId, walk.overflow, walk.summaryEndsAt);
+      dropped.push(...older.rows);
+      previous = older.summaryId === undefined ? undefined : await readSummary(db, older.summaryId);
+    }
+    const summary = await writeSummary(db, {
+      conversationId: walk.conversationId,
+      summarizer,
+      window,
+      previous,
+      dropped: dropped.reverse(),
+      maxTokens: maxSummaryTokens,
+      now: () => summarizer.now(),
+    });
+    return await fitted(summary, newestFirst.slice(0, kept));
+  } catch (error) {
+    summarizer.signal.throwIfAborted();
+    summarizer.onFailure(error);
+    return undefined;
+  }
+
+  /** The summary and as many of the turns as fit beside it, newest kept; undefined when not even one does. */
+  async function fitted(summary: StoredSummary, turnsNewestFirst: Turn[]) {
+    const turns = turnsNewestFirst.map((turn) => turn.messages).reverse();
+    const summaryHead = withSummary(head, summary.content);
+    let messages = [...summaryHead, ...turns.flat()];
+    let promptTokens = await window.countPromptTokens(messages, budget, tools);
+    while (turns.length > 1 && promptTokens > budget) {
+      turns.shift();
+      messages = [...summaryHead, ...turns.flat()];
+      promptTokens = await window.countPromptTokens(messages, budget, tools);
+    }
+    // Dropping turns between a summary and the kept ones would leave a gap: only the whole set will do.
+    if (promptTokens > budget || turns.length < turnsNewestFirst.length) return undefined;
+    return { ok: true as const, messages, promptTokens, contextMessages: turns.length, summaryId: summary.id };
+  }
+}
+
+/**
+ * The path's messages above `from` (it included), newest first, up to the stored summary that ends
+ * there (its id) or the path's start, reading at most MAX_SUMMARIZED_MESSAGES.
+ */
+async function olderMessages(
+  db: Queryable,
+  conversationId: string,
+  from: MessageRow,
+  summaryEndsAt: Map<string, string>,
+): Promise<{ rows: MessageRow[]; summaryId: string | undefined }> {
+  const rows: MessageRow[] = [];
+  let startId: string | null = from.id;
+  while (startId !== null && rows.length < MAX_SUMMARIZED_MESSAGES) {
+    const page = await ancestors(db, conversationId, startId, PAGE + 1);
+    for (const row of page.slice(0, PAGE)) {
+      const summaryId = summaryEndsAt.get(row.id);
+      if (summaryId !== undefined) return { rows, summaryId };
+      rows.push(row);
+    }
+    startId = page.length > PAGE ? (page[PAGE]?.id ?? null) : null;
+  }
+  return { rows, summaryId: undefined };
 }
 
 /** The conversation's system prompt (else the model's) as the prompt's first message, or nothing. */

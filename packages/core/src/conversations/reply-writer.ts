@@ -26,6 +26,8 @@ export interface ReplyOutcome {
   error?: string;
   usage?: ReplyUsage | undefined;
   contextMessages?: number | undefined;
+  /** The summary the prompt held in place of older messages. */
+  contextSummaryId?: string | undefined;
 }
 
 /**
@@ -89,6 +91,7 @@ export class ReplyWriter {
       outcome.usage?.promptTokens ?? null,
       outcome.usage?.completionTokens ?? null,
       outcome.contextMessages ?? null,
+      outcome.contextSummaryId ?? null,
     ];
     const usage = outcome.usage ?? null;
     const event =
@@ -104,12 +107,13 @@ export class ReplyWriter {
             status: outcome.status,
             usage,
             contextMessages: outcome.contextMessages ?? null,
+            contextSummaryId: outcome.contextSummaryId ?? null,
           });
     await recordEvents(this.db, this.bus, this.clock.now(), reply.conversationId, [event], {
       // What the reply used goes to the usage ledger with it, once (see usage/record-usage.ts).
       sql: `settle AS (
         UPDATE messages SET status = $6, error = $7, prompt_tokens = $8, completion_tokens = $9,
-          context_messages = $10, updated_at = $4, finished_at = $4
+          context_messages = $10, context_summary_id = $11, updated_at = $4, finished_at = $4
         WHERE id = $5 AND status IN ('pending', 'streaming')
         RETURNING id, conversation_id, model, status, prompt_tokens, completion_tokens, created_at, first_token_at, finished_at
       ),

@@ -1,20 +1,27 @@
+import type { Queryable } from "@hearth/db";
 import { createRoute } from "@hono/zod-openapi";
 import { currentPrincipal } from "../accounts/authenticate.ts";
 import { IdParam } from "../accounts/schema.ts";
+import { type Asker, getAssistant } from "../assistants/service.ts";
 import { createRouter } from "../http/create-router.ts";
 import { asUser, jsonBody, jsonContent, problems } from "../http/route-helpers.ts";
 import { countPerMinute } from "../limits/count-per-minute.ts";
 import { limitsFor } from "../limits/user-limits.ts";
+import { PageQuery } from "../pagination.ts";
 import { unwrap } from "../problems.ts";
 import type { ChatRuntime } from "./chat.ts";
-import { checkToolNames } from "./enabled-tools.ts";
+import { getSummary, listSummaries } from "./context-summary.ts";
+import { withKnownTools } from "./enabled-tools.ts";
 import { newEvent } from "./events.ts";
 import { recordInTransaction } from "./record-events.ts";
 import {
   Conversation,
   ConversationListQuery,
   ConversationPage,
+  ConversationSummary,
+  ConversationSummaryPage,
   CreateConversationInput,
+  SummaryParams,
   UpdateConversationInput,
 } from "./schema.ts";
 import {
@@ -33,10 +40,13 @@ const create = createRoute({
   path: "/api/conversations",
   tags,
   summary: "Start a conversation",
+  description:
+    "With `assistantId`, it starts with a copy of that assistant's model, system prompt, sampling and tools; " +
+    "what the request gives itself wins.",
   ...asUser,
   request: { body: jsonBody(CreateConversationInput) },
   responses: { 201: jsonContent(Conversation, "The new conversation") },
-  ...problems("unknown-tool", "limit-exceeded"),
+  ...problems("unknown-tool", "limit-exceeded", "assistant-not-found"),
 });
 
 const list = createRoute({
@@ -65,7 +75,7 @@ const update = createRoute({
   method: "patch",
   path: "/api/conversations/{id}",
   tags,
-  summary: "Rename, pin or unpin a conversation, or change its model, tools or system prompt",
+  summary: "Rename, pin or unpin a conversation, or change its model, tools, system prompt or sampling",
   description: "Any change but `pinned` moves the conversation to the top of its part of the list (pinned or not).",
   ...asUser,
   request: { params: IdParam, body: jsonBody(UpdateConversationInput) },
@@ -95,10 +105,39 @@ const restore = createRoute({
   ...problems("conversation-not-found"),
 });
 
+const listSummariesRoute = createRoute({
+  method: "get",
+  path: "/api/conversations/{id}/summaries",
+  tags,
+  summary: "The summaries its replies read in place of older messages, newest first",
+  description:
+    "Written by the model under the `summarize` context strategy; a reply names the one it read (`contextSummaryId`).",
+  ...asUser,
+  request: { params: IdParam, query: PageQuery },
+  responses: { 200: jsonContent(ConversationSummaryPage, "A page of summaries") },
+  ...problems("conversation-not-found"),
+});
+
+const getSummaryRoute = createRoute({
+  method: "get",
+  path: "/api/conversations/{id}/summaries/{summaryId}",
+  tags,
+  summary: "One summary of a conversation's older messages",
+  ...asUser,
+  request: { params: SummaryParams },
+  responses: { 200: jsonContent(ConversationSummary, "The summary") },
+  ...problems("conversation-not-found", "summary-not-found"),
+});
+
 export const conversationRoutes = createRouter()
   .openapi(create, async (c) => {
     const { user } = currentPrincipal(c);
-    const input = withKnownTools(c.var.chat, c.req.valid("json"));
+    const input = await withAssistant(
+      c.var.db,
+      c.var.chat,
+      user,
+      withKnownTools(c.var.chat.tools, c.req.valid("json")),
+    );
     const limits = await limitsFor(c.var.db, user.id, c.var.limits);
     unwrap(await countPerMinute(c.var.db, user.id, "conversationsPerMinute", limits, c.var.clock.now()));
     const conversation = await createConversation(c.var.db, user.id, input, c.var.clock.now());
@@ -116,7 +155,7 @@ export const conversationRoutes = createRouter()
   .openapi(update, async (c) => {
     const { user } = currentPrincipal(c);
     const { id } = c.req.valid("param");
-    const change = withKnownTools(c.var.chat, c.req.valid("json"));
+    const change = withKnownTools(c.var.chat.tools, c.req.valid("json"));
     const now = c.var.clock.now();
     const conversation = await recordInTransaction(c.var.db, c.var.chat.bus, now, async (tx, log) => {
       const updated = unwrap(await updateConversation(tx, user.id, id, change, now));
@@ -133,10 +172,36 @@ export const conversationRoutes = createRouter()
   .openapi(restore, async (c) => {
     const { user } = currentPrincipal(c);
     return c.json(unwrap(await restoreConversation(c.var.db, user.id, c.req.valid("param").id)), 200);
+  })
+  .openapi(listSummariesRoute, async (c) => {
+    const { user } = currentPrincipal(c);
+    const { id } = c.req.valid("param");
+    return c.json(unwrap(await listSummaries(c.var.db, user.id, id, c.req.valid("query"))), 200);
+  })
+  .openapi(getSummaryRoute, async (c) => {
+    const { user } = currentPrincipal(c);
+    const { id, summaryId } = c.req.valid("param");
+    return c.json(unwrap(await getSummary(c.var.db, user.id, id, summaryId)), 200);
   });
 
-/** The input with its tool names checked against the registry (each once), or `unknown-tool` raised. */
-function withKnownTools<T extends { tools?: string[] | undefined }>(chat: ChatRuntime, input: T): T {
-  if (input.tools === undefined) return input;
-  return { ...input, tools: unwrap(checkToolNames(chat.tools, input.tools)) };
+/**
+ * The input filled in from its assistant (one the user can see, else `assistant-not-found`): a copy
+ * of the assistant's settings, under what the input gives itself. Of its tools, only those still
+ * registered are copied (a plugin may have gone since): the conversation could not be saved with the others.
+ */
+async function withAssistant(
+  db: Queryable,
+  chat: ChatRuntime,
+  user: Asker,
+  input: CreateConversationInput,
+): Promise<CreateConversationInput> {
+  if (input.assistantId === undefined) return input;
+  const assistant = unwrap(await getAssistant(db, user, input.assistantId));
+  return {
+    ...input,
+    ...(input.model === undefined && assistant.model !== null ? { model: assistant.model } : {}),
+    systemPrompt: input.systemPrompt === undefined ? assistant.systemPrompt : input.systemPrompt,
+    sampling: input.sampling ?? assistant.sampling,
+    tools: input.tools ?? assistant.tools.filter((name) => chat.tools.get(name) !== undefined),
+  };
 }

@@ -18,6 +18,7 @@ export interface Progress {
   /** Summed over the reply's model calls. */
   usage?: ReplyUsage;
   contextMessages?: number;
+  contextSummaryId?: string;
 }
 
 export interface ReplySteps {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { openApiPattern, plainText } from "../http/plain-text.ts";
+import { Sampling } from "../models/settings/sampling.ts";
 import { PageQuery } from "../pagination.ts";
 import { decodeListCursor } from "./list-cursor.ts";
 
@@ -24,6 +25,13 @@ export const SystemPrompt = z
     example: "You are a concise travel guide. Answer in bullet points.",
     pattern: openApiPattern(TEXT_WITH_LINES),
   });
+
+const ContextStrategy = z.enum(["drop-oldest", "summarize"]).openapi("ContextStrategy", {
+  description:
+    "What happens to the oldest messages once the conversation no longer fits the model's context (the system " +
+    "prompt and the newest turns always stay): `drop-oldest` leaves them out; `summarize` puts in their place a " +
+    "summary the model writes, stores and rewrites as the conversation grows.",
+});
 
 /** The title of a conversation nobody has named yet; the model replaces it after the first exchange. */
 export const DEFAULT_TITLE = "New conversation";
@@ -58,6 +66,13 @@ export const Conversation = z
       .datetime()
       .nullable()
       .openapi({ description: "When it was pinned (pinned ones head the list); null: not pinned." }),
+    assistantId: z.uuid().nullable().openapi({
+      description: "The assistant it started from (its settings were copied then); null: none, or since deleted.",
+    }),
+    contextStrategy: ContextStrategy,
+    sampling: Sampling.openapi({
+      description: "Sampling for its replies, over the model's defaults option by option; null or absent: the model's.",
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -76,6 +91,16 @@ export const CreateConversationInput = z
     tools: ToolNames.optional(),
     toolChoice: ToolChoice.optional(),
     systemPrompt: SystemPrompt.nullable().optional(),
+    sampling: Sampling.optional(),
+    contextStrategy: ContextStrategy.optional().openapi({ description: "`drop-oldest` by default." }),
+    assistantId: z
+      .uuid({ error: "must be a UUID" })
+      .optional()
+      .openapi({
+        description:
+          "Start from this assistant (GET /api/assistants): its model, system prompt, sampling and tools are copied, " +
+          "except those this request gives. Later changes of the assistant do not change the conversation.",
+      }),
   })
   .openapi("CreateConversationInput");
 export type CreateConversationInput = z.infer<typeof CreateConversationInput>;
@@ -87,12 +112,16 @@ export const UpdateConversationInput = z
     tools: ToolNames.optional(),
     toolChoice: ToolChoice.optional(),
     systemPrompt: SystemPrompt.nullable().optional(),
+    sampling: Sampling.optional().openapi({
+      description: "Replaces the conversation's sampling whole; {}: the model's defaults.",
+    }),
+    contextStrategy: ContextStrategy.optional(),
     pinned: z.boolean().optional().openapi({
       description: "Pins (true) or unpins (false) it; unlike the other changes, it keeps its place in time.",
     }),
   })
   .refine((input) => Object.values(input).some((value) => value !== undefined), {
-    message: "give at least one of title, model, tools, toolChoice, systemPrompt, pinned",
+    message: "give at least one of title, model, tools, toolChoice, systemPrompt, sampling, contextStrategy, pinned",
   })
   .openapi("UpdateConversationInput");
 export type UpdateConversationInput = z.infer<typeof UpdateConversationInput>;
@@ -191,6 +220,14 @@ export const MessageNode = z
       .int()
       .nullable()
       .openapi({ description: "How many messages of the path the reply's prompt held; older ones did not fit." }),
+    contextSummaryId: z
+      .uuid()
+      .nullable()
+      .openapi({
+        description:
+          "The summary its prompt held in place of the older messages (GET /api/conversations/{id}/summaries/{summaryId}); " +
+          "null: none.",
+      }),
     firstTokenAt: z.iso
       .datetime()
       .nullable()
@@ -270,3 +307,28 @@ export const Exchange = z.object({ userMessage: Message, assistantMessage: Messa
 export type Exchange = z.infer<typeof Exchange>;
 
 export const Reply = z.object({ assistantMessage: Message }).openapi("Reply");
+
+export const ConversationSummary = z
+  .object({
+    id: z.uuid(),
+    throughMessageId: z.uuid().openapi({
+      description: "The newest message it stands for; it covers the branch's messages up to this one.",
+    }),
+    coveredMessages: z.number().int().openapi({ description: "How many messages it stands for." }),
+    content: z.string().openapi({ description: "What the model wrote: untrusted text." }),
+    model: z.string().openapi({ description: "The model that wrote it." }),
+    createdAt: z.iso.datetime(),
+  })
+  .openapi("ConversationSummary", {
+    description: "What a reply's prompt held in place of the older messages (the `summarize` context strategy).",
+  });
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+export const ConversationSummaryPage = z
+  .object({ data: z.array(ConversationSummary), nextCursor: z.string().nullable() })
+  .openapi("ConversationSummaryPage");
+
+export const SummaryParams = z.object({
+  id: z.uuid({ error: "must be a UUID" }).openapi({ param: { name: "id", in: "path" } }),
+  summaryId: z.uuid({ error: "must be a UUID" }).openapi({ param: { name: "summaryId", in: "path" } }),
+});

@@ -20,12 +20,15 @@ export interface ConversationRow {
   tool_choice: "auto" | "required";
   system_prompt: string | null;
   pinned_at: Date | null;
+  assistant_id: string | null;
+  sampling: Conversation["sampling"];
+  context_strategy: Conversation["contextStrategy"];
   created_at: Date;
   updated_at: Date;
 }
 
 export const COLUMNS =
-  "id, title, model, active_message_id, tools, tool_choice, system_prompt, pinned_at, created_at, updated_at";
+  "id, title, model, active_message_id, tools, tool_choice, system_prompt, pinned_at, assistant_id, sampling, context_strategy, created_at, updated_at";
 
 const presentConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
@@ -36,6 +39,9 @@ const presentConversation = (row: ConversationRow): Conversation => ({
   toolChoice: row.tool_choice,
   systemPrompt: row.system_prompt,
   pinnedAt: row.pinned_at?.toISOString() ?? null,
+  assistantId: row.assistant_id,
+  sampling: row.sampling,
+  contextStrategy: row.context_strategy,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -53,6 +59,7 @@ const found = (rows: ConversationRow[], conversationId: string): ConversationRes
     : ok(presentConversation(row));
 };
 
+/** A new conversation; `input.assistantId`, when given, must be an assistant the owner can see (routes check). */
 export async function createConversation(
   db: Queryable,
   ownerId: string,
@@ -60,8 +67,8 @@ export async function createConversation(
   now: Date,
 ): Promise<Conversation> {
   const { rows } = await db.query<ConversationRow>(
-    `INSERT INTO conversations (owner_id, title, title_source, model, tools, tool_choice, system_prompt, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $6, $7, $8, $5, $5) RETURNING ${COLUMNS}`,
+    `INSERT INTO conversations (owner_id, title, title_source, model, tools, tool_choice, system_prompt, created_at, updated_at, sampling, assistant_id, context_strategy)
+     VALUES ($1, $2, $3, $4, $6, $7, $8, $5, $5, $9, $10, $11) RETURNING ${COLUMNS}`,
     [
       ownerId,
       input.title ?? DEFAULT_TITLE,
@@ -71,6 +78,9 @@ export async function createConversation(
       input.tools ?? [],
       input.toolChoice ?? "auto",
       input.systemPrompt ?? null,
+      JSON.stringify(setSamplingOptions(input.sampling ?? {})),
+      input.assistantId ?? null,
+      input.contextStrategy ?? "drop-oldest",
     ],
   );
   return presentConversation(rows[0] as ConversationRow);
@@ -144,6 +154,7 @@ export async function updateConversation(
      SET title = COALESCE($3, title), title_source = CASE WHEN $3 IS NULL THEN title_source ELSE 'user' END, model = CASE WHEN $4 THEN $5 ELSE model END,
        tools = COALESCE($7, tools), tool_choice = COALESCE($8, tool_choice),
        system_prompt = CASE WHEN $9 THEN $10 ELSE system_prompt END,
+       sampling = COALESCE($13::jsonb, sampling), context_strategy = COALESCE($14, context_strategy),
        pinned_at = CASE WHEN $11::boolean IS NULL THEN pinned_at WHEN $11 THEN COALESCE(pinned_at, $6) ELSE NULL END,
        updated_at = CASE WHEN $12 THEN $6 ELSE updated_at END
      WHERE id = $1 AND owner_id = $2 AND deleted_at IS NULL RETURNING ${COLUMNS}`,
@@ -160,9 +171,31 @@ export async function updateConversation(
       change.systemPrompt ?? null,
       change.pinned ?? null,
       Object.entries(change).some(([field, value]) => field !== "pinned" && value !== undefined),
+      change.sampling === undefined ? null : JSON.stringify(setSamplingOptions(change.sampling)),
+      change.contextStrategy ?? null,
     ],
   );
   return found(rows, conversationId);
+}
+
+/** Only the sampling options set: null says "the model's default", as leaving one out does. */
+function setSamplingOptions(sampling: Conversation["sampling"]): Conversation["sampling"] {
+  return Object.fromEntries(Object.entries(sampling).filter(([, value]) => value != null));
+}
+
+/**
+ * What a reply reads of its conversation's settings: its own sampling (over the model's defaults) and
+ * what to do once it no longer fits the context.
+ */
+export async function readReplySettings(
+  db: Queryable,
+  conversationId: string,
+): Promise<Pick<Conversation, "sampling" | "contextStrategy">> {
+  const { rows } = await db.query<{
+    sampling: Conversation["sampling"];
+    context_strategy: Conversation["contextStrategy"];
+  }>("SELECT sampling, context_strategy FROM conversations WHERE id = $1", [conversationId]);
+  return { sampling: rows[0]?.sampling ?? {}, contextStrategy: rows[0]?.context_strategy ?? "drop-oldest" };
 }
 
 /** Soft delete: the conversation disappears from the list and from GET until restored. */

@@ -4,6 +4,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "../../components/ui/button.tsx";
 import { Dialog, DialogClose } from "../../components/ui/dialog.tsx";
+import { SelectField } from "../../components/ui/select-field.tsx";
 import { problemMessage } from "../../lib/problem-message.ts";
 import { useAssistants, useConversationSettings, useSaveConversationSettings } from "./assistant-queries.ts";
 import { PromptField } from "./PromptField.tsx";
@@ -11,6 +12,8 @@ import { SamplingFields } from "./SamplingFields.tsx";
 import { fieldErrors, toSampling, toSamplingForm } from "./sampling-form.ts";
 
 type Conversation = components["schemas"]["Conversation"];
+type ContextStrategy = Conversation["contextStrategy"];
+const STRATEGIES: readonly ContextStrategy[] = ["drop-oldest", "summarize"];
 
 /**
  * A button that opens the open conversation's own settings: its system prompt and sampling (copied
@@ -52,6 +55,7 @@ function ConversationSettingsDialog({
   const assistants = useAssistants();
   const [systemPrompt, setSystemPrompt] = useState(conversation.systemPrompt ?? "");
   const [sampling, setSampling] = useState(() => toSamplingForm(conversation.sampling));
+  const [contextStrategy, setContextStrategy] = useState(conversation.contextStrategy);
   const errors = fieldErrors(save.error);
   const formRef = useRef<HTMLFormElement>(null);
   const assistant = assistants.data?.find((each) => each.id === conversation.assistantId);
@@ -60,6 +64,7 @@ function ConversationSettingsDialog({
     if (!open) return;
     setSystemPrompt(conversation.systemPrompt ?? "");
     setSampling(toSamplingForm(conversation.sampling));
+    setContextStrategy(conversation.contextStrategy);
   }, [open, conversation]);
   useEffect(() => {
     if (save.error === null) return;
@@ -73,7 +78,11 @@ function ConversationSettingsDialog({
   const submit = (event: FormEvent) => {
     event.preventDefault();
     save.mutate(
-      { systemPrompt: systemPrompt.trim() === "" ? null : systemPrompt, sampling: toSampling(sampling) },
+      {
+        systemPrompt: systemPrompt.trim() === "" ? null : systemPrompt,
+        sampling: toSampling(sampling),
+        contextStrategy,
+      },
       { onSuccess: () => close(false) },
     );
   };
@@ -96,6 +105,18 @@ function ConversationSettingsDialog({
           onChange={setSystemPrompt}
         />
         <SamplingFields value={sampling} onChange={setSampling} errors={errors} />
+        <SelectField
+          label={t("conversation.contextStrategy")}
+          hint={t(`conversation.contextStrategyHint.${contextStrategy}`)}
+          value={contextStrategy}
+          onChange={(event) => setContextStrategy(event.target.value as ContextStrategy)}
+        >
+          {STRATEGIES.map((strategy) => (
+            <option key={strategy} value={strategy}>
+              {t(`conversation.contextStrategies.${strategy}`)}
+            </option>
+          ))}
+        </SelectField>
         {save.isError && Object.keys(errors).length === 0 && (
           <p role="alert" className="rounded-md border border-destructive px-3 py-2 text-sm text-destructive">
             {problemMessage(save.error, t)}

@@ -3,8 +3,9 @@ import { ArrowDown } from "lucide-react";
 import { memo, type Ref, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Button } from "../../components/ui/button.tsx";
+import { ContextSummaryNote } from "./ContextSummaryNote.tsx";
 import { useChat } from "./chat-context.ts";
-import { contextStartOf, isDetached } from "./conversation-data.ts";
+import { contextStartOf, contextSummaryOf, isDetached } from "./conversation-data.ts";
 import { MessageView } from "./MessageView.tsx";
 import { useConversationData } from "./use-conversation.ts";
 
@@ -54,6 +55,7 @@ export const MessageList = memo(function MessageList({
   const hasOlder = useConversationData(conversationId, (data) => data?.nextCursor != null);
   const hasNewer = useConversationData(conversationId, isDetached);
   const contextStart = useConversationData(conversationId, contextStartOf);
+  const contextSummary = useConversationData(conversationId, contextSummaryOf);
   const heldPages = useConversationData(conversationId, (data) => data?.pages.length ?? 0);
   const scroller = useRef<HTMLDivElement>(null);
   const [isAtEnd, setAtEnd] = useState(true);
@@ -176,11 +178,14 @@ export const MessageList = memo(function MessageList({
                 className="absolute top-0 left-0 w-full"
               >
                 <div className="mx-auto max-w-3xl px-4 py-3">
-                  {id === contextStart && (
-                    <p className="mb-4 border-t border-dashed pt-2 text-center text-xs text-muted-foreground">
-                      {t("list.contextCut")}
-                    </p>
-                  )}
+                  {id === contextStart &&
+                    (contextSummary === undefined || conversationId === undefined ? (
+                      <p className="mb-4 border-t border-dashed pt-2 text-center text-xs text-muted-foreground">
+                        {t("list.contextCut")}
+                      </p>
+                    ) : (
+                      <ContextSummaryNote conversationId={conversationId} summaryId={contextSummary} />
+                    ))}
                   <MessageView id={id} isEditing={id === editingId} />
                 </div>
               </div>

@@ -91,6 +91,16 @@ export function contextStartOf(data: ConversationData | undefined): string | und
   return undefined;
 }
 
+/** The summary the newest reply read in place of the messages above its context's start, if it read one. */
+export function contextSummaryOf(data: ConversationData | undefined): string | undefined {
+  if (data === undefined) return undefined;
+  for (let index = data.ids.length - 1; index >= 0; index--) {
+    const message = data.byId.get(data.ids[index] as string);
+    if (message?.role === "assistant" && message.contextMessages != null) return message.contextSummaryId ?? undefined;
+  }
+  return undefined;
+}
+
 export function isDetached(data: ConversationData | undefined): boolean {
   return data !== undefined && data.newer.length > 0;
 }
@@ -232,6 +242,7 @@ function change(data: ConversationData, event: ReceivedEvent): Applied {
         status: event.data.status,
         usage: event.data.usage ?? message.usage,
         contextMessages: event.data.contextMessages ?? message.contextMessages,
+        contextSummaryId: event.data.contextSummaryId ?? message.contextSummaryId,
       }));
     case "message.error":
       return patched(data, event.data.messageId, (message) => ({
