@@ -7,6 +7,7 @@ import {
   type Clock,
   type ConfiguredProviders,
   conversationRoutes,
+  databaseRates,
   LOCAL_PROVIDER,
   type LocalModelFiles,
   type LocalModelSettingsDeps,
@@ -25,6 +26,7 @@ import {
   ProblemSchema,
   providerRoutes,
   quotaRoutes,
+  type RateStore,
   sessionRoutes,
   setupRoutes,
   toolRoutes,
@@ -66,6 +68,8 @@ export interface AppDependencies {
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
   revocations: AppVariables["revocations"];
+  /** Rate-limit state in Redis when it is configured (falling back to the database); undefined: the database. */
+  rates?: () => RateStore | undefined;
   /** Sessions and keys recently resolved; undefined: none kept (see CredentialCache). */
   credentials?: AppVariables["credentials"];
   /** The model providers admins manage at /api/admin/providers. */
@@ -137,7 +141,10 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   for (const path of API_PATHS) {
     app.use(path, limitBody(config.server.bodyLimitBytes));
     app.use(path, requireJsonBody);
-    app.use(path, readinessGate(deps.database, deps.isDraining));
+    app.use(
+      path,
+      readinessGate(deps.database, deps.isDraining, (db) => deps.rates?.() ?? databaseRates(db)),
+    );
     app.use(path, providerChain(deps.installationId, { refuseLoops: path === "/v1/*" }));
     app.use(path, authenticate);
   }

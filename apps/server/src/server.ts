@@ -7,6 +7,7 @@ import {
   claimReplies,
   createRevocations,
   createSharedEventBus,
+  databaseRates,
   forgetNodeModels,
   interruptUnfinishedReplies,
   LOCAL_PROVIDER,
@@ -27,7 +28,9 @@ import {
   pruneRates,
   pruneSessions,
   publishNodeModels,
+  type RateStore,
   readInstallationId,
+  redisRates,
   runScheduled,
   systemClock,
   type Tool,
@@ -41,6 +44,8 @@ import {
   openDatabase,
   openPostgresBroadcast,
   openRedisBroadcast,
+  openRedisRates,
+  type RedisRates,
 } from "@hearth/db";
 import { type LanguageModel, listLocalModels, preparePull } from "@hearth/engine";
 import type { ModelDescriptor, ModelProvider } from "@hearth/engine/spec";
@@ -181,6 +186,9 @@ export async function startHearth({
   // else LISTEN/NOTIFY; on the embedded database there is one node, and they stay in this process.
   const bus = createSharedEventBus({ nodeId, database: () => db, logger });
   let broadcast: Broadcast | undefined;
+  /** Rate-limit state in Redis, where it is configured (see quotas/rate-store.ts). */
+  let rates: RateStore | undefined;
+  let redisRateClient: RedisRates | undefined;
   const chat = createChatRuntime({
     config,
     logger,
@@ -279,6 +287,7 @@ export async function startHearth({
     chat,
     revocations,
     credentials,
+    rates: () => rates,
     providers: configured,
     modelCalls,
     modelPulls,
@@ -349,6 +358,21 @@ export async function startHearth({
               throw new Error(`Redis (redisUrl) cannot be reached: ${(error as Error).message}`);
             });
       bus.connect(broadcast);
+      if (config.redisUrl !== undefined) {
+        const onError = (error: unknown) =>
+          logger.warn({ err: error }, "the Redis connection for rate limits failed; reconnecting");
+        redisRateClient = await openRedisRates({ url: config.redisUrl, onError }).catch((error: unknown) => {
+          throw new Error(`Redis (redisUrl) cannot be reached: ${(error as Error).message}`);
+        });
+        let lastFallbackAt = 0;
+        const fallbackStore = databaseRates(opened);
+        rates = redisRates(redisRateClient, fallbackStore, (error) => {
+          // Once a minute at most: every limited request would say it otherwise.
+          if (Date.now() - lastFallbackAt < 60_000) return;
+          lastFallbackAt = Date.now();
+          logger.warn({ err: error }, "Redis did not answer a rate-limit check: the database keeps them meanwhile");
+        });
+      }
     }
     const applied = await migrate(opened, migrations);
     logger.info({ applied, database: opened.kind }, applied.length > 0 ? "migrations applied" : "database up to date");
@@ -473,6 +497,7 @@ export async function startHearth({
     await configured.close();
     await engine.close();
     await broadcast?.close();
+    await redisRateClient?.close();
     // A database handed in by the caller is the caller's to close.
     if (database === undefined) await opened?.close();
     await lock?.release();

@@ -91,6 +91,7 @@ export {
   SecretKeyError,
 } from "./providers/secret-box.ts";
 export { pruneRates } from "./quotas/gcra.ts";
+export { databaseRates, type RateStore, redisRates } from "./quotas/rate-store.ts";
 export { quotaRoutes } from "./quotas/routes.ts";
 export { pruneRateLimits } from "./rate-limits/service.ts";
 export { builtInTools } from "./tools/built-in-tools.ts";

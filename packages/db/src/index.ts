@@ -10,3 +10,4 @@ export type { DatabaseTarget } from "./open-database.ts";
 export { openDatabase } from "./open-database.ts";
 export { openPostgresBroadcast } from "./postgres-broadcast.ts";
 export { openRedisBroadcast } from "./redis-broadcast.ts";
+export { openRedisRates, type RedisRates } from "./redis-rates.ts";

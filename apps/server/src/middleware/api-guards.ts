@@ -1,4 +1,4 @@
-import type { AppEnv } from "@hearth/core";
+import type { AppEnv, RateStore } from "@hearth/core";
 import { parseVia, raise, serveInChain, VIA_HEADER } from "@hearth/core";
 import type { Database } from "@hearth/db";
 import type { MiddlewareHandler } from "hono";
@@ -11,6 +11,8 @@ import { bodyLimit } from "hono/body-limit";
 export function readinessGate(
   getDatabase: () => Database | undefined,
   isDraining: () => boolean,
+  /** Where the database's node keeps rate-limit state (see quotas/rate-store.ts). */
+  ratesOf: (db: Database) => RateStore,
 ): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (isDraining()) {
@@ -24,6 +26,7 @@ export function readinessGate(
       raise({ code: "service-starting", detail: "Hearth is starting: the database is not ready yet. Retry shortly." });
     }
     c.set("db", db);
+    c.set("rates", ratesOf(db));
     await next();
   };
 }

@@ -1,4 +1,4 @@
-import { type AppEnv, authenticate, isSameSecret, raise, requireAdmin } from "@hearth/core";
+import { type AppEnv, authenticate, databaseRates, isSameSecret, raise, requireAdmin } from "@hearth/core";
 import type { Database } from "@hearth/db";
 import type { MiddlewareHandler } from "hono";
 import { readinessGate } from "./api-guards.ts";
@@ -14,7 +14,7 @@ export function metricsAccess(options: {
 }): MiddlewareHandler<AppEnv> {
   const expected = options.token === undefined ? undefined : `Bearer ${options.token}`;
   // A draining node is still scraped: its last figures matter.
-  const gate = readinessGate(options.database, () => false);
+  const gate = readinessGate(options.database, () => false, databaseRates);
   return async (c, next) => {
     const authorization = c.req.header("Authorization");
     if (expected !== undefined && authorization !== undefined && isSameSecret(authorization, expected)) {

@@ -259,7 +259,7 @@ function parseLastEventId(value: string | undefined): number | undefined {
  */
 async function countedChatContext(c: Context<AppEnv>, userId: string): Promise<AppVariables> {
   const limits = await limitsFor(c.var.db, userId, c.var.limits);
-  unwrap(await countPerMinute(c.var.db, userId, "messagesPerMinute", limits, c.var.clock.now()));
-  await admitQuotas(c.var.db, callerOf(c), c.var.clock.now(), (name, value) => c.header(name, value));
+  unwrap(await countPerMinute(c.var.rates, userId, "messagesPerMinute", limits, c.var.clock.now()));
+  await admitQuotas(c.var.db, c.var.rates, callerOf(c), c.var.clock.now(), (name, value) => c.header(name, value));
   return { ...c.var, limits };
 }

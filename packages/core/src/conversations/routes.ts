@@ -139,7 +139,7 @@ export const conversationRoutes = createRouter()
       withKnownTools(c.var.chat.tools, c.req.valid("json")),
     );
     const limits = await limitsFor(c.var.db, user.id, c.var.limits);
-    unwrap(await countPerMinute(c.var.db, user.id, "conversationsPerMinute", limits, c.var.clock.now()));
+    unwrap(await countPerMinute(c.var.rates, user.id, "conversationsPerMinute", limits, c.var.clock.now()));
     const conversation = await createConversation(c.var.db, user.id, input, c.var.clock.now());
     return c.json(conversation, 201);
   })

@@ -7,6 +7,7 @@ import type { Clock } from "../clock.ts";
 import type { ChatRuntime } from "../conversations/chat.ts";
 import type { UserLimits } from "../limits/user-limits.ts";
 import type { Logger } from "../logger.ts";
+import type { RateStore } from "../quotas/rate-store.ts";
 
 /** What every route handler finds on the context, set up by apps/server's middleware. */
 export interface AppVariables {
@@ -27,6 +28,8 @@ export interface AppVariables {
   chat: ChatRuntime;
   /** The configured per-user limits; `limitsFor` applies an admin's overrides for one user. */
   limits: UserLimits;
+  /** Where rate limits keep their state: the database, or Redis when it is configured (rate-store.ts). */
+  rates: RateStore;
   /** Where a route that revokes a credential says so, so this node's streams held with it end at once. */
   revocations: Revocations;
   /**

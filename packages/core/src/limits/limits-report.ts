@@ -2,6 +2,7 @@ import type { Queryable } from "@hearth/db";
 import { countApiKeys } from "../accounts/api-keys.ts";
 import { quotaStatus } from "../quotas/admit-quotas.ts";
 import type { Caller } from "../quotas/profiles.ts";
+import type { RateStore } from "../quotas/rate-store.ts";
 import type { LimitsReport } from "./schema.ts";
 import { storedBytes } from "./storage.ts";
 import { overridesFor, type UserLimits } from "./user-limits.ts";
@@ -12,6 +13,7 @@ import { overridesFor, type UserLimits } from "./user-limits.ts";
  */
 export async function limitsReport(
   db: Queryable,
+  rates: RateStore,
   caller: Caller,
   defaults: UserLimits,
   now: Date,
@@ -23,6 +25,6 @@ export async function limitsReport(
     defaults,
     overrides,
     usage: { storedBytes: await storedBytes(db, userId), apiKeys: await countApiKeys(db, userId) },
-    rateLimits: (await quotaStatus(db, caller, now)) ?? null,
+    rateLimits: (await quotaStatus(db, rates, caller, now)) ?? null,
   };
 }

@@ -47,13 +47,16 @@ const override = createRoute({
 
 export const limitRoutes = createRouter()
   .openapi(own, async (c) => {
-    return c.json(await limitsReport(c.var.db, callerOf(c), c.var.limits, c.var.clock.now()), 200);
+    return c.json(await limitsReport(c.var.db, c.var.rates, callerOf(c), c.var.limits, c.var.clock.now()), 200);
   })
   .openapi(read, async (c) => {
     const { id } = c.req.valid("param");
     const role = await roleOf(c.var.db, id);
     if (role === undefined) raise(accountsProblems.userNotFound(id));
-    return c.json(await limitsReport(c.var.db, { userId: id, role }, c.var.limits, c.var.clock.now()), 200);
+    return c.json(
+      await limitsReport(c.var.db, c.var.rates, { userId: id, role }, c.var.limits, c.var.clock.now()),
+      200,
+    );
   })
   .openapi(override, async (c) => {
     const { id } = c.req.valid("param");
@@ -61,7 +64,10 @@ export const limitRoutes = createRouter()
     if (!(await setOverrides(c.var.db, id, change, c.var.clock.now()))) raise(accountsProblems.userNotFound(id));
     c.var.logger.info({ userId: id, by: currentPrincipal(c).user.id, change }, "user limits changed");
     const role = (await roleOf(c.var.db, id)) ?? "user";
-    return c.json(await limitsReport(c.var.db, { userId: id, role }, c.var.limits, c.var.clock.now()), 200);
+    return c.json(
+      await limitsReport(c.var.db, c.var.rates, { userId: id, role }, c.var.limits, c.var.clock.now()),
+      200,
+    );
   });
 
 /** A user's role; undefined when there is no such user. */

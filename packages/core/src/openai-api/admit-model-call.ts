@@ -33,10 +33,10 @@ export async function admitModelCall(
   calls: ModelCalls,
   caller: { userId: string; limits: UserLimits },
 ): Promise<Admission> {
-  const { db, clock, logger, chat } = c.var;
+  const { db, clock, logger, chat, rates } = c.var;
   const { userId, limits } = caller;
-  unwrap(await countPerMinute(db, userId, "messagesPerMinute", limits, clock.now()));
-  await admitQuotas(db, callerOf(c), clock.now(), (name, value) => c.header(name, value));
+  unwrap(await countPerMinute(rates, userId, "messagesPerMinute", limits, clock.now()));
+  await admitQuotas(db, rates, callerOf(c), clock.now(), (name, value) => c.header(name, value));
   const lease = unwrap(await admitCompletion({ db, clock, logger }, userId, chat.maxRepliesInProgress));
   const counted = calls.begin();
   return {

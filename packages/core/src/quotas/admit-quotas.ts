@@ -9,9 +9,10 @@ import type { Context } from "hono";
 import { currentPrincipal } from "../accounts/authenticate.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { raise } from "../problems.ts";
-import { peekRate, type RateState, takeRate } from "./gcra.ts";
+import type { RateState } from "./gcra.ts";
 import { quotasProblems } from "./problems.ts";
 import { type AppliedProfile, appliedProfile, type Caller } from "./profiles.ts";
+import type { RateStore } from "./rate-store.ts";
 
 const MINUTE = 60;
 const DAY = 86_400;
@@ -75,13 +76,14 @@ const secondsUntil = (at: number | null, now: Date) =>
  */
 export async function admitQuotas(
   db: Queryable,
+  rates: RateStore,
   caller: Caller,
   now: Date,
   setHeader: (name: string, value: string) => void,
 ): Promise<void> {
   const profile = await appliedProfile(db, caller);
   if (profile === undefined) return;
-  const { states, refusal } = await evaluate(db, profile, now, true);
+  const { states, refusal } = await evaluate(db, rates, profile, now, true);
   setHeader(
     "RateLimit-Policy",
     states
@@ -102,16 +104,17 @@ export async function admitQuotas(
 /** The caller's profile and where they stand in each of its limits, taking nothing; undefined without one. */
 export async function quotaStatus(
   db: Queryable,
+  rates: RateStore,
   caller: Caller,
   now: Date,
 ): Promise<{ profile: string; quotas: QuotaState[] } | undefined> {
   const profile = await appliedProfile(db, caller);
   if (profile === undefined) return undefined;
-  return { profile: profile.id, quotas: (await evaluate(db, profile, now, false)).states };
+  return { profile: profile.id, quotas: (await evaluate(db, rates, profile, now, false)).states };
 }
 
 /** Each limit's state, taking a request from the rates when `take` and nothing was refused before them. */
-async function evaluate(db: Queryable, profile: AppliedProfile, now: Date, take: boolean) {
+async function evaluate(db: Queryable, rates: RateStore, profile: AppliedProfile, now: Date, take: boolean) {
   const { limits } = profile;
   const states: QuotaState[] = [];
   let refusal: { name: QuotaState["name"]; limit: number; retryAfterSeconds: number } | undefined;
@@ -145,17 +148,17 @@ async function evaluate(db: Queryable, profile: AppliedProfile, now: Date, take:
     }
   }
 
-  const rates = [
+  const requestRates = [
     ["requests-per-minute", limits.requestsPerMinute, MINUTE],
     ["requests-per-day", limits.requestsPerDay, DAY],
   ] as const;
-  for (const [name, limit, windowSeconds] of rates) {
+  for (const [name, limit, windowSeconds] of requestRates) {
     if (limit === null) continue;
     const key = `profile:${profile.subject}:${name}`;
     const rate = { limit, windowSeconds };
     // Refused already: where the rates stand is told, nothing is taken.
     const state: RateState =
-      take && refusal === undefined ? await takeRate(db, key, rate, now) : await peekRate(db, key, rate, now);
+      take && refusal === undefined ? await rates.take(key, rate, now) : await rates.peek(key, rate, now);
     states.push({
       name,
       limit,
@@ -168,17 +171,14 @@ async function evaluate(db: Queryable, profile: AppliedProfile, now: Date, take:
       refusal = { name, limit, retryAfterSeconds: state.retryAfterSeconds };
       // The minute's request was taken before the day's refused it: given back.
       if (name === "requests-per-day" && limits.requestsPerMinute !== null)
-        await returnRequest(db, `profile:${profile.subject}:requests-per-minute`, limits.requestsPerMinute, MINUTE);
+        await rates.giveBack(
+          `profile:${profile.subject}:requests-per-minute`,
+          { limit: limits.requestsPerMinute, windowSeconds: MINUTE },
+          now,
+        );
     }
   }
   return { states, refusal };
-}
-
-async function returnRequest(db: Queryable, key: string, limit: number, windowSeconds: number): Promise<void> {
-  await db.query("UPDATE rate_limit_gcra SET tat = tat - make_interval(secs => $2::double precision) WHERE key = $1", [
-    key,
-    windowSeconds / limit,
-  ]);
 }
 
 /** The caller of a request: its user, their role, and the API key it came with. */

@@ -19,7 +19,7 @@ export interface RateState {
   retryAfterSeconds: number;
 }
 
-function stateOf(tat: Date | undefined, rate: Rate, now: Date, allowed: boolean, cost: number): RateState {
+export function stateOf(tat: Date | undefined, rate: Rate, now: Date, allowed: boolean, cost: number): RateState {
   const interval = (rate.windowSeconds * 1000) / rate.limit;
   const busyUntil = Math.max(tat?.getTime() ?? 0, now.getTime());
   const used = busyUntil - now.getTime();
@@ -58,6 +58,14 @@ export async function peekRate(db: Queryable, key: string, rate: Rate, now: Date
 async function tatOf(db: Queryable, key: string): Promise<Date | undefined> {
   const { rows } = await db.query<{ tat: Date }>("SELECT tat FROM rate_limit_gcra WHERE key = $1", [key]);
   return rows[0]?.tat;
+}
+
+/** Gives `cost` units back to `key` (one taken for a call that another limit then refused). */
+export async function giveBackRate(db: Queryable, key: string, rate: Rate, cost = 1): Promise<void> {
+  await db.query("UPDATE rate_limit_gcra SET tat = tat - make_interval(secs => $2::double precision) WHERE key = $1", [
+    key,
+    (cost * rate.windowSeconds) / rate.limit,
+  ]);
 }
 
 /** Deletes the state of keys that are whole again (their time passed long ago). */
