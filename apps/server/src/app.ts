@@ -8,6 +8,8 @@ import {
   type ConfiguredProviders,
   conversationRoutes,
   databaseRates,
+  type JobRuntime,
+  jobRoutes,
   LOCAL_PROVIDER,
   type LocalModelFiles,
   type LocalModelSettingsDeps,
@@ -68,6 +70,8 @@ export interface AppDependencies {
   engine: AppVariables["engine"];
   chat: AppVariables["chat"];
   revocations: AppVariables["revocations"];
+  /** The durable job queue; undefined: none runs. */
+  jobs?: JobRuntime;
   /** Rate-limit state in Redis when it is configured (falling back to the database); undefined: the database. */
   rates?: () => RateStore | undefined;
   /** Sessions and keys recently resolved; undefined: none kept (see CredentialCache). */
@@ -130,6 +134,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
       limits: config.limits,
       revocations: deps.revocations,
       credentials: deps.credentials,
+      jobs: deps.jobs,
       accounts: {
         cookieName: config.auth.cookieName,
         session: { idleSeconds: config.auth.sessionIdleSeconds, absoluteSeconds: config.auth.sessionAbsoluteSeconds },
@@ -173,6 +178,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
     }),
   );
   app.route("/", assistantRoutes);
+  app.route("/", jobRoutes);
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
   app.route("/", toolRoutes);

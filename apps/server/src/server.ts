@@ -8,8 +8,12 @@ import {
   createRevocations,
   createSharedEventBus,
   databaseRates,
+  enqueueJob,
   forgetNodeModels,
   interruptUnfinishedReplies,
+  type JobHandler,
+  type JobRuntime,
+  JobWorker,
   LOCAL_PROVIDER,
   type Logger,
   localLoadSettings,
@@ -24,6 +28,7 @@ import {
   pruneEventStreams,
   pruneEvents,
   pruneJobRuns,
+  pruneJobs,
   pruneRateLimits,
   pruneRates,
   pruneSessions,
@@ -75,12 +80,16 @@ export interface StartOptions {
   extraTools?: readonly Tool[];
   /** Told of each problem a route answers with but does not declare (tests; see app.ts). */
   onUndeclaredProblem?: AppDependencies["onUndeclaredProblem"];
+  /** Job handlers besides the built-in ones, by queue (tests). */
+  extraJobHandlers?: ReadonlyMap<string, JobHandler>;
 }
 
 export interface RunningHearth {
   url: string;
   /** Resolves once the database is open and migrated (when /readyz turns 200); rejects if that fails. */
   ready: Promise<void>;
+  /** The durable job queue (tests queue jobs with it). */
+  jobs: JobRuntime;
   /** Resolves once no reply is being written (tests wait for it before emptying the database). */
   idle(): Promise<void>;
   /**
@@ -98,6 +107,14 @@ const EVENTS_CHANNEL = "hearth_events";
 const MODEL_SETTINGS_TOPIC = "model-settings";
 /** The notice nodes send each other when a session, key or user changes (see CredentialCache). */
 const CREDENTIALS_TOPIC = "credentials";
+/** The notice nodes send each other when jobs were queued: their workers read the queue at once. */
+const JOBS_TOPIC = "jobs";
+/** How often a node's job worker reads the queue when nothing woke it, and how long its claim holds. */
+const JOB_POLL_MS = 5_000;
+const JOB_LEASE_MS = 60_000;
+/** Finished jobs are kept this long for admins to look at; dead ones longer. */
+const DONE_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+const DEAD_JOB_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How often a node tells the others which local models it holds, and when its word stops counting. */
 const NODE_MODELS_REFRESH_MS = 10_000;
@@ -119,6 +136,7 @@ export async function startHearth({
   wrapReplyModel,
   extraTools,
   onUndeclaredProblem,
+  extraJobHandlers,
 }: StartOptions): Promise<RunningHearth> {
   const isEmbedded = database === undefined && config.databaseUrl === undefined;
   // Taken before anything else, so a second Hearth on the same dir stops before touching it.
@@ -269,6 +287,24 @@ export async function startHearth({
   bus.onNotice(CREDENTIALS_TOPIC, () => credentials.clear());
   const revocations = createRevocations();
   revocations.subscribe((revocation) => chat.streams.revoke(revocation));
+  // The durable job queue: this node's worker starts once the database is ready (below); an enqueue
+  // anywhere wakes every node's worker through the shared bus.
+  const jobHandlers = new Map<string, JobHandler>([...(extraJobHandlers ?? [])]);
+  let jobWorker: JobWorker | undefined;
+  const jobs: JobRuntime = {
+    async enqueue(job) {
+      const current = db;
+      if (current === undefined) throw new Error("the database is not ready: no job can be queued yet");
+      const id = await enqueueJob(current, job, clock.now());
+      if (id !== undefined) jobs.wake();
+      return id;
+    },
+    wake() {
+      jobWorker?.wake();
+      bus.notify(JOBS_TOPIC);
+    },
+  };
+  bus.onNotice(JOBS_TOPIC, () => jobWorker?.wake());
   const app = createApp({
     config,
     logger,
@@ -287,6 +323,7 @@ export async function startHearth({
     chat,
     revocations,
     credentials,
+    jobs,
     rates: () => rates,
     providers: configured,
     modelCalls,
@@ -385,6 +422,14 @@ export async function startHearth({
     const resumed = await modelPulls.resume(opened, { all: opened.kind !== "postgres" });
     if (resumed > 0) logger.info({ resumed }, "model pulls resumed");
     db = tracing === undefined ? opened : traceDatabase(opened);
+    jobWorker = new JobWorker({
+      db,
+      clock,
+      logger,
+      handlers: jobHandlers,
+      settings: { nodeId, pollMs: JOB_POLL_MS, leaseMs: JOB_LEASE_MS },
+    });
+    jobWorker.start();
   })();
   // A failed start is reported through `ready`; this only keeps it from being an unhandled rejection too.
   ready.catch(() => {});
@@ -405,6 +450,11 @@ export async function startHearth({
         pruneEvents(current, new Date(now.getTime() - config.chat.eventRetentionSeconds * 1000)),
         pruneEventStreams(current, new Date(now.getTime() - STALE_STREAM_RETENTION_MS)),
         pruneJobRuns(current, now),
+        pruneJobs(
+          current,
+          new Date(now.getTime() - DONE_JOB_RETENTION_MS),
+          new Date(now.getTime() - DEAD_JOB_RETENTION_MS),
+        ),
       ]);
     }).then(
       (ran) => {
@@ -492,6 +542,8 @@ export async function startHearth({
     await ready.catch(() => {});
     await forgetModels();
     await modelPulls.close();
+    // Jobs running here are queued again for another node (or the next start).
+    await jobWorker?.close();
     // Replies being written are stored as interrupted, with their text, before the database closes.
     await chat.generations.close();
     await configured.close();
@@ -506,6 +558,7 @@ export async function startHearth({
   return {
     url,
     ready,
+    jobs,
     idle: () => chat.generations.idle(),
     async drain() {
       if (isDraining) return;

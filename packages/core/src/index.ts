@@ -45,6 +45,10 @@ export {
   Problem as ProblemSchema,
   problems,
 } from "./http/route-helpers.ts";
+export { enqueueJob, type NewJob, pruneJobs } from "./jobs/job-queue.ts";
+export { type JobHandler, type JobRuntime, JobWorker } from "./jobs/job-worker.ts";
+export type { JobsProblem } from "./jobs/problems.ts";
+export { jobRoutes } from "./jobs/routes.ts";
 export { pruneJobRuns, runScheduled } from "./jobs/scheduled-jobs.ts";
 export { limitRoutes } from "./limits/routes.ts";
 export { type LimitName, limitsFor, type UserLimits } from "./limits/user-limits.ts";

@@ -9,6 +9,7 @@ import { conversationSummaryMigrations } from "./conversations/summary-migration
 import { messageTimingMigrations } from "./conversations/timing-migrations.ts";
 import { conversationToolMigrations } from "./conversations/tool-migrations.ts";
 import { scheduledJobMigrations } from "./jobs/migrations.ts";
+import { jobQueueMigrations } from "./jobs/queue-migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
 import { nodeModelMigrations } from "./models/node-model-migrations.ts";
 import { modelPullMigrations } from "./models/pulls/migrations.ts";
@@ -40,4 +41,5 @@ export const migrations: Migration[] = [
   ...quotaMigrations,
   ...assistantMigrations,
   ...conversationSummaryMigrations,
+  ...jobQueueMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -16,6 +16,7 @@ export interface RequestContextOptions {
   limits: AppVariables["limits"];
   revocations: AppVariables["revocations"];
   credentials?: AppVariables["credentials"];
+  jobs?: AppVariables["jobs"];
 }
 
 /**
@@ -35,6 +36,7 @@ export function requestContext(options: RequestContextOptions): MiddlewareHandle
     c.set("limits", options.limits);
     c.set("revocations", options.revocations);
     c.set("credentials", options.credentials);
+    c.set("jobs", options.jobs);
     c.set("principal", null);
     const client = forwardedClient(c, findClient);
     c.set("clientIp", client.ip);

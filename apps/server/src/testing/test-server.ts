@@ -6,7 +6,7 @@ import { createTestDatabase } from "@hearth/db/testing";
 import { type Config, loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
 import type { UndeclaredProblem } from "../problems/undeclared-problems.ts";
-import { type StartOptions, startHearth } from "../server.ts";
+import { type RunningHearth, type StartOptions, startHearth } from "../server.ts";
 import { ManualClock } from "./manual-clock.ts";
 import { TestClient } from "./test-client.ts";
 
@@ -15,6 +15,8 @@ export interface TestServer {
   db: Database;
   clock: ManualClock;
   config: Config;
+  /** The server's job queue: queue a job and every worker looks at once. */
+  jobs: RunningHearth["jobs"];
   client(): TestClient;
   /** The /metrics text, read with the test metrics token. */
   metricsText(): Promise<string>;
@@ -41,6 +43,8 @@ export async function startTestServer(
     wrapReplyModel?: StartOptions["wrapReplyModel"];
     /** Tools to offer besides the built-in ones. */
     extraTools?: StartOptions["extraTools"];
+    /** Job handlers by queue, run by the server's own worker. */
+    jobHandlers?: StartOptions["extraJobHandlers"];
   } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), "hearth-test-"));
@@ -71,6 +75,7 @@ export async function startTestServer(
     onUndeclaredProblem: (problem) => undeclaredProblems.push(problem),
     ...(options.wrapReplyModel ? { wrapReplyModel: options.wrapReplyModel } : {}),
     ...(options.extraTools ? { extraTools: options.extraTools } : {}),
+    ...(options.jobHandlers ? { extraJobHandlers: options.jobHandlers } : {}),
   });
   await hearth.ready;
   return {
@@ -78,6 +83,7 @@ export async function startTestServer(
     db,
     clock,
     config,
+    jobs: hearth.jobs,
     client: () => new TestClient(hearth.url),
     async metricsText() {
       const authorization = `Bearer ${config.metrics.token ?? ""}`;

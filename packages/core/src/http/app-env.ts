@@ -5,6 +5,7 @@ import type { Principal } from "../accounts/principal.ts";
 import type { Revocations } from "../accounts/revocations.ts";
 import type { Clock } from "../clock.ts";
 import type { ChatRuntime } from "../conversations/chat.ts";
+import type { JobRuntime } from "../jobs/job-worker.ts";
 import type { UserLimits } from "../limits/user-limits.ts";
 import type { Logger } from "../logger.ts";
 import type { RateStore } from "../quotas/rate-store.ts";
@@ -28,6 +29,8 @@ export interface AppVariables {
   chat: ChatRuntime;
   /** The configured per-user limits; `limitsFor` applies an admin's overrides for one user. */
   limits: UserLimits;
+  /** The durable job queue (jobs/job-worker.ts); undefined where no queue runs (some tests). */
+  jobs?: JobRuntime | undefined;
   /** Where rate limits keep their state: the database, or Redis when it is configured (rate-store.ts). */
   rates: RateStore;
   /** Where a route that revokes a credential says so, so this node's streams held with it end at once. */

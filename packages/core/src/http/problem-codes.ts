@@ -1,6 +1,7 @@
 import type { AccountsProblem } from "../accounts/problems.ts";
 import type { AssistantsProblem } from "../assistants/problems.ts";
 import type { ConversationsProblem } from "../conversations/problems.ts";
+import type { JobsProblem } from "../jobs/problems.ts";
 import type { ModelsProblem } from "../models/pulls/problems.ts";
 import type { OpenAiApiProblem } from "../openai-api/problems.ts";
 import type { CommonProblem } from "../problems.ts";
@@ -16,5 +17,6 @@ export type Problem =
   | OpenAiApiProblem
   | ModelsProblem
   | QuotasProblem
-  | AssistantsProblem;
+  | AssistantsProblem
+  | JobsProblem;
 export type ProblemCode = Problem["code"];
