@@ -107,9 +107,7 @@ export async function writeSummary(
   // Each call reads the instruction, the summary so far (at most maxTokens) and messages, and writes maxTokens.
   const room = window.contextTokens - 2 * maxTokens - RESERVE_TOKENS;
   const base = await window.countPromptTokens(summarizingPrompt(null, []));
-  const chunks = await chunksOf(window, input.dropped, room - base);
-  const read = chunks.slice(-MAX_FOLD_CALLS);
-  const readsAll = read.length === chunks.length;
+  const { chunks: read, readsAll } = await newestChunksOf(window, input.dropped, room - base);
   let summary = readsAll ? (input.previous?.content ?? null) : null;
   let covered = readsAll ? (input.previous?.coveredMessages ?? 0) : 0;
   for (const chunk of read) {
@@ -147,13 +145,21 @@ interface Chunk {
   messages: number;
 }
 
-/** The messages as transcript lines, in runs that fit `room` tokens beside the instruction and a summary. */
-async function chunksOf(window: ContextWindow, dropped: readonly MessageRow[], room: number): Promise<Chunk[]> {
+/**
+ * The newest of the messages as transcript lines, in runs that fit `room` tokens beside the
+ * instruction and a summary, oldest run first: at most MAX_FOLD_CALLS runs, counted from the newest
+ * message back, so a long stretch costs no more counting than what is read. `readsAll`: none was left.
+ */
+async function newestChunksOf(
+  window: ContextWindow,
+  dropped: readonly MessageRow[],
+  room: number,
+): Promise<{ chunks: Chunk[]; readsAll: boolean }> {
   const chunks: Chunk[] = [];
   let current: Chunk = { lines: [], messages: 0 };
   let used = 0;
-  for (const row of dropped) {
-    const line = transcriptLine(row);
+  for (let index = dropped.length - 1; index >= 0; index--) {
+    const line = transcriptLine(dropped[index] as MessageRow);
     if (line === undefined) {
       current.messages += 1;
       continue;
@@ -171,16 +177,17 @@ async function chunksOf(window: ContextWindow, dropped: readonly MessageRow[], r
       continue;
     }
     if (used + tokens > room && current.lines.length > 0) {
-      chunks.push(current);
+      chunks.unshift(current);
+      if (chunks.length === MAX_FOLD_CALLS) return { chunks, readsAll: false };
       current = { lines: [], messages: 0 };
       used = 0;
     }
-    current.lines.push(text);
+    current.lines.unshift(text);
     current.messages += 1;
     used += tokens;
   }
-  if (current.lines.length > 0) chunks.push(current);
-  return chunks;
+  if (current.lines.length > 0) chunks.unshift(current);
+  return { chunks, readsAll: true };
 }
 
 /** One message as the summarizing call reads it; nothing for an empty one. */
