@@ -11,6 +11,7 @@ import { registerCompletion } from "./commands/completion.ts";
 import { registerConfig } from "./commands/config.ts";
 import { registerConversations } from "./commands/conversations.ts";
 import { registerFollow } from "./commands/follow.ts";
+import { registerJobs } from "./commands/jobs.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerLogin } from "./commands/login.ts";
 import { registerLogout } from "./commands/logout.ts";
@@ -70,6 +71,7 @@ export function createProgram(): Command {
   registerKeys(program);
   registerUsers(program);
   registerRateLimits(program);
+  registerJobs(program);
   registerConfig(program);
   registerOpenapi(program);
   registerCompletion(program);

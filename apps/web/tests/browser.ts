@@ -38,6 +38,8 @@ export interface HarnessOptions {
   }[];
   /** Where `hf:` model pulls go (models.huggingFaceEndpoint): a stand-in Hub. */
   huggingFaceEndpoint?: string;
+  /** Job handlers by queue, run by the server's own worker (queue jobs with `server.jobs.enqueue`). */
+  jobHandlers?: NonNullable<Parameters<typeof startTestServer>[1]>["jobHandlers"];
 }
 
 /**
@@ -50,18 +52,21 @@ export async function startBrowserHarness(options: HarnessOptions = {}): Promise
   }
   const modelsDir = await mkdtemp(join(tmpdir(), "hearth-web-models-"));
   await writeTestModel(join(modelsDir, "tiny-chat.gguf"));
-  const server = await startTestServer({
-    modelsDir,
-    server: { webDir: WEB_DIR },
-    engine: { gpu: "off", contextSize: 1024 },
-    chat: { maxReplyTokens: options.maxReplyTokens ?? 48 },
-    models: {
-      ...(options.providers === undefined
-        ? {}
-        : { providers: options.providers.map((provider) => ({ enabled: true, ...provider })) }),
-      ...(options.huggingFaceEndpoint === undefined ? {} : { huggingFaceEndpoint: options.huggingFaceEndpoint }),
+  const server = await startTestServer(
+    {
+      modelsDir,
+      server: { webDir: WEB_DIR },
+      engine: { gpu: "off", contextSize: 1024 },
+      chat: { maxReplyTokens: options.maxReplyTokens ?? 48 },
+      models: {
+        ...(options.providers === undefined
+          ? {}
+          : { providers: options.providers.map((provider) => ({ enabled: true, ...provider })) }),
+        ...(options.huggingFaceEndpoint === undefined ? {} : { huggingFaceEndpoint: options.huggingFaceEndpoint }),
+      },
     },
-  });
+    options.jobHandlers === undefined ? {} : { jobHandlers: options.jobHandlers },
+  );
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const problems: string[] = [];
   const contexts: BrowserContext[] = [];

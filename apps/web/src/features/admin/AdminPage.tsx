@@ -2,6 +2,7 @@ import type { components } from "@hearth/sdk";
 import { useTranslation } from "react-i18next";
 import { Redirect } from "wouter";
 import { SectionedPage } from "../../components/ui/sectioned-page.tsx";
+import { JobsSection } from "../jobs/JobsSection.tsx";
 import { RateLimitsSection } from "../rate-limits/RateLimitsSection.tsx";
 import { UsageSection } from "../usage/UsageSection.tsx";
 import { ModelsSection } from "./ModelsSection.tsx";
@@ -10,7 +11,7 @@ import { UsersSection } from "./UsersSection.tsx";
 
 type User = components["schemas"]["User"];
 
-const SECTIONS = ["users", "providers", "models", "rate-limits", "usage"] as const;
+const SECTIONS = ["users", "providers", "models", "rate-limits", "usage", "jobs"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const isSection = (value: string): value is Section => (SECTIONS as readonly string[]).includes(value);
@@ -31,6 +32,7 @@ export function AdminPage({ user, section = "users" }: { user: User; section?: s
       {section === "models" && <ModelsSection />}
       {section === "rate-limits" && <RateLimitsSection />}
       {section === "usage" && <UsageSection scope="all" />}
+      {section === "jobs" && <JobsSection />}
     </SectionedPage>
   );
 }
