@@ -29,6 +29,8 @@ import {
   providerRoutes,
   quotaRoutes,
   type RateStore,
+  type SearchIndexer,
+  searchRoutes,
   sessionRoutes,
   setupRoutes,
   toolRoutes,
@@ -72,6 +74,8 @@ export interface AppDependencies {
   revocations: AppVariables["revocations"];
   /** The durable job queue; undefined: none runs. */
   jobs?: JobRuntime;
+  /** Search's indexer on this node; undefined: none runs, and search answers by keyword only. */
+  search?: SearchIndexer;
   /** Rate-limit state in Redis when it is configured (falling back to the database); undefined: the database. */
   rates?: () => RateStore | undefined;
   /** Sessions and keys recently resolved; undefined: none kept (see CredentialCache). */
@@ -179,6 +183,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   );
   app.route("/", assistantRoutes);
   app.route("/", jobRoutes);
+  app.route("/", searchRoutes(deps.search));
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
   app.route("/", toolRoutes);

@@ -53,6 +53,11 @@ export const ConfigSchema = z.strictObject({
        */
       housekeepingSeconds: z.number().int().min(1).default(3600),
       /**
+       * A background job's claim lasts this long unless its node renews it (every third of it): a node
+       * killed mid-job frees it for another node this long after.
+       */
+      jobLeaseSeconds: z.number().int().min(3).max(3600).default(60),
+      /**
        * Among nodes, the address other nodes reach this one at, to send it /v1 requests for models only
        * it holds (default: http://<host>:<port>, with the machine's hostname where host is 0.0.0.0 or ::).
        */
@@ -212,6 +217,17 @@ export const ConfigSchema = z.strictObject({
        * marked interrupted by whichever node looks next (they look every half of it).
        */
       replyLeaseSeconds: z.number().int().min(2).max(3600).default(30),
+    })
+    .prefault({}),
+  search: z
+    .strictObject({
+      /**
+       * The model that embeds messages and queries for search by meaning (\`provider/model\`, e.g. a local
+       * embedding GGUF); unset, search works by keyword only. Changing it re-embeds in the background.
+       */
+      embeddingModel: z.string().min(1).max(200).optional(),
+      /** How often each node looks for finished messages to index. */
+      indexCheckMs: z.number().int().min(50).max(3_600_000).default(2000),
     })
     .prefault({}),
   /** What one user may hold or do; an admin can raise or lower each for one user (PUT /api/admin/users/{id}/limits). */

@@ -9,6 +9,7 @@ import {
   createSharedEventBus,
   databaseRates,
   enqueueJob,
+  expireJobLeases,
   forgetNodeModels,
   interruptUnfinishedReplies,
   type JobHandler,
@@ -37,6 +38,8 @@ import {
   readInstallationId,
   redisRates,
   runScheduled,
+  SEARCH_INDEX_QUEUE,
+  SearchIndexer,
   systemClock,
   type Tool,
 } from "@hearth/core";
@@ -111,7 +114,6 @@ const CREDENTIALS_TOPIC = "credentials";
 const JOBS_TOPIC = "jobs";
 /** How often a node's job worker reads the queue when nothing woke it, and how long its claim holds. */
 const JOB_POLL_MS = 5_000;
-const JOB_LEASE_MS = 60_000;
 /** Finished jobs are kept this long for admins to look at; dead ones longer. */
 const DONE_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const DEAD_JOB_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
@@ -305,6 +307,18 @@ export async function startHearth({
     },
   };
   bus.onNotice(JOBS_TOPIC, () => jobWorker?.wake());
+  // Search: each node looks for finished messages to index and queues the one sweep that does it.
+  const search = new SearchIndexer({
+    models: chat.models,
+    jobs,
+    logger,
+    now: () => clock.now(),
+    settings: { embeddingModel: config.search.embeddingModel, checkIntervalMs: config.search.indexCheckMs },
+  });
+  jobHandlers.set(
+    SEARCH_INDEX_QUEUE,
+    search.handler(() => db),
+  );
   const app = createApp({
     config,
     logger,
@@ -324,6 +338,7 @@ export async function startHearth({
     revocations,
     credentials,
     jobs,
+    search,
     rates: () => rates,
     providers: configured,
     modelCalls,
@@ -421,15 +436,18 @@ export async function startHearth({
     // Pulls a stopped process left (on the embedded database every one: it was this node) go on.
     const resumed = await modelPulls.resume(opened, { all: opened.kind !== "postgres" });
     if (resumed > 0) logger.info({ resumed }, "model pulls resumed");
+    // Jobs a stopped process left running on the embedded database (only this one opens it) go on now.
+    if (opened.kind !== "postgres") await expireJobLeases(opened, clock.now());
     db = tracing === undefined ? opened : traceDatabase(opened);
     jobWorker = new JobWorker({
       db,
       clock,
       logger,
       handlers: jobHandlers,
-      settings: { nodeId, pollMs: JOB_POLL_MS, leaseMs: JOB_LEASE_MS },
+      settings: { nodeId, pollMs: JOB_POLL_MS, leaseMs: config.server.jobLeaseSeconds * 1000 },
     });
     jobWorker.start();
+    await search.start(db);
   })();
   // A failed start is reported through `ready`; this only keeps it from being an unhandled rejection too.
   ready.catch(() => {});
@@ -531,6 +549,7 @@ export async function startHearth({
   };
   const closeOnce = async () => {
     clearInterval(housekeeping);
+    search.close();
     clearInterval(streamCheck);
     clearInterval(orphanSweep);
     clearInterval(nodeModels);

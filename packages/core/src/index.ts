@@ -45,7 +45,7 @@ export {
   Problem as ProblemSchema,
   problems,
 } from "./http/route-helpers.ts";
-export { enqueueJob, type NewJob, pruneJobs } from "./jobs/job-queue.ts";
+export { enqueueJob, expireJobLeases, type NewJob, pruneJobs } from "./jobs/job-queue.ts";
 export { type JobHandler, type JobRuntime, JobWorker } from "./jobs/job-worker.ts";
 export type { JobsProblem } from "./jobs/problems.ts";
 export { jobRoutes } from "./jobs/routes.ts";
@@ -98,6 +98,9 @@ export { pruneRates } from "./quotas/gcra.ts";
 export { databaseRates, type RateStore, redisRates } from "./quotas/rate-store.ts";
 export { quotaRoutes } from "./quotas/routes.ts";
 export { pruneRateLimits } from "./rate-limits/service.ts";
+export type { SearchProblem } from "./search/problems.ts";
+export { searchRoutes } from "./search/routes.ts";
+export { SEARCH_INDEX_QUEUE, SearchIndexer, type SearchSettings } from "./search/search-indexer.ts";
 export { builtInTools } from "./tools/built-in-tools.ts";
 export { toolRoutes } from "./tools/routes.ts";
 export type { Tool } from "./tools/tool.ts";

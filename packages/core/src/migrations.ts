@@ -18,6 +18,7 @@ import { openAiApiMigrations } from "./openai-api/migrations.ts";
 import { providerMigrations } from "./providers/migrations.ts";
 import { quotaMigrations } from "./quotas/migrations.ts";
 import { rateLimitMigrations } from "./rate-limits/migrations.ts";
+import { searchMigrations } from "./search/migrations.ts";
 import { usageMigrations } from "./usage/migrations.ts";
 
 /** Every capability's migrations, in the order they apply. */
@@ -42,4 +43,5 @@ export const migrations: Migration[] = [
   ...assistantMigrations,
   ...conversationSummaryMigrations,
   ...jobQueueMigrations,
+  ...searchMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

@@ -46,6 +46,7 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "too-many-assistants": { status: 409, title: "Too many assistants" },
   "job-not-found": { status: 404, title: "Job not found" },
   "job-not-retryable": { status: 409, title: "Job not retryable" },
+  "semantic-search-unavailable": { status: 409, title: "Search by meaning unavailable" },
   "provider-not-found": { status: 404, title: "Provider not found" },
   "provider-id-taken": { status: 409, title: "Provider id taken" },
   "model-source-unavailable": { status: 422, title: "Model source unavailable" },

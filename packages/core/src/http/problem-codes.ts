@@ -7,6 +7,7 @@ import type { OpenAiApiProblem } from "../openai-api/problems.ts";
 import type { CommonProblem } from "../problems.ts";
 import type { ProvidersProblem } from "../providers/problems.ts";
 import type { QuotasProblem } from "../quotas/problems.ts";
+import type { SearchProblem } from "../search/problems.ts";
 
 /** Every problem any capability can report. */
 export type Problem =
@@ -18,5 +19,6 @@ export type Problem =
   | ModelsProblem
   | QuotasProblem
   | AssistantsProblem
-  | JobsProblem;
+  | JobsProblem
+  | SearchProblem;
 export type ProblemCode = Problem["code"];

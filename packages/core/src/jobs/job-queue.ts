@@ -52,6 +52,16 @@ export interface NewJob {
   runAfter?: Date;
 }
 
+/**
+ * Ends the leases of every running job, so they are claimed again at once: for a start on the embedded
+ * database, which only one process opens, so whatever is running there was run by a process now gone.
+ * How many.
+ */
+export async function expireJobLeases(db: Queryable, now: Date): Promise<number> {
+  const { rows } = await db.query("UPDATE jobs SET lease_until = $1 WHERE state = 'running' RETURNING id", [now]);
+  return rows.length;
+}
+
 /** Adds a job; its id, or undefined when a job with its singleton key is already queued or running. */
 export async function enqueueJob(db: Queryable, job: NewJob, now: Date): Promise<string | undefined> {
   const { rows } = await db.query<{ id: string }>(
