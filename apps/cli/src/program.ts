@@ -19,6 +19,7 @@ import { registerModels } from "./commands/models.ts";
 import { registerOpenapi } from "./commands/openapi.ts";
 import { registerPassword } from "./commands/password.ts";
 import { registerRateLimits } from "./commands/rate-limits.ts";
+import { registerSearch } from "./commands/search.ts";
 import { registerServe } from "./commands/serve.ts";
 import { registerSettings } from "./commands/settings.ts";
 import { registerSetup } from "./commands/setup.ts";
@@ -65,6 +66,7 @@ export function createProgram(): Command {
   registerChat(program);
   registerFollow(program);
   registerConversations(program);
+  registerSearch(program);
   registerAssistants(program);
   registerModels(program);
   registerUsage(program);

@@ -40,6 +40,8 @@ export interface HarnessOptions {
   huggingFaceEndpoint?: string;
   /** Job handlers by queue, run by the server's own worker (queue jobs with `server.jobs.enqueue`). */
   jobHandlers?: NonNullable<Parameters<typeof startTestServer>[1]>["jobHandlers"];
+  /** How often the server looks for finished messages to index for search (search.indexCheckMs; default 2000). */
+  searchIndexCheckMs?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function startBrowserHarness(options: HarnessOptions = {}): Promise
           : { providers: options.providers.map((provider) => ({ enabled: true, ...provider })) }),
         ...(options.huggingFaceEndpoint === undefined ? {} : { huggingFaceEndpoint: options.huggingFaceEndpoint }),
       },
+      ...(options.searchIndexCheckMs === undefined ? {} : { search: { indexCheckMs: options.searchIndexCheckMs } }),
     },
     options.jobHandlers === undefined ? {} : { jobHandlers: options.jobHandlers },
   );

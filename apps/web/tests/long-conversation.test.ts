@@ -99,6 +99,29 @@ describe.runIf(canRunBrowser)("the web app in Chromium: a 10,000-message convers
     expect(await mounted()).toBeLessThan(MOUNTED_AT_MOST);
     expect(harness.problems).toEqual([]);
   }, 120_000);
+
+  it("opens a link to a message pages above the end (as search does), loading the pages down to it", async () => {
+    const wanted = LENGTH - 350;
+    const { rows } = await harness.server.db.query<{ id: string }>(
+      "SELECT id FROM messages WHERE conversation_id = $1 AND content LIKE $2",
+      [conversationId, `Message ${wanted}\n%`],
+    );
+    await page.goto(`/c/${conversationId}?message=${rows[0]?.id}`);
+    await message(wanted).waitFor();
+    await expect
+      .poll(() =>
+        message(wanted).evaluate((element) => {
+          const box = element.getBoundingClientRect();
+          return box.top >= 0 && box.bottom <= (element.ownerDocument.defaultView?.innerHeight ?? 0);
+        }),
+      )
+      .toBe(true);
+    expect(await page.locator("[data-revealed]").count()).toBe(1);
+    // Done, the address names the conversation alone.
+    await page.waitForURL(`**/c/${conversationId}`);
+    expect(await mounted()).toBeLessThan(MOUNTED_AT_MOST);
+    expect(harness.problems).toEqual([]);
+  });
 });
 
 /**

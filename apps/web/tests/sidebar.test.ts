@@ -210,21 +210,21 @@ describe.runIf(canRunBrowser)("the web app in Chromium: the sidebar of conversat
     await page.keyboard.press("Control+KeyK");
     const dialog = page.getByRole("dialog", { name: "Search conversations" });
     await dialog.waitFor();
-    const search = dialog.getByRole("searchbox", { name: "Search by title" });
+    const search = dialog.getByRole("searchbox", { name: "Search titles and messages" });
     await poll(() => search.evaluate((element) => element === element.ownerDocument.activeElement)).toBe(true);
     await search.fill("topic 4");
-    const options = dialog.getByRole("option");
-    await poll(() => options.allTextContents()).toEqual(
-      Array.from({ length: 10 }, (_, index) => `Topic 4${9 - index}`),
-    );
+    const results = dialog.getByRole("listbox");
+    const options = results.getByRole("option");
+    // The first five titles that match, above the messages (these conversations have none).
+    await poll(() => options.allTextContents()).toEqual(Array.from({ length: 5 }, (_, index) => `Topic 4${9 - index}`));
     expect(await options.first().getAttribute("aria-selected")).toBe("true");
     await search.press("ArrowDown");
     await search.press("ArrowDown");
-    await poll(() => dialog.getByRole("option", { selected: true }).textContent()).toBe("Topic 47");
+    await poll(() => results.getByRole("option", { selected: true }).textContent()).toBe("Topic 47");
     await search.press("ArrowUp");
-    await poll(() => dialog.getByRole("option", { selected: true }).textContent()).toBe("Topic 48");
+    await poll(() => results.getByRole("option", { selected: true }).textContent()).toBe("Topic 48");
     expect(await search.getAttribute("aria-activedescendant")).toBe(
-      await dialog.getByRole("option", { selected: true }).getAttribute("id"),
+      await results.getByRole("option", { selected: true }).getAttribute("id"),
     );
     for (let index = 0; index < 4; index++) await page.keyboard.press("Tab");
     expect(await dialog.evaluate((element) => element.contains(element.ownerDocument.activeElement))).toBe(true);
@@ -258,7 +258,12 @@ describe.runIf(canRunBrowser)("the web app in Chromium: the sidebar of conversat
       expect(await seriousViolations(page), `${colorScheme}: rename`).toEqual([]);
       await page.keyboard.press("Escape");
       await page.getByRole("button", { name: "Search conversations" }).click();
-      await page.getByRole("dialog", { name: "Search conversations" }).getByRole("option").first().waitFor();
+      await page
+        .getByRole("dialog", { name: "Search conversations" })
+        .getByRole("listbox")
+        .getByRole("option")
+        .first()
+        .waitFor();
       expect(await seriousViolations(page), `${colorScheme}: search`).toEqual([]);
       await page.keyboard.press("Escape");
       await openActions("Topic 56");

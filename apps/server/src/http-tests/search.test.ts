@@ -95,6 +95,7 @@ describe("search by keyword", { timeout: 120_000 }, () => {
       model: null,
       matchedBy: ["keyword"],
     });
+    expect(best?.snippet).toBe("How many solar panels does a small roof hold?");
     const marked = best?.highlights.map(({ start, end }) => best.snippet.slice(start, end).toLowerCase());
     expect(marked).toEqual(["panels", "roof"]);
 

@@ -166,6 +166,8 @@ const START = "\u0001";
 const STOP = "\u0002";
 const HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, MaxWords=40, MinWords=20, MaxFragments=2, FragmentDelimiter=" … "`;
 const SNIPPET_CHARS = 240;
+// A passage no longer than a snippet is shown whole: fragments would drop its first and last words.
+const WHOLE_HEADLINE_OPTIONS = `StartSel=${START}, StopSel=${STOP}, HighlightAll=true`;
 
 async function describe(
   db: Queryable,
@@ -186,7 +188,8 @@ async function describe(
   }>(
     `SELECT s.message_id, s.conversation_id, c.title, s.role, s.model, s.created_at, s.text,
        CASE WHEN s.message_id = ANY($3::uuid[])
-         THEN ts_headline($4::regconfig, translate(s.text, $6, ''), websearch_to_tsquery($4::regconfig, $5), $7) END AS headline
+         THEN ts_headline($4::regconfig, translate(s.text, $6, ''), websearch_to_tsquery($4::regconfig, $5),
+           CASE WHEN length(s.text) <= $8 THEN $9 ELSE $7 END) END AS headline
      FROM unnest($1::uuid[], $2::int[]) AS hit (message_id, chunk)
        JOIN search_chunks s ON s.message_id = hit.message_id AND s.chunk = hit.chunk
        JOIN conversations c ON c.id = s.conversation_id`,
@@ -198,6 +201,8 @@ async function describe(
       query,
       START + STOP,
       HEADLINE_OPTIONS,
+      SNIPPET_CHARS,
+      WHOLE_HEADLINE_OPTIONS,
     ],
   );
   return new Map(

@@ -13,6 +13,7 @@ import { type ChatActions, ChatContext, type ChatContextValue } from "./chat-con
 import { lastCodeBlock, lastOf, type Message, streamingReply } from "./conversation-data.ts";
 import { MessageList, type MessageListHandle } from "./MessageList.tsx";
 import { getConversationData, useConversationData, useConversationSync } from "./use-conversation.ts";
+import { useMessageReveal } from "./use-message-reveal.ts";
 
 /** A finished reply is read out up to this many characters (a screen reader can read the rest from the page). */
 const ANNOUNCED_CHARS = 1500;
@@ -54,6 +55,16 @@ export function ConversationView({ conversationId, toolbar }: ConversationViewPr
       setActionError({ message: problemMessage(error, t), ...(retry === undefined ? {} : { retry }) }),
     [t],
   );
+
+  // A message opened from search (?message=): its branch shown, scrolled to and marked.
+  const reveal = useMessageReveal(conversationId, {
+    isReady: !sync.isLoading && sync.loadError === undefined,
+    loadOlder: sync.loadOlder,
+    onError: fail,
+  });
+  useEffect(() => {
+    if (reveal !== undefined) setAnnouncement(t("status.messageShown"));
+  }, [reveal, t]);
 
   const sendNow = useCallback(
     async (content: string) => {
@@ -234,6 +245,7 @@ export function ConversationView({ conversationId, toolbar }: ConversationViewPr
               <MessageList
                 ref={list}
                 editingId={editingId}
+                reveal={reveal}
                 isLoadingOlder={sync.isLoadingOlder}
                 onNearTop={sync.loadOlder}
                 onNearBottom={sync.loadNewer}

@@ -8,6 +8,7 @@ import { useChat } from "./chat-context.ts";
 import { contextStartOf, contextSummaryOf, isDetached } from "./conversation-data.ts";
 import { MessageView } from "./MessageView.tsx";
 import { useConversationData } from "./use-conversation.ts";
+import type { Reveal } from "./use-message-reveal.ts";
 
 /** Older (or newer) messages are asked for once the view is this close to the top (bottom) of what is loaded. */
 const LOAD_OLDER_WITHIN_PX = 1200;
@@ -23,6 +24,8 @@ export interface MessageListHandle {
 
 interface MessageListProps {
   editingId: string | undefined;
+  /** A message to scroll to, once it is loaded, and mark for a moment (one opened from search). */
+  reveal?: Reveal | undefined;
   isLoadingOlder: boolean;
   onNearTop: () => unknown;
   /** Scrolled back down to the end of a window that does not reach the newest message. */
@@ -42,6 +45,7 @@ interface MessageListProps {
  */
 export const MessageList = memo(function MessageList({
   editingId,
+  reveal,
   isLoadingOlder,
   onNearTop,
   onNearBottom,
@@ -128,6 +132,16 @@ export const MessageList = memo(function MessageList({
     virtualizer.scrollToEnd();
   }, [hasNewer, ids, virtualizer]);
 
+  // Runs after the list opened at its end (above), so the message asked for is where it stays.
+  const revealed = useRef<Reveal | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (reveal === undefined || revealed.current === reveal) return;
+    const index = ids.indexOf(reveal.messageId);
+    if (index === -1) return;
+    revealed.current = reveal;
+    virtualizer.scrollToIndex(index, { align: "center" });
+  }, [reveal, ids, virtualizer]);
+
   // Sizes are kept by message id: those of messages let go are dropped with them.
   useLayoutEffect(() => {
     const sizes = virtualizer.itemSizeCache;
@@ -170,6 +184,7 @@ export const MessageList = memo(function MessageList({
         <div ref={virtualizer.containerRef} className="relative w-full">
           {items.map((item) => {
             const id = ids[item.index] as string;
+            const isRevealed = id === reveal?.messageId;
             return (
               <div
                 key={item.key}
@@ -177,7 +192,10 @@ export const MessageList = memo(function MessageList({
                 ref={virtualizer.measureElement}
                 className="absolute top-0 left-0 w-full"
               >
-                <div className="mx-auto max-w-3xl px-4 py-3">
+                <div
+                  data-revealed={isRevealed || undefined}
+                  className={`mx-auto max-w-3xl px-4 py-3 ${isRevealed ? "animate-reveal rounded-lg" : ""}`}
+                >
                   {id === contextStart &&
                     (contextSummary === undefined || conversationId === undefined ? (
                       <p className="mb-4 border-t border-dashed pt-2 text-center text-xs text-muted-foreground">

@@ -105,7 +105,7 @@ export function useConversationSync(conversationId: string | undefined, options:
   const [liveError, setLiveError] = useState<string | undefined>();
   const [isLoadingOlder, setLoadingOlder] = useState(false);
   const [olderError, setOlderError] = useState<string | undefined>();
-  const loadingOlder = useRef(false);
+  const loadingOlder = useRef<Promise<void> | undefined>(undefined);
   const loadingNewer = useRef(false);
 
   const query = useQuery({
@@ -170,30 +170,35 @@ export function useConversationSync(conversationId: string | undefined, options:
     return () => stop.abort();
   }, [conversationId, load, queries, t]);
 
-  const loadOlder = useCallback(async () => {
-    if (conversationId === undefined || loadingOlder.current) return;
+  /** Loads the page before the window; a call while one loads waits for that one. */
+  const loadOlder = useCallback((): Promise<void> => {
+    if (conversationId === undefined) return Promise.resolve();
+    if (loadingOlder.current !== undefined) return loadingOlder.current;
     const data = getConversationData(queries, conversationId);
     const cursor = data?.nextCursor;
-    if (data === undefined || cursor == null) return;
-    loadingOlder.current = true;
+    if (data === undefined || cursor == null) return Promise.resolve();
     setLoadingOlder(true);
     setOlderError(undefined);
-    try {
-      const page = unwrap(
-        await client.api.GET(messagesPath, {
-          params: { path: { id: conversationId }, query: { limit: PAGE, cursor } },
-        }),
-      );
-      const current = getConversationData(queries, conversationId);
-      // A reload meanwhile has its own first page; this one belonged to the old load.
-      if (current?.load !== data.load || current.nextCursor !== cursor) return;
-      queries.setQueryData(queryKeys.messages(conversationId), withOlder(current, page, cursor));
-    } catch (error) {
-      setOlderError(problemMessage(error, t));
-    } finally {
-      loadingOlder.current = false;
+    const load = (async () => {
+      try {
+        const page = unwrap(
+          await client.api.GET(messagesPath, {
+            params: { path: { id: conversationId }, query: { limit: PAGE, cursor } },
+          }),
+        );
+        const current = getConversationData(queries, conversationId);
+        // A reload meanwhile has its own first page; this one belonged to the old load.
+        if (current?.load !== data.load || current.nextCursor !== cursor) return;
+        queries.setQueryData(queryKeys.messages(conversationId), withOlder(current, page, cursor));
+      } catch (error) {
+        setOlderError(problemMessage(error, t));
+      }
+    })().finally(() => {
+      loadingOlder.current = undefined;
       setLoadingOlder(false);
-    }
+    });
+    loadingOlder.current = load;
+    return load;
   }, [conversationId, queries, t]);
 
   /** Loads the page after the window again (scrolled back down after the newest pages were let go). */
@@ -224,7 +229,7 @@ export function useConversationSync(conversationId: string | undefined, options:
 
   /** At the end of the list again: the pages above are let go (MessageList asks, once it is there). */
   const keepNewestPage = useCallback(() => {
-    if (conversationId === undefined || loadingOlder.current || loadingNewer.current) return;
+    if (conversationId === undefined || loadingOlder.current !== undefined || loadingNewer.current) return;
     const data = getConversationData(queries, conversationId);
     if (data === undefined) return;
     const trimmed = withNewestPageOnly(data);

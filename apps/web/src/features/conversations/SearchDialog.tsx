@@ -1,12 +1,19 @@
-import { type KeyboardEvent, useEffect, useId, useState } from "react";
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useLocation } from "wouter";
 import { Dialog } from "../../components/ui/dialog.tsx";
 import { problemMessage } from "../../lib/problem-message.ts";
-import { useConversationSearch } from "./conversation-queries.ts";
+import { type Conversation, useConversationSearch } from "./conversation-queries.ts";
+import { MessageHit } from "./MessageHit.tsx";
+import { type SearchHit, type SearchMode, useMessageSearch } from "./message-search-queries.ts";
 import { useDebounced } from "./use-debounced.ts";
 
 const SEARCH_DELAY_MS = 150;
+/** Titles shown above the messages while searching: the messages are what the dialog is mostly for. */
+const TITLE_HITS = 5;
+const MODES: readonly SearchMode[] = ["hybrid", "keyword", "semantic"];
+
+type Result = { kind: "conversation"; conversation: Conversation } | { kind: "message"; hit: SearchHit };
 
 export interface SearchDialogProps {
   open: boolean;
@@ -16,9 +23,10 @@ export interface SearchDialogProps {
 }
 
 /**
- * "Search conversations": a searchbox over conversations by title (the most recent ones while it is
- * empty). Arrow keys move through the results, Enter opens one, Escape closes; focus stays in the
- * dialog and returns where it was.
+ * "Search conversations" (Ctrl/⌘+K): a searchbox over conversations by title (the most recent ones
+ * while it is empty) and over the messages in them (by keyword, by meaning or both). Arrow keys move
+ * through the results, Enter opens one (a message in its branch, scrolled to), Escape closes; focus
+ * stays in the dialog and returns where it was.
  */
 export function SearchDialog({ open, onOpenChange, onNavigate }: SearchDialogProps) {
   const { t } = useTranslation("conversations");
@@ -40,22 +48,37 @@ function SearchResults({ onOpen }: { onOpen: () => void }) {
   const { t } = useTranslation("conversations");
   const [, navigate] = useLocation();
   const [text, setText] = useState("");
+  const [mode, setMode] = useState<SearchMode>("hybrid");
   const q = useDebounced(text.trim(), SEARCH_DELAY_MS);
-  const results = useConversationSearch(q, true);
+  const titles = useConversationSearch(q, true);
+  const messages = useMessageSearch(q, mode);
   const [chosen, setActive] = useState(0);
   const listId = useId();
-  const conversations = results.data ?? [];
+  const conversations = (titles.data ?? []).slice(0, q === "" ? undefined : TITLE_HITS);
+  const hits = q === "" ? [] : (messages.data?.data ?? []);
+  const results: Result[] = [
+    ...conversations.map((conversation) => ({ kind: "conversation" as const, conversation })),
+    ...hits.map((hit) => ({ kind: "message" as const, hit })),
+  ];
   // Typing starts again at the first result; a shorter list keeps the last.
-  const active = Math.max(0, Math.min(chosen, conversations.length - 1));
+  const active = Math.max(0, Math.min(chosen, results.length - 1));
   const optionId = (index: number) => `${listId}-${index}`;
+  const hasMessageError = q !== "" && messages.isError;
+  const isSettled = titles.isSuccess && (q === "" || messages.isSuccess || hasMessageError);
+  const answer = q === "" ? undefined : messages.data;
 
-  const open = (id: string) => {
-    navigate(`/c/${id}`);
+  const open = (result: Result) => {
+    // A message opens in its conversation, which shows it in its branch (features/chat reads ?message=).
+    navigate(
+      result.kind === "conversation"
+        ? `/c/${result.conversation.id}`
+        : `/c/${result.hit.conversationId}?message=${result.hit.messageId}`,
+    );
     onOpen();
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
-    const count = conversations.length;
+    const count = results.length;
     if (count === 0) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
@@ -66,8 +89,8 @@ function SearchResults({ onOpen }: { onOpen: () => void }) {
       setActive(event.key === "Home" ? 0 : count - 1);
     } else if (event.key === "Enter") {
       event.preventDefault();
-      const chosen = conversations[active];
-      if (chosen !== undefined) open(chosen.id);
+      const chosen = results[active];
+      if (chosen !== undefined) open(chosen);
     }
   };
 
@@ -75,61 +98,123 @@ function SearchResults({ onOpen }: { onOpen: () => void }) {
     document.getElementById(optionId(active))?.scrollIntoView({ block: "nearest" });
   });
 
+  const option = (index: number, result: Result) => (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the searchbox handles the keys (arrows, Enter) for the options.
+    <div
+      key={result.kind === "conversation" ? result.conversation.id : result.hit.messageId}
+      id={optionId(index)}
+      role="option"
+      // Focus stays in the searchbox (aria-activedescendant); -1 only lets a click land on the option.
+      tabIndex={-1}
+      aria-selected={index === active}
+      onClick={() => open(result)}
+      onPointerMove={() => setActive(index)}
+      className="flex cursor-pointer flex-col gap-1 rounded-md px-2 py-2 text-sm aria-selected:bg-accent aria-selected:text-accent-foreground pointer-coarse:py-3"
+    >
+      {result.kind === "conversation" ? (
+        <span className="truncate">{result.conversation.title || t("untitled")}</span>
+      ) : (
+        <MessageHit hit={result.hit} />
+      )}
+    </div>
+  );
+
   return (
     <div className="flex min-h-0 flex-col gap-3">
-      <input
-        type="search"
-        aria-label={t("search.label")}
-        placeholder={t("search.label")}
-        aria-controls={listId}
-        aria-activedescendant={conversations.length === 0 ? undefined : optionId(active)}
-        value={text}
-        maxLength={200}
-        onChange={(event) => {
-          setText(event.target.value);
-          setActive(0);
-        }}
-        onKeyDown={onKeyDown}
-        className="h-10 w-full rounded-md border border-input bg-background px-3 text-base text-foreground placeholder:text-muted-foreground sm:text-sm pointer-coarse:h-11"
-      />
+      <div className="flex gap-2">
+        <input
+          type="search"
+          aria-label={t("search.label")}
+          placeholder={t("search.label")}
+          aria-controls={listId}
+          aria-activedescendant={results.length === 0 ? undefined : optionId(active)}
+          value={text}
+          maxLength={200}
+          onChange={(event) => {
+            setText(event.target.value);
+            setActive(0);
+          }}
+          onKeyDown={onKeyDown}
+          className="h-10 min-w-0 flex-1 rounded-md border border-input bg-background px-3 text-base text-foreground placeholder:text-muted-foreground sm:text-sm pointer-coarse:h-11"
+        />
+        <select
+          aria-label={t("search.mode.label")}
+          value={mode}
+          onChange={(event) => {
+            setMode(event.target.value as SearchMode);
+            setActive(0);
+          }}
+          className="h-10 rounded-md border border-input bg-background px-2 text-base text-foreground sm:text-sm pointer-coarse:h-11"
+        >
+          {MODES.map((value) => (
+            <option key={value} value={value}>
+              {t(`search.mode.${value}`)}
+            </option>
+          ))}
+        </select>
+      </div>
       <p className="text-xs text-muted-foreground" aria-hidden="true">
         {t("search.hint")}
       </p>
-      {results.isError && (
+      {titles.isError && (
         <p role="alert" className="text-sm text-destructive">
-          {problemMessage(results.error, t)}
+          {problemMessage(titles.error, t)}
+        </p>
+      )}
+      {/* A search by meaning without an embedding model says so here (409 semantic-search-unavailable). */}
+      {hasMessageError && (
+        <p role="alert" className="text-sm text-destructive">
+          {problemMessage(messages.error, t)}
         </p>
       )}
       <p role="status" className="sr-only">
-        {results.isSuccess ? t("search.count", { count: conversations.length }) : ""}
+        {isSettled ? t("search.count", { count: results.length }) : ""}
       </p>
-      {results.isSuccess && conversations.length === 0 ? (
+      {isSettled && results.length === 0 && !hasMessageError ? (
         <p className="text-sm text-muted-foreground">{t("search.none")}</p>
       ) : (
         <div
           id={listId}
           role="listbox"
           aria-label={q === "" ? t("search.recent") : t("search.results")}
-          className="-mx-2 flex max-h-80 flex-col overflow-y-auto"
+          className="-mx-2 flex max-h-[min(24rem,50dvh)] flex-col overflow-y-auto"
         >
-          {conversations.map((conversation, index) => (
-            // biome-ignore lint/a11y/useKeyWithClickEvents: the searchbox handles the keys (arrows, Enter) for the options.
-            <div
-              key={conversation.id}
-              id={optionId(index)}
-              role="option"
-              // Focus stays in the searchbox (aria-activedescendant); -1 only lets a click land on the option.
-              tabIndex={-1}
-              aria-selected={index === active}
-              onClick={() => open(conversation.id)}
-              onPointerMove={() => setActive(index)}
-              className="cursor-pointer truncate rounded-md px-2 py-2 text-sm aria-selected:bg-accent aria-selected:text-accent-foreground pointer-coarse:py-3"
-            >
-              {conversation.title || t("untitled")}
-            </div>
-          ))}
+          {q === "" ? (
+            conversations.map((conversation, index) => option(index, { kind: "conversation", conversation }))
+          ) : (
+            <>
+              <ResultGroup label={t("search.conversations")}>
+                {conversations.map((conversation, index) => option(index, { kind: "conversation", conversation }))}
+              </ResultGroup>
+              <ResultGroup label={t("search.messages")}>
+                {hits.map((hit, index) => option(conversations.length + index, { kind: "message", hit }))}
+              </ResultGroup>
+            </>
+          )}
         </div>
       )}
+      {answer !== undefined && mode === "hybrid" && !answer.rankedBy.includes("semantic") && (
+        <p className="text-xs text-muted-foreground">{t("search.keywordOnly")}</p>
+      )}
+      {answer !== undefined && answer.indexing.messagesToIndex > 0 && (
+        <p className="text-xs text-muted-foreground">
+          {t("search.indexing", { count: answer.indexing.messagesToIndex })}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Options under a label, or nothing when there are none. */
+function ResultGroup({ label, children }: { label: string; children: ReactNode[] }) {
+  if (children.length === 0) return null;
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a listbox groups its options with role="group"; a fieldset groups form fields.
+    <div role="group" aria-label={label}>
+      <div aria-hidden="true" className="px-2 pt-2 pb-1 text-xs font-medium text-muted-foreground">
+        {label}
+      </div>
+      {children}
     </div>
   );
 }
