@@ -21,10 +21,13 @@ const words =
 
 /**
  * Specials, the 256 byte-fallback tokens, ChatML's control tokens, then printable pieces: `▁`, each
- * printable ASCII character, and every prefix of each `▁word`, because SentencePiece merges one
- * adjacent pair at a time and reaches a word only through pieces that exist.
+ * printable ASCII character, and every prefix of each `▁word` (the built-in words, then `words`),
+ * because SentencePiece merges one adjacent pair at a time and reaches a word only through pieces that
+ * exist.
  */
-export function buildTestVocabulary(options: { withToolTokens?: boolean } = {}): TestVocabulary {
+export function buildTestVocabulary(
+  options: { withToolTokens?: boolean; words?: readonly string[] | undefined } = {},
+): TestVocabulary {
   const tokens: string[] = [];
   const scores: number[] = [];
   const types: number[] = [];
@@ -46,9 +49,10 @@ export function buildTestVocabulary(options: { withToolTokens?: boolean } = {}):
 
   const pieces = new Set<string>(["▁"]);
   for (let code = 33; code < 127; code++) pieces.add(String.fromCharCode(code));
-  for (const word of words.split(" ")) {
-    const piece = `▁${word}`;
-    for (let length = 2; length <= piece.length; length++) pieces.add(piece.slice(0, length));
+  for (const word of [...words.split(" "), ...(options.words ?? [])]) {
+    // By code point, as SentencePiece splits text, so a prefix never ends inside a surrogate pair.
+    const characters = ["▁", ...word];
+    for (let length = 2; length <= characters.length; length++) pieces.add(characters.slice(0, length).join(""));
   }
   // Longer pieces score higher, so merges prefer whole words over fragments.
   for (const piece of pieces) add(piece, tokenTypes.normal, piece.length - 10);

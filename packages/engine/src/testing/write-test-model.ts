@@ -35,6 +35,19 @@ export type TestModelOptions = {
    * fact a call opens after every newline the model writes.
    */
   callsTools?: boolean;
+  /**
+   * What an embedding context (`getEmbeddingFor`) returns. "last-token" (default): the last token's
+   * final state, as random as the weights. "bag-of-words": the mean of the text's token vectors, which
+   * are random and so nearly orthogonal (cosine ≈ ±1/√width), so that the cosine similarity of two texts
+   * follows the words they share and tests can assert rankings. Replies run as they do without it.
+   */
+  embeddings?: "last-token" | "bag-of-words";
+  /**
+   * Whole words added to the vocabulary as single tokens (case-sensitive, no spaces). A word outside
+   * the vocabulary splits into letters and short pieces that many words share: with "bag-of-words",
+   * list the words a test's texts are made of.
+   */
+  words?: readonly string[] | undefined;
 };
 
 export type TestModel = {
@@ -47,6 +60,15 @@ export type TestModel = {
 };
 
 const headDimension = 32;
+/**
+ * Token embedding scale of a "bag-of-words" model (1 otherwise). After the final norm, a token's random
+ * dimensions then outweigh the reserved ones that every token shares (see NextTokenRules) 16 to 1: these
+ * add only about 0.016 × tokens / width to the cosine of two unrelated texts, and stay decisive for the
+ * logits (1000 × 2 / 16).
+ */
+const bagOfWordsScale = 16;
+/** `LLAMA_POOLING_TYPE_MEAN` in llama.cpp's `llama.h`. */
+const meanPooling = 1;
 
 const chatMlTemplate =
   "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}" +
@@ -67,7 +89,11 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
 
   if (options.callsTools && options.chatTemplate !== "qwen2.5")
     throw new RangeError('callsTools writes Qwen\'s call syntax: it needs chatTemplate "qwen2.5"');
-  const vocabulary = buildTestVocabulary({ withToolTokens: options.chatTemplate === "qwen2.5" });
+  for (const word of options.words ?? []) {
+    if (!/^\S+$/u.test(word)) throw new RangeError(`words must be non-empty and without spaces, got "${word}"`);
+  }
+  const isBagOfWords = options.embeddings === "bag-of-words";
+  const vocabulary = buildTestVocabulary({ withToolTokens: options.chatTemplate === "qwen2.5", words: options.words });
   const rules = new NextTokenRules(vocabulary, options);
   const reserved = rules.reservedDimensions;
   const headCount = width / headDimension;
@@ -100,6 +126,10 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
       { type: "string", value: options.chatTemplate === "qwen2.5" ? qwen25ChatTemplate : chatMlTemplate },
     ],
   ]);
+  // llama.cpp reads `<arch>.pooling_type`; an embedding context then returns the mean over the text's
+  // tokens of the final norm's output (build_pooling in llama-graph.cpp). Without it node-llama-cpp
+  // takes the last token's.
+  if (isBagOfWords) metadata.set("llama.pooling_type", { type: "uint32", value: meanPooling });
 
   const vocabularySize = vocabulary.tokens.length;
   const matrix = (name: string, inputs: number, outputs: number, shape?: (values: Float32Array) => void) =>
@@ -111,13 +141,21 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
   const norm = (name: string) => tensor(name, [width], "F32", () => new Float32Array(width).fill(1));
   // Rows are outputs, `inputs` values each: zero first rows keep a layer off the reserved dimensions.
   const zeroReservedRows = (inputs: number) => (values: Float32Array) => values.fill(0, 0, reserved * inputs);
+  // With "bag-of-words", blocks add nothing to the residual stream: a token's final state is its
+  // embedding row, normalised.
+  const blockOutput = (inputs: number) =>
+    isBagOfWords ? (values: Float32Array) => values.fill(0) : zeroReservedRows(inputs);
 
   const tensors: GgufTensor[] = [
     tensor("token_embd.weight", [width, vocabularySize], matrixType, () => {
-      // Unit scale, as large as the constant, so that it doesn't drown out which token this is.
-      const values = randomValues(seed, "token_embd.weight", width * vocabularySize, 1);
+      // Unit scale, as large as the constant, so that it doesn't drown out which token this is (but see
+      // bagOfWordsScale).
+      const scale = isBagOfWords ? bagOfWordsScale : 1;
+      const values = randomValues(seed, "token_embd.weight", width * vocabularySize, scale);
       for (let token = 0; token < vocabularySize; token++)
         rules.markEmbedding(values.subarray(token * width, (token + 1) * width), token);
+      // `<s>` opens every text; a zero row is zero after the norm too, so it adds nothing to any mean.
+      if (isBagOfWords) values.fill(0, vocabulary.bos * width, (vocabulary.bos + 1) * width);
       return values;
     }),
     norm("output_norm.weight"),
@@ -133,11 +171,11 @@ export async function writeTestModel(path: string, options: TestModelOptions = {
       matrix(`${block}.attn_q.weight`, width, width),
       matrix(`${block}.attn_k.weight`, width, width),
       matrix(`${block}.attn_v.weight`, width, width),
-      matrix(`${block}.attn_output.weight`, width, width, zeroReservedRows(width)),
+      matrix(`${block}.attn_output.weight`, width, width, blockOutput(width)),
       norm(`${block}.ffn_norm.weight`),
       matrix(`${block}.ffn_gate.weight`, width, feedForwardLength),
       matrix(`${block}.ffn_up.weight`, width, feedForwardLength),
-      matrix(`${block}.ffn_down.weight`, feedForwardLength, width, zeroReservedRows(feedForwardLength)),
+      matrix(`${block}.ffn_down.weight`, feedForwardLength, width, blockOutput(feedForwardLength)),
     );
   }
 
