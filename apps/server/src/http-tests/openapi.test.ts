@@ -55,6 +55,7 @@ describe("the OpenAPI document", () => {
         "patch /api/admin/users/{id}/limits",
         "get /api/limits",
         "get /api/usage",
+        "get /api/search",
         "get /api/admin/jobs",
         "get /api/admin/jobs/{id}",
         "post /api/admin/jobs/{id}/retry",
