@@ -1,5 +1,5 @@
 import { totalmem } from "node:os";
-import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
+import { getLlama, type Llama, type LlamaEmbeddingContext, LlamaLogLevel } from "node-llama-cpp";
 import type { UnloadOutcome } from "../engine-process/protocol.ts";
 import type { EmbeddingModel, LanguageModel } from "../spec/language-model.ts";
 import type { ModelDescriptor, ModelProvider, ToolSupport } from "../spec/model-provider.ts";
@@ -184,19 +184,20 @@ export class LlamaCppProvider implements ModelProvider {
     };
   }
 
-  /** Embeds one text after another; an abort stops before the next text (and rejects with its reason). */
+  /**
+   * Embeds one text after another; an abort stops before the next text (and rejects with its reason).
+   * An empty text, which has no tokens to pool, gets a zero vector as wide as the others.
+   */
   async #embed(modelId: string, texts: readonly string[], abortSignal?: AbortSignal): Promise<number[][]> {
     abortSignal?.throwIfAborted();
     const loaded = await this.#use(modelId);
-    loaded.embeddingContext ??= loaded.model.createEmbeddingContext({
-      contextSize: Math.min(this.options.contextSize, loaded.model.trainContextSize),
-      threads: this.options.threads,
-    });
+    loaded.embeddingContext ??= createEmbeddingContext(loaded, this.options.threads);
     const context = await loaded.embeddingContext;
     const vectors: number[][] = [];
     for (const text of texts) {
       abortSignal?.throwIfAborted();
-      vectors.push([...(await context.getEmbeddingFor(text)).vector]);
+      const { vector } = await context.getEmbeddingFor(text);
+      vectors.push(vector.length > 0 ? [...vector] : new Array(loaded.model.embeddingVectorSize).fill(0));
     }
     return vectors;
   }
@@ -345,6 +346,17 @@ export class LlamaCppProvider implements ModelProvider {
       await unload(victim);
     }
   }
+}
+
+/**
+ * The context that embeds with `loaded`'s model, as long as its chat context (the window
+ * /v1/embeddings checks inputs against). Its batch is the whole context: llama.cpp pools each batch
+ * on its own, so with node-llama-cpp's default batch (512 tokens) a longer text was embedded as its
+ * last batch alone (and a model with non-causal attention refused it).
+ */
+function createEmbeddingContext(loaded: LoadedModel, threads: number): Promise<LlamaEmbeddingContext> {
+  const contextSize = loaded.context.contextSize;
+  return loaded.model.createEmbeddingContext({ contextSize, batchSize: contextSize, threads });
 }
 
 /** The settings a load reads, as text to compare (the keep-loaded time is read as it goes). */
