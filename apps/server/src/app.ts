@@ -17,6 +17,7 @@ import {
   limitRoutes,
   type ModelCalls,
   type ModelPulls,
+  memoryRoutes,
   messageRoutes,
   modelPullRoutes,
   modelRoutes,
@@ -184,6 +185,7 @@ export function createApp(deps: AppDependencies): OpenAPIHono<AppEnv> {
   app.route("/", assistantRoutes);
   app.route("/", jobRoutes);
   app.route("/", searchRoutes(deps.search));
+  app.route("/", memoryRoutes);
   app.route("/", conversationRoutes);
   app.route("/", messageRoutes);
   app.route("/", toolRoutes);

@@ -2,6 +2,7 @@ import {
   builtInTools,
   type ChatRuntime,
   type Clock,
+  type Embedder,
   type EventBus,
   Generations,
   type Logger,
@@ -27,6 +28,8 @@ export function createChatRuntime(deps: {
   replyModels?: ModelSource;
   /** Tools registered after the built-in ones (tests add tools through this seam). */
   extraTools?: readonly Tool[];
+  /** Search's embedding model, for memory's recall by meaning (set once search starts). */
+  embedder?: () => Embedder | undefined;
 }): ChatRuntime {
   const { config, metrics, bus } = deps;
   const tools = new ToolRegistry();
@@ -46,6 +49,15 @@ export function createChatRuntime(deps: {
         leaseMs: config.chat.replyLeaseSeconds * 1000,
       },
       metrics,
+      memory: {
+        embedder: deps.embedder ?? (() => undefined),
+        settings: {
+          maxTokens: config.memory.recallTokens,
+          maxPassages: config.memory.recallPassages,
+          minSimilarity: config.memory.minSimilarity,
+          embedTimeoutMs: config.memory.embedTimeoutMs,
+        },
+      },
       tools: {
         registry: tools,
         settings: {

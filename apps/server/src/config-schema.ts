@@ -230,6 +230,19 @@ export const ConfigSchema = z.strictObject({
       indexCheckMs: z.number().int().min(50).max(3_600_000).default(2000),
     })
     .prefault({}),
+  /** What replies read from a user's memory once they turn it on (PATCH /api/memory/settings). */
+  memory: z
+    .strictObject({
+      /** The most tokens of a prompt memory takes (a quarter of the model's context at most). */
+      recallTokens: z.number().int().min(0).max(100_000).default(1000),
+      /** The most passages of the user's other conversations one reply reads. */
+      recallPassages: z.number().int().min(0).max(50).default(5),
+      /** Passages found by meaning only count from this cosine similarity up. */
+      minSimilarity: z.number().min(-1).max(1).default(0.3),
+      /** How long recall waits for the question's vector before it searches by keyword alone. */
+      embedTimeoutMs: z.number().int().min(1).max(60_000).default(2000),
+    })
+    .prefault({}),
   /** What one user may hold or do; an admin can raise or lower each for one user (PUT /api/admin/users/{id}/limits). */
   limits: z
     .strictObject({

@@ -218,6 +218,8 @@ export async function startHearth({
     bus,
     ...(replyModels ? { replyModels } : {}),
     ...(extraTools ? { extraTools } : {}),
+    // The search indexer is made below, once the job queue is: memory reads its model when a reply starts.
+    embedder: () => search.embedder,
   });
   const qualifiedOwnModels = () => [...(ownModels ?? [])].map((id) => `${LOCAL_PROVIDER}/${id}`);
   const claim = (messageIds?: string[], traceParent?: string) => {

@@ -53,6 +53,9 @@ export { pruneJobRuns, runScheduled } from "./jobs/scheduled-jobs.ts";
 export { limitRoutes } from "./limits/routes.ts";
 export { type LimitName, limitsFor, type UserLimits } from "./limits/user-limits.ts";
 export type { Logger } from "./logger.ts";
+export type { MemoryProblem } from "./memory/problems.ts";
+export type { MemoryDeps, RecallSettings } from "./memory/recall.ts";
+export { memoryRoutes } from "./memory/routes.ts";
 export { migrations } from "./migrations.ts";
 export {
   LOCAL_PROVIDER,
@@ -100,6 +103,7 @@ export { quotaRoutes } from "./quotas/routes.ts";
 export { pruneRateLimits } from "./rate-limits/service.ts";
 export type { SearchProblem } from "./search/problems.ts";
 export { searchRoutes } from "./search/routes.ts";
+export type { Embedder } from "./search/search-index.ts";
 export { SEARCH_INDEX_QUEUE, SearchIndexer, type SearchSettings } from "./search/search-indexer.ts";
 export { builtInTools } from "./tools/built-in-tools.ts";
 export { toolRoutes } from "./tools/routes.ts";

@@ -11,6 +11,7 @@ import { conversationToolMigrations } from "./conversations/tool-migrations.ts";
 import { scheduledJobMigrations } from "./jobs/migrations.ts";
 import { jobQueueMigrations } from "./jobs/queue-migrations.ts";
 import { limitMigrations } from "./limits/migrations.ts";
+import { memoryMigrations } from "./memory/migrations.ts";
 import { nodeModelMigrations } from "./models/node-model-migrations.ts";
 import { modelPullMigrations } from "./models/pulls/migrations.ts";
 import { modelSettingMigrations } from "./models/settings/migrations.ts";
@@ -44,4 +45,5 @@ export const migrations: Migration[] = [
   ...conversationSummaryMigrations,
   ...jobQueueMigrations,
   ...searchMigrations,
+  ...memoryMigrations,
 ].sort((a, b) => a.id.localeCompare(b.id));

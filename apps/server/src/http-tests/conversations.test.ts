@@ -66,6 +66,7 @@ describe("conversations", () => {
       assistantId: null,
       sampling: {},
       contextStrategy: "drop-oldest",
+      temporary: false,
       createdAt: server.clock.now().toISOString(),
       updatedAt: server.clock.now().toISOString(),
     });

@@ -81,6 +81,7 @@ describe("messages: the real engine writes replies into branching conversations"
       usage: { promptTokens: expect.any(Number), completionTokens: MAX_REPLY_TOKENS },
       contextMessages: 1,
       contextSummaryId: null,
+      memoryUsed: null,
     });
 
     const path = await ada.get<{ data: Message[]; nextCursor: string | null }>(

@@ -44,6 +44,8 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "unknown-tool": { status: 422, title: "Unknown tool" },
   "assistant-not-found": { status: 404, title: "Assistant not found" },
   "too-many-assistants": { status: 409, title: "Too many assistants" },
+  "memory-not-found": { status: 404, title: "Memory not found" },
+  "too-many-memories": { status: 409, title: "Too many memories" },
   "job-not-found": { status: 404, title: "Job not found" },
   "job-not-retryable": { status: 409, title: "Job not retryable" },
   "semantic-search-unavailable": { status: 409, title: "Search by meaning unavailable" },

@@ -4,7 +4,9 @@
  * which the SDK's types are generated from: a field added here reaches clients, and a writer that
  * sends anything else fails where it writes.
  */
+
 import { z } from "@hono/zod-openapi";
+import { MemoryUse } from "../memory/schema.ts";
 import { Conversation, MessageNode, MessagePart } from "./schema.ts";
 
 const MessageId = z.uuid().openapi({ description: "The message the event is about." });
@@ -61,6 +63,9 @@ const MessageDone = event(
     }),
     contextSummaryId: z.uuid().nullable().optional().openapi({
       description: "The summary its prompt held in place of the older messages (see Message.contextSummaryId).",
+    }),
+    memoryUsed: z.array(MemoryUse).nullable().optional().openapi({
+      description: "What its prompt held from your memory (see Message.memoryUsed).",
     }),
   }),
   "A reply ended without error; its text is final.",

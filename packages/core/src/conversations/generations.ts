@@ -3,6 +3,8 @@ import type { ContextWindow, LanguageModel } from "@hearth/engine/spec";
 import { type Context, context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
+import { type MemoryDeps, recallForReply } from "../memory/recall.ts";
+import { rememberTool } from "../memory/remember-tool.ts";
 import { callSampling, readModelSettings } from "../models/settings/model-settings.ts";
 import type { ToolRegistry } from "../tools/tool-registry.ts";
 import type { EventBus } from "./events.ts";
@@ -98,6 +100,8 @@ export class Generations {
       metrics?: GenerationMetrics;
       /** The tools conversations may enable; without it replies never call tools. */
       tools?: { registry: ToolRegistry; settings: ToolLoopSettings };
+      /** Memory's recall and remember tool; without it replies never read memory. */
+      memory?: MemoryDeps;
     },
   ) {}
 
@@ -279,9 +283,25 @@ export class Generations {
     const model = await untilAborted(this.deps.models.languageModel(job.model), signal);
     // Loading a model can take many seconds: a stop does not wait for it (the load goes on for later replies).
     let window = await untilAborted(model.contextWindow(), signal);
+    const memory =
+      this.deps.memory === undefined ? undefined : await recallForReply(db, job, window, this.deps.memory, signal);
+    if (memory !== undefined && memory.used.length > 0) progress.memoryUsed = memory.used;
     const { tools } = this.deps;
+    // With memory on, the model may propose what to remember.
+    const remember =
+      memory === undefined
+        ? []
+        : [
+            rememberTool(db, this.deps.clock, {
+              ...memory,
+              conversationId: job.conversationId,
+              messageId: job.messageId,
+            }),
+          ];
     const replyTools =
-      tools === undefined ? undefined : await prepareReplyTools(db, job.conversationId, tools.registry, tools.settings);
+      tools === undefined
+        ? undefined
+        : await prepareReplyTools(db, job.conversationId, tools.registry, tools.settings, remember);
     // What an admin set for the model: a system prompt where the conversation has none, sampling, a reply length.
     const defaults = await readModelSettings(db, job.model);
     const conversation = await readReplySettings(db, job.conversationId);
@@ -299,6 +319,7 @@ export class Generations {
         replyTools && toolOptionsFor(replyTools, 0),
         defaults.systemPrompt,
         conversation.contextStrategy === "summarize" ? this.#summarizer(db, job, model, signal) : undefined,
+        memory?.text,
       );
       signal.throwIfAborted();
       if (!prompt.ok) return { status: "error", error: prompt.reason };

@@ -1,4 +1,5 @@
 import type { Queryable } from "@hearth/db";
+import type { MemoryUse } from "../memory/schema.ts";
 import { decodeCursor, encodeCursor } from "../pagination.ts";
 import type { Message, MessageNode, MessagePart, MessagePath, MessageStatus, MessageTree } from "./schema.ts";
 
@@ -16,6 +17,7 @@ export interface MessageRow {
   completion_tokens: number | null;
   context_messages: number | null;
   context_summary_id: string | null;
+  memory_used: MemoryUse[] | null;
   /** A reply's tool calls and results (jsonb); null for text alone. */
   parts: MessagePart[] | null;
   first_token_at: Date | null;
@@ -25,7 +27,7 @@ export interface MessageRow {
 }
 
 const MESSAGE_COLUMNS =
-  "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, context_summary_id, parts, first_token_at, finished_at, created_at, updated_at";
+  "id, conversation_id, parent_id, role, content, status, model, error, prompt_tokens, completion_tokens, context_messages, context_summary_id, memory_used, parts, first_token_at, finished_at, created_at, updated_at";
 
 export const UNFINISHED: readonly MessageStatus[] = ["pending", "streaming"];
 
@@ -48,6 +50,7 @@ export function presentNode(row: MessageRow): MessageNode {
         : { promptTokens: row.prompt_tokens, completionTokens: row.completion_tokens },
     contextMessages: row.context_messages,
     contextSummaryId: row.context_summary_id,
+    memoryUsed: row.memory_used,
     parts: row.parts,
     firstTokenAt: row.first_token_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,

@@ -59,10 +59,12 @@ export async function buildPrompt(
   /** The model's system prompt, for a conversation without one of its own. */
   defaultSystemPrompt?: string | null,
   summarizer?: PromptSummarizer,
+  /** What the user's memory adds after the system prompt (memory/recall.ts). */
+  memory?: string,
 ): Promise<Prompt> {
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
   const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
-  const head = await systemMessages(db, conversationId, defaultSystemPrompt ?? null);
+  const head = await systemMessages(db, conversationId, defaultSystemPrompt ?? null, memory);
   const emptyPromptTokens = await window.countPromptTokens(head, undefined, tools);
   if (emptyPromptTokens > budget) {
     return {
@@ -263,17 +265,21 @@ async function olderMessages(
   return { rows, summaryId: undefined };
 }
 
-/** The conversation's system prompt (else the model's) as the prompt's first message, or nothing. */
+/**
+ * The conversation's system prompt (else the model's), with the memory after it, as the prompt's
+ * first message, or nothing.
+ */
 async function systemMessages(
   db: Queryable,
   conversationId: string,
   defaultSystemPrompt: string | null,
+  memory: string | undefined,
 ): Promise<PromptMessage[]> {
   const { rows } = await db.query<{ system_prompt: string | null }>(
     "SELECT system_prompt FROM conversations WHERE id = $1",
     [conversationId],
   );
-  const systemPrompt = rows[0]?.system_prompt ?? defaultSystemPrompt;
+  const systemPrompt = [rows[0]?.system_prompt ?? defaultSystemPrompt, memory].filter(Boolean).join("\n\n");
   return systemPrompt ? [{ role: "system", content: systemPrompt }] : [];
 }
 

@@ -21,14 +21,15 @@ export interface ReplyTools {
 }
 
 /**
- * The conversation's enabled tools for a reply, or undefined when it has none (the reply is one
- * model call, as before tools).
+ * The conversation's enabled tools for a reply, with the `extra` ones Hearth adds itself (memory's
+ * remember), or undefined when there are none (the reply is one model call, as before tools).
  */
 export async function prepareReplyTools(
   db: Queryable,
   conversationId: string,
   registry: ToolRegistry,
   settings: ToolLoopSettings,
+  extra: readonly RegisteredTool[] = [],
 ): Promise<ReplyTools | undefined> {
   const { rows } = await db.query<{
     owner_id: string;
@@ -41,8 +42,10 @@ export async function prepareReplyTools(
     [conversationId],
   );
   const row = rows[0];
-  if (row === undefined || row.tools.length === 0) return undefined;
+  if (row === undefined) return undefined;
   const enabled = enabledTools(registry, row.tools);
+  const hasOwnTools = enabled.size > 0;
+  for (const added of extra) if (!enabled.has(added.tool.name)) enabled.set(added.tool.name, added);
   if (enabled.size === 0) return undefined;
   const definitions = [...enabled.values()].map(({ tool }) => ({
     name: tool.name,
@@ -52,7 +55,8 @@ export async function prepareReplyTools(
   return {
     enabled,
     definitions,
-    choice: row.tool_choice,
+    // "required" is the conversation's wish for its own tools: Hearth's never force a call.
+    choice: hasOwnTools ? row.tool_choice : "auto",
     context: { userId: row.owner_id, timeZone: row.time_zone },
     settings,
   };

@@ -1,5 +1,6 @@
 import type { Database } from "@hearth/db";
 import type { Clock } from "../clock.ts";
+import type { MemoryUse } from "../memory/schema.ts";
 import { type EventBus, type NewEvent, newEvent } from "./events.ts";
 import { type EventCondition, recordEvents } from "./record-events.ts";
 import type { MessagePart, MessageStatus } from "./schema.ts";
@@ -28,6 +29,8 @@ export interface ReplyOutcome {
   contextMessages?: number | undefined;
   /** The summary the prompt held in place of older messages. */
   contextSummaryId?: string | undefined;
+  /** What the prompt held from the user's memory. */
+  memoryUsed?: MemoryUse[] | undefined;
 }
 
 /**
@@ -92,6 +95,7 @@ export class ReplyWriter {
       outcome.usage?.completionTokens ?? null,
       outcome.contextMessages ?? null,
       outcome.contextSummaryId ?? null,
+      outcome.memoryUsed === undefined ? null : JSON.stringify(outcome.memoryUsed),
     ];
     const usage = outcome.usage ?? null;
     const event =
@@ -108,12 +112,13 @@ export class ReplyWriter {
             usage,
             contextMessages: outcome.contextMessages ?? null,
             contextSummaryId: outcome.contextSummaryId ?? null,
+            memoryUsed: outcome.memoryUsed ?? null,
           });
     await recordEvents(this.db, this.bus, this.clock.now(), reply.conversationId, [event], {
       // What the reply used goes to the usage ledger with it, once (see usage/record-usage.ts).
       sql: `settle AS (
         UPDATE messages SET status = $6, error = $7, prompt_tokens = $8, completion_tokens = $9,
-          context_messages = $10, context_summary_id = $11, updated_at = $4, finished_at = $4
+          context_messages = $10, context_summary_id = $11, memory_used = $12::jsonb, updated_at = $4, finished_at = $4
         WHERE id = $5 AND status IN ('pending', 'streaming')
         RETURNING id, conversation_id, model, status, prompt_tokens, completion_tokens, created_at, first_token_at, finished_at
       ),

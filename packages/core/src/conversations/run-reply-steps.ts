@@ -8,6 +8,7 @@ import type {
   ToolOptions,
   ToolResultPart,
 } from "@hearth/engine/spec";
+import type { MemoryUse } from "../memory/schema.ts";
 import { runTool } from "../tools/run-tool.ts";
 import { RESERVE_TOKENS } from "./prompt.ts";
 import type { ReplyTools } from "./reply-tools.ts";
@@ -19,6 +20,8 @@ export interface Progress {
   usage?: ReplyUsage;
   contextMessages?: number;
   contextSummaryId?: string;
+  /** What the prompt held from the user's memory. */
+  memoryUsed?: MemoryUse[];
 }
 
 export interface ReplySteps {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { openApiPattern, plainText } from "../http/plain-text.ts";
+import { MemoryUse } from "../memory/schema.ts";
 import { Sampling } from "../models/settings/sampling.ts";
 import { PageQuery } from "../pagination.ts";
 import { decodeListCursor } from "./list-cursor.ts";
@@ -70,6 +71,9 @@ export const Conversation = z
       description: "The assistant it started from (its settings were copied then); null: none, or since deleted.",
     }),
     contextStrategy: ContextStrategy,
+    temporary: z.boolean().openapi({
+      description: "A temporary chat: its replies neither read nor add to your memory, and it is never recalled.",
+    }),
     sampling: Sampling.openapi({
       description: "Sampling for its replies, over the model's defaults option by option; null or absent: the model's.",
     }),
@@ -93,6 +97,9 @@ export const CreateConversationInput = z
     systemPrompt: SystemPrompt.nullable().optional(),
     sampling: Sampling.optional(),
     contextStrategy: ContextStrategy.optional().openapi({ description: "`drop-oldest` by default." }),
+    temporary: z.boolean().optional().openapi({
+      description: "A temporary chat, which neither reads nor adds to your memory (false by default; fixed once made).",
+    }),
     assistantId: z
       .uuid({ error: "must be a UUID" })
       .optional()
@@ -227,6 +234,14 @@ export const MessageNode = z
         description:
           "The summary its prompt held in place of the older messages (GET /api/conversations/{id}/summaries/{summaryId}); " +
           "null: none.",
+      }),
+    memoryUsed: z
+      .array(MemoryUse)
+      .nullable()
+      .openapi({
+        description:
+          "What the reply's prompt held from your memory: saved memories and passages of your other conversations. " +
+          "Null: memory was off, the conversation is temporary, or nothing was found.",
       }),
     firstTokenAt: z.iso
       .datetime()

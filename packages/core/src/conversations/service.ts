@@ -23,12 +23,13 @@ export interface ConversationRow {
   assistant_id: string | null;
   sampling: Conversation["sampling"];
   context_strategy: Conversation["contextStrategy"];
+  temporary: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 export const COLUMNS =
-  "id, title, model, active_message_id, tools, tool_choice, system_prompt, pinned_at, assistant_id, sampling, context_strategy, created_at, updated_at";
+  "id, title, model, active_message_id, tools, tool_choice, system_prompt, pinned_at, assistant_id, sampling, context_strategy, temporary, created_at, updated_at";
 
 const presentConversation = (row: ConversationRow): Conversation => ({
   id: row.id,
@@ -42,6 +43,7 @@ const presentConversation = (row: ConversationRow): Conversation => ({
   assistantId: row.assistant_id,
   sampling: row.sampling,
   contextStrategy: row.context_strategy,
+  temporary: row.temporary,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
 });
@@ -67,8 +69,8 @@ export async function createConversation(
   now: Date,
 ): Promise<Conversation> {
   const { rows } = await db.query<ConversationRow>(
-    `INSERT INTO conversations (owner_id, title, title_source, model, tools, tool_choice, system_prompt, created_at, updated_at, sampling, assistant_id, context_strategy)
-     VALUES ($1, $2, $3, $4, $6, $7, $8, $5, $5, $9, $10, $11) RETURNING ${COLUMNS}`,
+    `INSERT INTO conversations (owner_id, title, title_source, model, tools, tool_choice, system_prompt, created_at, updated_at, sampling, assistant_id, context_strategy, temporary)
+     VALUES ($1, $2, $3, $4, $6, $7, $8, $5, $5, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
     [
       ownerId,
       input.title ?? DEFAULT_TITLE,
@@ -81,6 +83,7 @@ export async function createConversation(
       JSON.stringify(setSamplingOptions(input.sampling ?? {})),
       input.assistantId ?? null,
       input.contextStrategy ?? "drop-oldest",
+      input.temporary ?? false,
     ],
   );
   return presentConversation(rows[0] as ConversationRow);

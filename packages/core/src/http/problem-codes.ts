@@ -2,6 +2,7 @@ import type { AccountsProblem } from "../accounts/problems.ts";
 import type { AssistantsProblem } from "../assistants/problems.ts";
 import type { ConversationsProblem } from "../conversations/problems.ts";
 import type { JobsProblem } from "../jobs/problems.ts";
+import type { MemoryProblem } from "../memory/problems.ts";
 import type { ModelsProblem } from "../models/pulls/problems.ts";
 import type { OpenAiApiProblem } from "../openai-api/problems.ts";
 import type { CommonProblem } from "../problems.ts";
@@ -20,5 +21,6 @@ export type Problem =
   | QuotasProblem
   | AssistantsProblem
   | JobsProblem
-  | SearchProblem;
+  | SearchProblem
+  | MemoryProblem;
 export type ProblemCode = Problem["code"];

@@ -17,6 +17,10 @@ export interface SearchFilters {
   from?: Date | undefined;
   /** Before this time. */
   to?: Date | undefined;
+  /** Leaves this conversation out (memory recalls from the others). */
+  excludeConversationId?: string | undefined;
+  /** Leaves temporary conversations out (they are never recalled into other replies). */
+  excludeTemporary?: boolean | undefined;
 }
 
 export interface SearchHit {
@@ -33,6 +37,8 @@ export interface SearchHit {
   /** Reciprocal-rank-fusion score (hybrid), rank (keyword) or cosine similarity (semantic): higher is better. */
   score: number;
   matchedBy: MatchedBy[];
+  /** The whole passage (chunk) that matched, where `withPassage` asked for it. */
+  passage?: string;
 }
 
 /** Reciprocal rank fusion's constant (Cormack et al.): a first place is worth 1/61, a tenth 1/70. */
@@ -61,11 +67,18 @@ export async function searchMessages(
     /** The query's vector where semantic ranking takes part, with the model that made it. */
     vector?: { modelId: string; values: readonly number[] } | undefined;
     keyword: boolean;
+    /** Keyword ranking matches any of the query's words, not all of them (memory's recall reads a question). */
+    anyWord?: boolean | undefined;
+    /** Semantic candidates less similar than this (cosine) are left out. */
+    minSimilarity?: number | undefined;
+    /** Each hit carries its whole passage. */
+    withPassage?: boolean | undefined;
   },
 ): Promise<SearchHit[]> {
   const candidates = Math.min(MAX_CANDIDATES, request.limit * CANDIDATES_PER_RESULT);
   const keyword = request.keyword ? await rankByKeyword(db, request, candidates) : [];
-  const semantic = request.vector ? await rankByVector(db, request, request.vector, candidates) : [];
+  const nearest = request.vector ? await rankByVector(db, request, request.vector, candidates) : [];
+  const semantic = nearest.filter((hit) => hit.score >= (request.minSimilarity ?? -1));
   const isHybrid = request.keyword && request.vector !== undefined;
   const fused = fuse(isHybrid ? [keyword, semantic] : request.keyword ? [keyword] : [semantic], isHybrid).slice(
     0,
@@ -81,7 +94,8 @@ export async function searchMessages(
     const matchedBy: MatchedBy[] = [];
     if (keywordHits.has(hit.messageId)) matchedBy.push("keyword");
     if (semanticHits.has(hit.messageId)) matchedBy.push("semantic");
-    return [{ ...detail, score: hit.score, matchedBy }];
+    const { text, ...shown } = detail;
+    return [{ ...shown, score: hit.score, matchedBy, ...(request.withPassage ? { passage: text } : {}) }];
   });
 }
 
@@ -92,7 +106,9 @@ const filterSql = (first: number) =>
    AND ($${first + 1}::text IS NULL OR s.role = $${first + 1})
    AND ($${first + 2}::text IS NULL OR s.model = $${first + 2})
    AND ($${first + 3}::timestamptz IS NULL OR s.created_at >= $${first + 3})
-   AND ($${first + 4}::timestamptz IS NULL OR s.created_at < $${first + 4})`;
+   AND ($${first + 4}::timestamptz IS NULL OR s.created_at < $${first + 4})
+   AND ($${first + 5}::uuid IS NULL OR s.conversation_id <> $${first + 5})
+   AND (NOT $${first + 6}::boolean OR NOT c.temporary)`;
 
 const filterParams = (filters: SearchFilters) => [
   filters.conversationId ?? null,
@@ -100,18 +116,24 @@ const filterParams = (filters: SearchFilters) => [
   filters.model ?? null,
   filters.from ?? null,
   filters.to ?? null,
+  filters.excludeConversationId ?? null,
+  filters.excludeTemporary ?? false,
 ];
 
 async function rankByKeyword(
   db: Queryable,
-  request: { userId: string; query: string; textConfig: string; filters: SearchFilters },
+  request: { userId: string; query: string; textConfig: string; filters: SearchFilters; anyWord?: boolean | undefined },
   candidates: number,
 ): Promise<Ranked[]> {
+  // Any word: the query's own lexemes joined by OR (none, all stop words: nothing matches).
+  const tsquery = request.anyWord
+    ? "(SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery FROM unnest(to_tsvector($2::regconfig, $3)))"
+    : "websearch_to_tsquery($2::regconfig, $3)";
   const { rows } = await db.query<{ message_id: string; chunk: number; rank: number }>(
     `SELECT message_id, chunk, rank FROM (
        SELECT DISTINCT ON (s.message_id) s.message_id, s.chunk, s.created_at, ts_rank_cd(s.tsv, q.query) AS rank
        FROM search_chunks s JOIN conversations c ON c.id = s.conversation_id,
-            websearch_to_tsquery($2::regconfig, $3) AS q (query)
+            ${tsquery} AS q (query)
        WHERE s.user_id = $1 AND s.tsv @@ q.query AND ${filterSql(5)}
        ORDER BY s.message_id, rank DESC
      ) best ORDER BY rank DESC, created_at DESC LIMIT $4`,
@@ -175,7 +197,7 @@ async function describe(
   textConfig: string,
   query: string,
   keywordHits: ReadonlySet<string>,
-): Promise<Map<string, Omit<SearchHit, "score" | "matchedBy">>> {
+): Promise<Map<string, Omit<SearchHit, "score" | "matchedBy" | "passage"> & { text: string }>> {
   const { rows } = await db.query<{
     message_id: string;
     conversation_id: string;
@@ -220,6 +242,7 @@ async function describe(
           createdAt: row.created_at,
           snippet,
           highlights,
+          text: row.text,
         },
       ];
     }),

@@ -10,6 +10,15 @@ export interface RegisteredTool {
   inputSchema: z.ZodType;
 }
 
+/** A tool with its name checked and its input schema compiled; throws for a broken one. */
+export function compileTool(tool: Tool): RegisteredTool {
+  if (!NAME.test(tool.name))
+    throw new Error(`A tool name must be 1–64 letters, digits, _ or -; got ${JSON.stringify(tool.name)}.`);
+  if (tool.inputSchema.type !== "object") throw new Error(`The input schema of ${tool.name} must be an object schema.`);
+  const inputSchema = z.fromJSONSchema(tool.inputSchema as Parameters<typeof z.fromJSONSchema>[0]);
+  return { tool, inputSchema };
+}
+
 /**
  * The tools conversations may enable: the seam that built-in tools now, and plugins, MCP servers and
  * workflows later, plug into. Names are unique; a schema is compiled when its tool is registered, so
@@ -19,13 +28,8 @@ export class ToolRegistry {
   readonly #tools = new Map<string, RegisteredTool>();
 
   register(tool: Tool): this {
-    if (!NAME.test(tool.name))
-      throw new Error(`A tool name must be 1–64 letters, digits, _ or -; got ${JSON.stringify(tool.name)}.`);
     if (this.#tools.has(tool.name)) throw new Error(`A tool named ${tool.name} is registered already.`);
-    if (tool.inputSchema.type !== "object")
-      throw new Error(`The input schema of ${tool.name} must be an object schema.`);
-    const inputSchema = z.fromJSONSchema(tool.inputSchema as Parameters<typeof z.fromJSONSchema>[0]);
-    this.#tools.set(tool.name, { tool, inputSchema });
+    this.#tools.set(tool.name, compileTool(tool));
     return this;
   }
 
