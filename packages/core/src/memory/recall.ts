@@ -4,7 +4,7 @@
  * the conversation's owner's memory and history are read; temporary conversations neither read it
  * nor are read into other replies.
  */
-import type { Queryable } from "@hearth/db";
+import type { Database } from "@hearth/db";
 import type { ContextWindow } from "@hearth/engine/spec";
 import type { Embedder } from "../search/search-index.ts";
 import { textSearchConfig } from "../search/search-index.ts";
@@ -56,7 +56,7 @@ const HEADER =
  * conversation is temporary (the reply then offers no remember tool either).
  */
 export async function recallForReply(
-  db: Queryable,
+  db: Database,
   job: { conversationId: string; userMessageId: string },
   window: ContextWindow,
   deps: MemoryDeps,
@@ -98,7 +98,7 @@ interface Passage {
 
 /** The passages of the owner's other, non-temporary conversations that answer the question best. */
 async function relevantPassages(
-  db: Queryable,
+  db: Database,
   asked: { owner_id: string; language: string | null; question: string; conversationId: string },
   deps: MemoryDeps,
   signal: AbortSignal,

@@ -4,7 +4,7 @@
  * model), each reduced to a message's best chunk and fused by reciprocal rank fusion. Deleted
  * conversations are left out; snippets carry their highlights as offsets, never as markup.
  */
-import type { Queryable } from "@hearth/db";
+import type { Database, Queryable } from "@hearth/db";
 import { toVectorLiteral } from "./search-index.ts";
 
 export type MatchedBy = "keyword" | "semantic";
@@ -56,7 +56,7 @@ interface Ranked {
 
 /** A user's messages that match `query` best, best first. */
 export async function searchMessages(
-  db: Queryable,
+  db: Database,
   request: {
     userId: string;
     query: string;
@@ -143,28 +143,49 @@ async function rankByKeyword(
 }
 
 async function rankByVector(
-  db: Queryable,
+  db: Database,
   request: { userId: string; filters: SearchFilters },
   vector: { modelId: string; values: readonly number[] },
   candidates: number,
 ): Promise<Ranked[]> {
   const dims = vector.values.length;
   if (!Number.isInteger(dims) || dims < 1) return [];
-  // The cast to the width matches the expression of that width's HNSW index (vector-store.ts).
-  const { rows } = await db.query<{ message_id: string; chunk: number; distance: number }>(
-    `SELECT DISTINCT ON (message_id) message_id, chunk, distance FROM (
-       SELECT v.message_id, v.chunk, v.embedding::vector(${dims}) <=> $2::vector(${dims}) AS distance
-       FROM search_vectors v
-         JOIN search_chunks s ON s.message_id = v.message_id AND s.chunk = v.chunk
-         JOIN conversations c ON c.id = s.conversation_id
-       WHERE v.user_id = $1 AND v.dims = ${dims} AND v.model = $3 AND ${filterSql(5)}
-       ORDER BY v.embedding::vector(${dims}) <=> $2::vector(${dims}) LIMIT $4
-     ) nearest ORDER BY message_id, distance`,
-    [request.userId, toVectorLiteral(vector.values), vector.modelId, candidates, ...filterParams(request.filters)],
-  );
+  const { rows } = await db.transaction(async (tx) => {
+    await filteredScan(tx, candidates);
+    // The cast to the width matches the expression of that width's HNSW index (vector-store.ts).
+    return tx.query<{ message_id: string; chunk: number; distance: number }>(
+      `SELECT DISTINCT ON (message_id) message_id, chunk, distance FROM (
+         SELECT v.message_id, v.chunk, v.embedding::vector(${dims}) <=> $2::vector(${dims}) AS distance
+         FROM search_vectors v
+           JOIN search_chunks s ON s.message_id = v.message_id AND s.chunk = v.chunk
+           JOIN conversations c ON c.id = s.conversation_id
+         WHERE v.user_id = $1 AND v.dims = ${dims} AND v.model = $3 AND ${filterSql(5)}
+         ORDER BY v.embedding::vector(${dims}) <=> $2::vector(${dims}) LIMIT $4
+       ) nearest ORDER BY message_id, distance`,
+      [request.userId, toVectorLiteral(vector.values), vector.modelId, candidates, ...filterParams(request.filters)],
+    );
+  });
   return rows
     .map((row) => ({ messageId: row.message_id, chunk: row.chunk, score: 1 - Number(row.distance) }))
     .sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Lets this transaction's HNSW scan find `candidates` rows that pass the filters. The index hands
+ * over its `ef_search` nearest vectors of everyone's (40 by default) and the user, conversation and
+ * time filters apply after: a user among many, or a narrow filter, found nothing (seen on 5,000
+ * vectors of 50 users). So the scan reads as many as are asked for and, with pgvector 0.8 or later,
+ * goes on scanning until enough pass (iterative scan; the order is made exact again above).
+ */
+async function filteredScan(tx: Queryable, candidates: number): Promise<void> {
+  // A vector literal loads pgvector into the session, so its settings are known from here on.
+  await tx.query("SELECT '[0]'::vector");
+  await tx.query(
+    `SELECT set_config('hnsw.ef_search', $1, true),
+       CASE WHEN current_setting('hnsw.iterative_scan', true) IS NOT NULL
+         THEN set_config('hnsw.iterative_scan', 'relaxed_order', true) END`,
+    [String(Math.max(40, Math.min(1000, candidates)))],
+  );
 }
 
 /** One ranking as it is, or several fused: each message scores Σ 1/(k + rank) over the rankings it is in. */
