@@ -154,6 +154,17 @@ describe("memory", { timeout: 180_000 }, () => {
     expect((await settings(ada, { enabled: "yes" })).status).toBe(400);
   });
 
+  it("keeps one fact once when it is sent many times at once", async () => {
+    const sent = await Promise.all(
+      Array.from({ length: 12 }, () => bob.post<Memory>("/api/memories", { content: "Works nights." })),
+    );
+    expect(sent.map((response) => response.status).sort()).toEqual([
+      200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 201,
+    ]);
+    expect(new Set(sent.map((response) => response.body.id)).size).toBe(1);
+    expect((await bob.delete<{ deleted: number }>("/api/memories")).body).toEqual({ deleted: 1 });
+  });
+
   it("gives a reply the saved memories and the passages of the user's other conversations that fit the question", async () => {
     expect((await settings(ada, { enabled: true })).body).toMatchObject({ enabled: true, saved: 1 });
     const bread = await createConversation(ada, { title: "Bread" });
