@@ -15,6 +15,7 @@ import { registerJobs } from "./commands/jobs.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerLogin } from "./commands/login.ts";
 import { registerLogout } from "./commands/logout.ts";
+import { registerMemory } from "./commands/memory.ts";
 import { registerModels } from "./commands/models.ts";
 import { registerOpenapi } from "./commands/openapi.ts";
 import { registerPassword } from "./commands/password.ts";
@@ -68,6 +69,7 @@ export function createProgram(): Command {
   registerConversations(program);
   registerSearch(program);
   registerAssistants(program);
+  registerMemory(program);
   registerModels(program);
   registerUsage(program);
   registerKeys(program);

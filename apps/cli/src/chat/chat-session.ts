@@ -44,6 +44,8 @@ export class ChatSession {
   #assistantId: string | undefined;
   /** What a conversation not yet started does once it outgrows the model's context. */
   #contextStrategy: "drop-oldest" | "summarize" | undefined;
+  /** New conversations are temporary: they neither read nor feed memory. */
+  #isTemporary = false;
 
   private constructor(hearth: HearthClient, model: string | undefined) {
     this.hearth = hearth;
@@ -62,12 +64,14 @@ export class ChatSession {
       systemPrompt?: string | undefined;
       assistantId?: string | undefined;
       contextStrategy?: "drop-oldest" | "summarize" | undefined;
+      temporary?: boolean | undefined;
     },
   ): Promise<ChatSession> {
     const model = options.model === undefined ? undefined : (await findModel(hearth, options.model)).id;
     const session = new ChatSession(hearth, model);
     session.#assistantId = options.assistantId;
     session.#contextStrategy = options.contextStrategy;
+    session.#isTemporary = options.temporary === true;
     if (options.conversationId === undefined) {
       session.#pendingSystemPrompt = options.systemPrompt;
       return session;
@@ -223,6 +227,7 @@ export class ChatSession {
       ...(this.#pendingSystemPrompt === undefined ? {} : { systemPrompt: this.#pendingSystemPrompt }),
       ...(this.#assistantId === undefined ? {} : { assistantId: this.#assistantId }),
       ...(this.#contextStrategy === undefined ? {} : { contextStrategy: this.#contextStrategy }),
+      ...(this.#isTemporary ? { temporary: true } : {}),
     };
     this.conversation = unwrap(await this.hearth.api.POST("/api/conversations", { body }));
     return this.conversation;

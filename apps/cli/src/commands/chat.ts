@@ -17,6 +17,7 @@ interface ChatOptions {
   system?: string;
   assistant?: string;
   context?: "drop-oldest" | "summarize";
+  temporary?: boolean;
 }
 
 /**
@@ -37,7 +38,8 @@ Examples:
   hearth chat --conversation 0b5c… "and in Porto?"
   hearth chat -s "Answer in one sentence." "Why is the sky blue?"
   hearth chat --assistant "Travel guide" "Two days in Lisbon?"
-  hearth chat --context summarize     # a long chat: older turns summarized, not dropped`;
+  hearth chat --context summarize     # a long chat: older turns summarized, not dropped
+  hearth chat --temporary "Plan a surprise party"   # neither reads nor feeds your memory`;
 
 /** `hearth chat`: interactive on a terminal, else (or with a prompt) one message and its reply. */
 export function registerChat(program: Command): void {
@@ -55,11 +57,14 @@ export function registerChat(program: Command): void {
         "once the conversation outgrows the model's context: drop-oldest (the default) or summarize (kept by the conversation)",
       ).choices(["drop-oldest", "summarize"]),
     )
+    .option("--temporary", "a temporary chat: it neither reads nor adds to your memory (hearth memory)")
     .addHelpText("after", EXAMPLES)
     .action(async (words: string[], options: ChatOptions, command: Command) => {
       const context = commandContext(command);
       if (options.assistant !== undefined && options.conversation !== undefined)
         throw new UsageError("--assistant starts a new conversation: it cannot go with --conversation");
+      if (options.temporary && options.conversation !== undefined)
+        throw new UsageError("--temporary starts a new conversation: it cannot go with --conversation");
       const prompt = words.length > 0 ? words.join(" ") : undefined;
       const isInteractive = prompt === undefined && process.stdin.isTTY === true;
       if (isInteractive && context.globals.json) {
@@ -97,6 +102,7 @@ async function openChat(
     systemPrompt: options.system,
     assistantId: assistant?.id,
     contextStrategy: options.context,
+    temporary: options.temporary,
   });
   return { output, session, watch, connection };
 }
