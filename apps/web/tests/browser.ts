@@ -42,6 +42,8 @@ export interface HarnessOptions {
   jobHandlers?: NonNullable<Parameters<typeof startTestServer>[1]>["jobHandlers"];
   /** How often the server looks for finished messages to index for search (search.indexCheckMs; default 2000). */
   searchIndexCheckMs?: number;
+  /** The test model's context and the engine's (default: the model's 2048, the engine's 1024); memory needs room. */
+  contextSize?: number;
 }
 
 /**
@@ -53,12 +55,15 @@ export async function startBrowserHarness(options: HarnessOptions = {}): Promise
     throw new Error("apps/web/dist is not built: run `npm run build` (npm test builds it first)");
   }
   const modelsDir = await mkdtemp(join(tmpdir(), "hearth-web-models-"));
-  await writeTestModel(join(modelsDir, "tiny-chat.gguf"));
+  await writeTestModel(
+    join(modelsDir, "tiny-chat.gguf"),
+    options.contextSize === undefined ? {} : { contextLength: options.contextSize },
+  );
   const server = await startTestServer(
     {
       modelsDir,
       server: { webDir: WEB_DIR },
-      engine: { gpu: "off", contextSize: 1024 },
+      engine: { gpu: "off", contextSize: options.contextSize ?? 1024 },
       chat: { maxReplyTokens: options.maxReplyTokens ?? 48 },
       models: {
         ...(options.providers === undefined

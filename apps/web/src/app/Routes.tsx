@@ -5,6 +5,8 @@ import { Route, Switch } from "wouter";
 import { AssistantPicker } from "../features/assistants/AssistantPicker.tsx";
 import { ConversationSettingsButton } from "../features/assistants/ConversationSettingsDialog.tsx";
 import { ConversationView } from "../features/chat/ConversationView.tsx";
+import { TemporaryBadge } from "../features/memory/TemporaryBadge.tsx";
+import { TemporaryChatToggle } from "../features/memory/TemporaryChatToggle.tsx";
 import { ConversationToolbar } from "../features/models/ConversationToolbar.tsx";
 import { useApplyPreferences } from "../features/settings/preferences.ts";
 import { Shell } from "./Shell.tsx";
@@ -17,6 +19,9 @@ const SettingsPage = lazy(() =>
 );
 const AssistantsPage = lazy(() =>
   import("../features/assistants/AssistantsPage.tsx").then((module) => ({ default: module.AssistantsPage })),
+);
+const MemoryPage = lazy(() =>
+  import("../features/memory/MemoryPage.tsx").then((module) => ({ default: module.MemoryPage })),
 );
 const AdminPage = lazy(() =>
   import("../features/admin/AdminPage.tsx").then((module) => ({ default: module.AdminPage })),
@@ -38,6 +43,7 @@ export function Routes({ user }: { user: User }) {
                 <div className={TOOLBAR}>
                   <AssistantPicker />
                   <ConversationToolbar conversationId={undefined} />
+                  <TemporaryChatToggle />
                 </div>
               }
             />
@@ -51,6 +57,7 @@ export function Routes({ user }: { user: User }) {
                   <div className={TOOLBAR}>
                     <ConversationToolbar conversationId={params.id} />
                     <ConversationSettingsButton conversationId={params.id} />
+                    <TemporaryBadge conversationId={params.id} />
                   </div>
                 }
               />
@@ -58,6 +65,9 @@ export function Routes({ user }: { user: User }) {
           </Route>
           <Route path="/assistants">
             <AssistantsPage user={user} />
+          </Route>
+          <Route path="/memory">
+            <MemoryPage />
           </Route>
           <Route path="/settings/:section?">{(params) => <SettingsPage user={user} section={params.section} />}</Route>
           {/* Anyone else is shown no more than for a page that does not exist (the API answers them 403). */}

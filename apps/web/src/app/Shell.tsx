@@ -1,5 +1,5 @@
 import type { components } from "@hearth/sdk";
-import { Bot, Keyboard, PanelLeft, Search, Settings, ShieldCheck, SquarePen } from "lucide-react";
+import { Bot, Brain, Keyboard, PanelLeft, Search, Settings, ShieldCheck, SquarePen } from "lucide-react";
 import { Dialog as DrawerPrimitive } from "radix-ui";
 import { type ReactNode, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
@@ -159,6 +159,9 @@ function Sidebar({ user, onNewChat, onSearch, onShortcuts, onNavigate }: Sidebar
           </Button>
           <Link href="/assistants" onClick={onNavigate} aria-label={t("assistants:nav")} className={ICON_LINK}>
             <Bot aria-hidden="true" className="size-5" />
+          </Link>
+          <Link href="/memory" onClick={onNavigate} aria-label={t("memory:nav")} className={ICON_LINK}>
+            <Brain aria-hidden="true" className="size-5" />
           </Link>
           <Button variant="ghost" size="icon" aria-label={t("nav.newChat")} onClick={onNewChat}>
             <SquarePen aria-hidden="true" className="size-5" />

@@ -9,11 +9,13 @@ export interface NewChatSettings {
   tools: string[];
   /** The assistant it starts from: the server copies its system prompt and sampling (model and tools are set here). */
   assistantId: string | null;
+  /** A temporary chat: it neither reads nor adds to memory and is never recalled (not remembered on this device). */
+  temporary: boolean;
 }
 
 const MODEL_KEY = "hearth.newChat.model";
 const listeners = new Set<() => void>();
-let settings: NewChatSettings = { model: readModel(), tools: [], assistantId: null };
+let settings: NewChatSettings = { model: readModel(), tools: [], assistantId: null, temporary: false };
 
 function readModel(): string | null {
   try {
@@ -35,12 +37,13 @@ export function updateNewChatSettings(change: Partial<NewChatSettings>): void {
 }
 
 /** The settings for the next new chat, as a body for POST /api/conversations. */
-export function newChatBody(): { model?: string; tools?: string[]; assistantId?: string } {
+export function newChatBody(): { model?: string; tools?: string[]; assistantId?: string; temporary?: true } {
   return {
     ...(settings.model === null ? {} : { model: settings.model }),
     // With an assistant, its tools were copied here and may have been unticked since: send them even when none.
     ...(settings.tools.length === 0 && settings.assistantId === null ? {} : { tools: settings.tools }),
     ...(settings.assistantId === null ? {} : { assistantId: settings.assistantId }),
+    ...(settings.temporary ? { temporary: true as const } : {}),
   };
 }
 

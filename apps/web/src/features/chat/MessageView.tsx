@@ -7,6 +7,8 @@ import { formatNumber } from "../../lib/i18n.ts";
 import { Markdown } from "../../lib/markdown.tsx";
 import { useChat } from "./chat-context.ts";
 import { isUnfinished, type Message, streamingReply } from "./conversation-data.ts";
+import { MemoryUsedNote } from "./MemoryUsedNote.tsx";
+import { factOf, REMEMBER_TOOL, RememberCard } from "./RememberCard.tsx";
 import { useConversationData } from "./use-conversation.ts";
 
 type MessagePart = components["schemas"]["MessagePart"];
@@ -123,6 +125,7 @@ function Reply({ message, isBusy }: { message: Message; isBusy: boolean }) {
     >
       <h2 className="sr-only">{t("message.assistant")}</h2>
       <ReplyBody message={message} isWriting={isWriting} />
+      {message.memoryUsed != null && message.memoryUsed.length > 0 && <MemoryUsedNote uses={message.memoryUsed} />}
       {message.status === "pending" && message.content === "" && (
         <p className="text-muted-foreground">
           <span aria-hidden="true" className="animate-pulse">
@@ -176,6 +179,12 @@ function ReplyBody({ message, isWriting }: { message: Message; isWriting: boolea
   );
 }
 
+/** A tool call as the generic folded call, or a remember call as a note of what was kept. */
+function ToolCall({ call }: { call: ToolPiece }) {
+  const fact = call.toolName === REMEMBER_TOOL && call.isError !== true ? factOf(call) : undefined;
+  return fact === undefined ? <GenericToolCall call={call} /> : <RememberCard fact={fact} output={call.output} />;
+}
+
 type ToolPiece = {
   kind: "tool";
   key: string;
@@ -216,7 +225,7 @@ function splitAtParts(content: string, parts: readonly MessagePart[] | null): Pi
   return pieces;
 }
 
-function ToolCall({ call }: { call: ToolPiece }) {
+function GenericToolCall({ call }: { call: ToolPiece }) {
   const { t } = useTranslation("chat");
   const state =
     call.output === undefined ? t("tools.running") : call.isError ? t("tools.failed") : t("tools.succeeded");

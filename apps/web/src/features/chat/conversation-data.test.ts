@@ -208,3 +208,21 @@ describe("where the newest reply's context starts", () => {
     expect(contextStartOf(path(8, 9, "c0"))).toBeUndefined();
   });
 });
+
+describe("a reply's message.done", () => {
+  it("brings what the reply read from memory into the message, and keeps what it had when the event names nothing", () => {
+    const reply = message(1, { content: "", status: "streaming", memoryUsed: null });
+    const opened = fromPath({ data: [message(0), reply], nextCursor: null, lastEventId: 1 });
+    const memoryUsed = [
+      { type: "memory", memoryId: idOf(90), content: "Prefers metric units." },
+      { type: "message", messageId: idOf(91), conversationId: "b", conversationTitle: "Bread", text: "Clint" },
+    ];
+    const done = applyEvent(opened, event("message.done", { messageId: reply.id, status: "done", memoryUsed }, 2));
+    if (done === "reload") throw new Error("message.done asked for a reload");
+    expect(done.byId.get(reply.id)?.memoryUsed).toEqual(memoryUsed);
+
+    const without = applyEvent(done, event("message.done", { messageId: reply.id, status: "done" }, 3));
+    if (without === "reload") throw new Error("message.done asked for a reload");
+    expect(without.byId.get(reply.id)?.memoryUsed).toEqual(memoryUsed);
+  });
+});

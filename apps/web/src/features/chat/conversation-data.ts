@@ -243,6 +243,7 @@ function change(data: ConversationData, event: ReceivedEvent): Applied {
         usage: event.data.usage ?? message.usage,
         contextMessages: event.data.contextMessages ?? message.contextMessages,
         contextSummaryId: event.data.contextSummaryId ?? message.contextSummaryId,
+        memoryUsed: event.data.memoryUsed ?? message.memoryUsed,
       }));
     case "message.error":
       return patched(data, event.data.messageId, (message) => ({
