@@ -201,7 +201,7 @@ export async function startHearth({
   const replyModels: ModelSource | undefined =
     wrapReplyModel === undefined
       ? undefined
-      : { languageModel: async (id) => wrapReplyModel(await models.languageModel(id)) };
+      : { languageModel: async (id) => wrapReplyModel(await models.languageModel(id)), find: (id) => models.find(id) };
   // Among nodes (PostgreSQL), events reach every node through Redis pub/sub where it is configured,
   // else LISTEN/NOTIFY; on the embedded database there is one node, and they stay in this process.
   const bus = createSharedEventBus({ nodeId, database: () => db, logger });

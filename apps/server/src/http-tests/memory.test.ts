@@ -67,7 +67,8 @@ describe("memory", { timeout: 180_000 }, () => {
 
   beforeAll(async () => {
     modelsDir = await mkdtemp(join(tmpdir(), "hearth-memory-"));
-    await writeTestModel(join(modelsDir, "tiny.gguf"), { contextLength: 4096 });
+    // Qwen 2.5's template calls tools natively: replies with memory on are offered the remember tool.
+    await writeTestModel(join(modelsDir, "tiny.gguf"), { contextLength: 4096, chatTemplate: "qwen2.5" });
     const wrapReplyModel = (model: LanguageModel): LanguageModel => ({
       provider: model.provider,
       modelId: model.modelId,
@@ -123,6 +124,13 @@ describe("memory", { timeout: 180_000 }, () => {
     expect(added.status).toBe(201);
     const changed = await ada.patch<Memory>(`/api/memories/${added.body.id}`, { content: "Has two cats." });
     expect(changed.body).toMatchObject({ id: added.body.id, content: "Has two cats." });
+    const clash = await ada.patch<{ code: string; memoryId: string }>(`/api/memories/${added.body.id}`, {
+      content: "PREFERS metric  units.",
+    });
+    expect(clash.status).toBe(409);
+    expect(clash.body).toMatchObject({ code: "memory-exists", memoryId: again.body.id });
+    const spaced = await ada.post<Memory>("/api/memories", { content: "Prefers   metric   units." });
+    expect([spaced.status, spaced.body.id]).toEqual([200, again.body.id]);
     expect((await ada.patch(`/api/memories/${added.body.id}`, {})).status).toBe(400);
     expect((await ada.patch(`/api/memories/${added.body.id}`, { status: "proposed" })).status).toBe(400);
     expect((await ada.patch("/api/memories/not-a-uuid", { content: "x" })).status).toBe(400);
@@ -152,6 +160,22 @@ describe("memory", { timeout: 180_000 }, () => {
     expect((await ada.delete(`/api/memories/${added.body.id}`)).status).toBe(404);
     expect((await settings(ada, {})).status).toBe(400);
     expect((await settings(ada, { enabled: "yes" })).status).toBe(400);
+  });
+
+  it("saves a proposal when its user adds the same fact", async () => {
+    const { rows } = await server.db.query<{ id: string }>(
+      `INSERT INTO memories (user_id, content, status, source, created_at, updated_at)
+       SELECT id, 'Plays the cello.', 'proposed', 'model', now(), now() FROM users WHERE username = 'bob' RETURNING id`,
+    );
+    const added = await bob.post<Memory>("/api/memories", { content: "plays the cello." });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({
+      id: rows[0]?.id,
+      status: "saved",
+      source: "model",
+      content: "Plays the cello.",
+    });
+    expect((await bob.delete(`/api/memories/${rows[0]?.id}`)).status).toBe(204);
   });
 
   it("keeps one fact once when it is sent many times at once", async () => {
@@ -244,5 +268,73 @@ describe("memory", { timeout: 180_000 }, () => {
     expect(system).toBe("");
     expect(tools).toEqual([]);
     expect(reply.memoryUsed).toBeNull();
+  });
+});
+
+/**
+ * The remember tool on the real engine: a test model that always calls a tool it is offered (the
+ * grammar writes the arguments), so each reply with memory on proposes a fact, saved or kept for the
+ * user as their setting says; a model that only emulates tool calls is not offered it.
+ */
+describe("the remember tool in replies", { timeout: 180_000 }, () => {
+  let modelsDir: string;
+  let server: TestServer;
+  let ada: TestClient;
+
+  beforeAll(async () => {
+    modelsDir = await mkdtemp(join(tmpdir(), "hearth-remember-"));
+    await writeTestModel(join(modelsDir, "caller.gguf"), {
+      chatTemplate: "qwen2.5",
+      callsTools: true,
+      contextLength: 8192,
+    });
+    await writeTestModel(join(modelsDir, "emulated.gguf"), { contextLength: 4096 });
+    server = await startTestServer({
+      modelsDir,
+      engine: { gpu: "off", contextSize: 8192 },
+      chat: { maxReplyTokens: 400, maxToolSteps: 2 },
+    });
+    ada = await signedInAdmin(server);
+    await ada.patch("/api/memory/settings", { enabled: true, autoSave: false });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(modelsDir, { recursive: true, force: true });
+  });
+
+  const reply = async (model: string) => {
+    const conversation = await createConversation(ada, { model });
+    server.clock.advance(10);
+    const exchange = await sendMessage(ada, conversation, "Remember that I like tea.");
+    const settled = await settledReply(ada, conversation, exchange.assistantMessage.id);
+    expect(settled.status, settled.error ?? "").toBe("done");
+    return { conversation, reply: settled };
+  };
+
+  it("proposes what the model calls it with for the user to save, with automatic saving off", async () => {
+    const { conversation, reply: written } = await reply("local/caller");
+    const [call, result] = written.parts ?? [];
+    expect(call).toMatchObject({ type: "tool-call", toolName: "remember" });
+    expect(result).toMatchObject({ type: "tool-result", toolName: "remember", toolCallId: call?.toolCallId });
+    const proposals = await ada.get<MemoryPage>("/api/memories?status=proposed");
+    if (result?.type === "tool-result" && !result.isError) {
+      expect(JSON.parse(result.output).status).toMatch(/^proposed/);
+      expect(proposals.body.data).toEqual([
+        expect.objectContaining({ source: "model", conversationId: conversation, messageId: written.id }),
+      ]);
+      const [proposal] = proposals.body.data;
+      expect(proposal?.content).toMatch(/^\P{Cc}+$/u);
+    } else {
+      // The grammar wrote a fact the tool refused (empty once cleaned, or too long): nothing is kept.
+      expect(proposals.body.data).toEqual([]);
+    }
+  });
+
+  it("is not offered to a model that only emulates tool calls", async () => {
+    const before = (await ada.get<MemorySettings>("/api/memory/settings")).body;
+    const { reply: written } = await reply("local/emulated");
+    expect(written.parts).toBeNull();
+    const after = (await ada.get<MemorySettings>("/api/memory/settings")).body;
+    expect(after.proposed + after.saved).toBe(before.proposed + before.saved);
   });
 });

@@ -46,6 +46,7 @@ const HTTP: Record<ProblemCode | "internal-error", { status: ContentfulStatusCod
   "too-many-assistants": { status: 409, title: "Too many assistants" },
   "memory-not-found": { status: 404, title: "Memory not found" },
   "too-many-memories": { status: 409, title: "Too many memories" },
+  "memory-exists": { status: 409, title: "Memory exists" },
   "job-not-found": { status: 404, title: "Job not found" },
   "job-not-retryable": { status: 409, title: "Job not retryable" },
   "semantic-search-unavailable": { status: 409, title: "Search by meaning unavailable" },

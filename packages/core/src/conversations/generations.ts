@@ -1,5 +1,5 @@
 import type { Database } from "@hearth/db";
-import type { ContextWindow, LanguageModel } from "@hearth/engine/spec";
+import type { ContextWindow, LanguageModel, ToolSupport } from "@hearth/engine/spec";
 import { type Context, context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
@@ -19,6 +19,8 @@ import { titleIfFirstExchange } from "./title-conversation.ts";
 export interface ModelSource {
   /** Throws NoSuchModelError or ProviderUnavailableError. */
   languageModel(id: string): Promise<LanguageModel>;
+  /** The model as listed, with what it can do; undefined where no provider lists it (or none is known). */
+  find?(id: string): Promise<{ capabilities: { tools: ToolSupport } } | undefined>;
 }
 
 export interface GenerationSettings {
@@ -287,9 +289,11 @@ export class Generations {
       this.deps.memory === undefined ? undefined : await recallForReply(db, job, window, this.deps.memory, signal);
     if (memory !== undefined && memory.used.length > 0) progress.memoryUsed = memory.used;
     const { tools } = this.deps;
-    // With memory on, the model may propose what to remember.
+    // With memory on, a model that calls tools natively may propose what to remember. One that was
+    // never taught a way to call (node-llama-cpp's emulated format) is not offered it: every reply
+    // would carry instructions it cannot follow, for a tool the user did not ask for.
     const remember =
-      memory === undefined
+      memory === undefined || !(await this.#callsToolsNatively(job.model, window))
         ? []
         : [
             rememberTool(db, this.deps.clock, {
@@ -355,6 +359,13 @@ export class Generations {
     if (failure !== undefined)
       return { status: "error", error: `The model failed: ${failure}`.slice(0, 1000), ...progress };
     return { status: "done", ...progress };
+  }
+
+  /** A local model's loaded chat template says; a remote model's provider listing does. */
+  async #callsToolsNatively(model: string, window: ContextWindow): Promise<boolean> {
+    if (window.tools !== undefined) return window.tools === "native";
+    const listed = await this.deps.models.find?.(model).catch(() => undefined);
+    return listed?.capabilities.tools === "native";
   }
 
   /** Summaries for a reply's prompt: written by its model, their tokens charged to the conversation's owner. */

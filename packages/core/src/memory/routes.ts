@@ -68,12 +68,14 @@ const create = createRoute({
   path: "/api/memories",
   tags,
   summary: "Save a memory",
-  description: `A fact kept already is answered with the one there is (200). One person may keep ${MAX_MEMORIES_PER_USER}.`,
+  description:
+    `A fact kept already (letter case and spacing aside) is answered with the one there is: 200, or 201 where it ` +
+    `was a proposal, which this saves. One person may keep ${MAX_MEMORIES_PER_USER}.`,
   ...asUser,
   request: { body: jsonBody(CreateMemoryInput) },
   responses: {
-    201: jsonContent(Memory, "The new memory"),
-    200: jsonContent(Memory, "The same memory, kept already"),
+    201: jsonContent(Memory, "The memory, saved now"),
+    200: jsonContent(Memory, "The same fact, saved already"),
   },
   ...problems("too-many-memories"),
 });
@@ -105,7 +107,7 @@ const update = createRoute({
   ...asUser,
   request: { params: IdParam, body: jsonBody(UpdateMemoryInput) },
   responses: { 200: jsonContent(Memory, "The changed memory") },
-  ...problems("memory-not-found"),
+  ...problems("memory-not-found", "memory-exists"),
 });
 
 const remove = createRoute({
@@ -138,7 +140,7 @@ export const memoryRoutes = createRouter()
     const kept = unwrap(
       await createMemory(c.var.db, user.id, { content, status: "saved", source: "user" }, c.var.clock.now()),
     );
-    return kept.outcome === "created" ? c.json(kept.memory, 201) : c.json(kept.memory, 200);
+    return kept.outcome === "unchanged" ? c.json(kept.memory, 200) : c.json(kept.memory, 201);
   })
   .openapi(exportAll, async (c) => {
     const { user } = currentPrincipal(c);

@@ -30,6 +30,12 @@ interface MemoryRow {
 
 const COLUMNS = "id, content, status, source, conversation_id, message_id, created_at, updated_at";
 
+/** A fact as it is kept and compared: runs of white space as one space, none at the ends. */
+const normalized = (content: string): string => content.replace(/\s+/gu, " ").trim();
+
+/** The SQL that finds the user's ($1) memory of the same fact as $2, letter case aside. */
+const SAME_FACT = "user_id = $1 AND lower(content) = lower($2)";
+
 const present = (row: MemoryRow): Memory => ({
   id: row.id,
   content: row.content,
@@ -116,12 +122,13 @@ export async function createMemory(
   memory: NewMemory,
   now: Date,
 ): Promise<Result<{ memory: Memory; outcome: "created" | "saved" | "unchanged" }, MemoryProblem>> {
+  const content = normalized(memory.content);
   return db.transaction(async (tx) => {
     await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [userId]);
-    const { rows: same } = await tx.query<MemoryRow>(
-      `SELECT ${COLUMNS} FROM memories WHERE user_id = $1 AND lower(btrim(content)) = lower(btrim($2)) LIMIT 1`,
-      [userId, memory.content],
-    );
+    const { rows: same } = await tx.query<MemoryRow>(`SELECT ${COLUMNS} FROM memories WHERE ${SAME_FACT} LIMIT 1`, [
+      userId,
+      content,
+    ]);
     const kept = same[0];
     if (kept !== undefined) {
       if (memory.status !== "saved" || kept.status === "saved")
@@ -140,34 +147,39 @@ export async function createMemory(
     const { rows } = await tx.query<MemoryRow>(
       `INSERT INTO memories (user_id, content, status, source, conversation_id, message_id, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ${COLUMNS}`,
-      [
-        userId,
-        memory.content,
-        memory.status,
-        memory.source,
-        memory.conversationId ?? null,
-        memory.messageId ?? null,
-        now,
-      ],
+      [userId, content, memory.status, memory.source, memory.conversationId ?? null, memory.messageId ?? null, now],
     );
     return ok({ memory: present(rows[0] as MemoryRow), outcome: "created" });
   });
 }
 
+/** Changes a memory's text or saves a proposal; refused as `memory-exists` where another memory keeps the new text. */
 export async function updateMemory(
-  db: Queryable,
+  db: Database,
   userId: string,
   memoryId: string,
   change: UpdateMemoryInput,
   now: Date,
 ): Promise<Result<Memory, MemoryProblem>> {
-  const { rows } = await db.query<MemoryRow>(
-    `UPDATE memories SET content = COALESCE($3, content), status = COALESCE($4, status), updated_at = $5
-     WHERE id = $2 AND user_id = $1 RETURNING ${COLUMNS}`,
-    [userId, memoryId, change.content ?? null, change.status ?? null, now],
-  );
-  const row = rows[0];
-  return row === undefined ? fail(memoryProblems.notFound(memoryId)) : ok(present(row));
+  const content = change.content === undefined ? null : normalized(change.content);
+  return db.transaction(async (tx) => {
+    // The user's row is locked as createMemory locks it, so no add of the same fact slips in between.
+    await tx.query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", [userId]);
+    if (content !== null) {
+      const { rows: same } = await tx.query<{ id: string }>(
+        `SELECT id FROM memories WHERE ${SAME_FACT} AND id <> $3 LIMIT 1`,
+        [userId, content, memoryId],
+      );
+      if (same[0] !== undefined) return fail(memoryProblems.exists(same[0].id));
+    }
+    const { rows } = await tx.query<MemoryRow>(
+      `UPDATE memories SET content = COALESCE($3, content), status = COALESCE($4, status), updated_at = $5
+       WHERE id = $2 AND user_id = $1 RETURNING ${COLUMNS}`,
+      [userId, memoryId, content, change.status ?? null, now],
+    );
+    const row = rows[0];
+    return row === undefined ? fail(memoryProblems.notFound(memoryId)) : ok(present(row));
+  });
 }
 
 export async function deleteMemory(

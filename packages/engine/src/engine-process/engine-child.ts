@@ -27,8 +27,8 @@ function handlersFor(provider: LlamaCppProvider): Handlers {
       return null;
     },
     contextWindow: async (_, modelId) => {
-      const { contextTokens, maxTokenBytes, isExact } = await (await model(modelId)).contextWindow();
-      return { contextTokens, maxTokenBytes, isExact };
+      const { contextTokens, maxTokenBytes, isExact, tools } = await (await model(modelId)).contextWindow();
+      return { contextTokens, maxTokenBytes, isExact, ...(tools === undefined ? {} : { tools }) };
     },
     countMessageTokens: async (_, modelId, message, stopAbove) =>
       (await (await model(modelId)).contextWindow()).countMessageTokens(message, stopAbove),

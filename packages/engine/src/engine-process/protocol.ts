@@ -5,7 +5,7 @@
  */
 import type { LlamaCppInfo, LlamaCppOptions } from "../llama-cpp/llama-cpp-provider.ts";
 import type { CallOptions, Prompt, PromptMessage, StreamPart, ToolOptions } from "../spec/language-model.ts";
-import type { ModelDescriptor } from "../spec/model-provider.ts";
+import type { ModelDescriptor, ToolSupport } from "../spec/model-provider.ts";
 import type { LoadedModelState, ModelLoadSettings } from "../spec/model-settings.ts";
 
 /** What the engine process is started with: the provider's options less the callback. */
@@ -23,7 +23,7 @@ export interface EngineCalls {
   findModel: { args: [modelId: string]; answer: null };
   contextWindow: {
     args: [modelId: string];
-    answer: { contextTokens: number; maxTokenBytes: number; isExact: boolean };
+    answer: { contextTokens: number; maxTokenBytes: number; isExact: boolean; tools?: ToolSupport };
   };
   countMessageTokens: { args: [modelId: string, message: PromptMessage, stopAbove?: number]; answer: number };
   countPromptTokens: {

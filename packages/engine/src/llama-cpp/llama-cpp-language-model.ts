@@ -11,6 +11,7 @@ import type {
 import { type CallPlan, planCall } from "./call-plan.ts";
 import { countTokens } from "./count-tokens.ts";
 import type { GrammarCache } from "./grammar-cache.ts";
+import { toolSupportOf } from "./inspect-gguf.ts";
 import type { LoadedModel } from "./loaded-model.ts";
 import { PushQueue } from "./push-queue.ts";
 import { type ReplyEnd, toReplyMode } from "./reply-mode.ts";
@@ -44,6 +45,7 @@ export class LlamaCppLanguageModel implements LanguageModel {
       contextTokens: context.contextSize,
       maxTokenBytes: loaded.maxTokenBytes,
       isExact: true,
+      tools: toolSupportOf(chatWrapper),
       countPromptTokens,
       countMessageTokens: async (message, stopAbove) => {
         // A tool result is rendered only with the call it answers: it counts as what it adds to the call.

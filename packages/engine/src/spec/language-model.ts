@@ -4,6 +4,8 @@
  * no dependencies.
  */
 
+import type { ToolSupport } from "./model-provider.ts";
+
 /** A JSON Schema (draft 2020-12 or 7) object, as sent by clients and passed to providers. */
 export type JsonSchema = { [key: string]: unknown };
 
@@ -126,6 +128,11 @@ export interface ContextWindow {
    * Whether counts are exact (a local tokenizer) or an estimate that never runs short (a remote model).
    */
   isExact: boolean;
+  /**
+   * How the loaded model calls tools, where the engine knows (a local model's chat template);
+   * undefined for a remote model, whose provider's listing says what it supports.
+   */
+  tools?: ToolSupport;
   /**
    * Tokens one message adds to a prompt, its chat template included. Never fewer than the model reads;
    * it may stop counting once the count passes `stopAbove`, and then answers some number above it.
