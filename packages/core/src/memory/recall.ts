@@ -153,9 +153,13 @@ async function withinBudget(
 ): Promise<{ text: string | undefined; used: MemoryUse[] }> {
   const used: MemoryUse[] = [];
   const lines: string[] = [];
-  let tokens = await window.countMessageTokens({ role: "system", content: HEADER }, budget);
+  // The text goes into the system message whole: each line costs its own tokens, not a message's.
+  const overhead = await window.countMessageTokens({ role: "system", content: "" });
+  const lineCost = async (line: string, room: number) =>
+    (await window.countMessageTokens({ role: "system", content: `\n${line}` }, room + overhead)) - overhead;
+  let tokens = await lineCost(HEADER, budget);
   const take = async (line: string): Promise<boolean> => {
-    const cost = await window.countMessageTokens({ role: "system", content: line }, budget - tokens);
+    const cost = await lineCost(line, budget - tokens);
     if (tokens + cost > budget) return false;
     tokens += cost;
     lines.push(line);
