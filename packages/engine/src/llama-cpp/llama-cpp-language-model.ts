@@ -102,15 +102,22 @@ async function* generate(
   plan: CallPlan,
   signal: AbortSignal,
 ): AsyncIterable<StreamPart> {
-  const sequence = loaded.context.getSequence();
-  // Disposed below, and awaited: node-llama-cpp gives a sequence back to its context asynchronously
-  // (under the context's lock), and the slot released after this must find it there.
+  const prompt = JSON.stringify(options.prompt);
+  const sequence = takeSequence(loaded, prompt);
   const chat = new LlamaChat({
     contextSequence: sequence,
     chatWrapper: loaded.chatWrapper,
     autoDisposeSequence: false,
   });
   const before = sequence.tokenMeter.getState();
+  // The prompt's tokens the sequence held already (LlamaChat evaluates only from where they differ):
+  // they count as read, as the prompt's tokens did before sequences were kept.
+  // Measured at the first token: every token evaluated since is one the meter counted.
+  let reusedTokens: number | undefined;
+  const onToken = () => {
+    // The meter books the prompt's last token with the first generated one, after this.
+    reusedTokens ??= Math.max(0, sequence.nextTokenIndex - sequence.tokenMeter.diff(before).usedInputTokens - 1);
+  };
   const parts = new PushQueue<StreamPart>();
   // Unbounded, a model that never ends (a grammar's string it never closes) would shift its context forever.
   const maxTokens = options.maxOutputTokens ?? loaded.context.contextSize;
@@ -119,6 +126,7 @@ async function* generate(
     .generateResponse<ChatModelFunctions>(mode.history(toChatHistory(options.prompt)), {
       ...sampling(options),
       ...mode.options,
+      onToken,
       maxTokens,
       signal,
       stopOnAbortSignal: true,
@@ -134,20 +142,61 @@ async function* generate(
     parts.push({
       type: "finish",
       ...end,
-      usage: { inputTokens: used.usedInputTokens, outputTokens: used.usedOutputTokens },
+      usage: {
+        inputTokens: used.usedInputTokens + (reusedTokens ?? 0),
+        outputTokens: used.usedOutputTokens,
+        cachedInputTokens: reusedTokens ?? 0,
+      },
     });
     parts.end();
   }
+  let isClean = false;
   try {
     yield* parts;
+    isClean = true;
   } finally {
-    // Let an aborted generation unwind before its sequence goes back to the context.
+    // Let an aborted generation unwind before its sequence is used again.
     await generation;
     chat.dispose();
-    await sequence.dispose();
+    // A sequence whose reply failed is given back to the context, awaited: node-llama-cpp does it under
+    // the context's lock, and the slot released after this must find it there.
+    if (isClean || signal.aborted) loaded.idleSequences.push({ sequence, prompt });
+    else await sequence.dispose();
   }
 }
 
+/**
+ * The idle sequence whose last prompt starts with the most of this one (the most recently used among
+ * equals). Where none shares more than a template's opening: a new one while the context has one to
+ * give, else the least recently used. The slots hold as many replies as the context has sequences,
+ * so one is always free.
+ */
+function takeSequence(loaded: LoadedModel, prompt: string) {
+  let best = -1;
+  let bestShared = -1;
+  for (const [index, idle] of loaded.idleSequences.entries()) {
+    const shared = sharedStart(idle.prompt, prompt);
+    if (shared >= bestShared) {
+      best = index;
+      bestShared = shared;
+    }
+  }
+  if (best === -1 || (bestShared < MIN_SHARED_CHARS && loaded.context.sequencesLeft > 0))
+    return loaded.context.getSequence();
+  // Sharing nothing worth keeping, the least recently used sequence is overwritten.
+  const [taken] = loaded.idleSequences.splice(bestShared < MIN_SHARED_CHARS ? 0 : best, 1);
+  return (taken as LoadedModel["idleSequences"][number]).sequence;
+}
+
+/** Less in common than this many characters of the prompts' JSON is no reason to overwrite a sequence. */
+const MIN_SHARED_CHARS = 64;
+
+function sharedStart(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  let index = 0;
+  while (index < length && a.charCodeAt(index) === b.charCodeAt(index)) index += 1;
+  return index;
+}
 /** The spec's sampling settings in node-llama-cpp's words; unset ones keep its defaults. */
 type Sampling = Pick<
   LLamaChatGenerateResponseOptions,

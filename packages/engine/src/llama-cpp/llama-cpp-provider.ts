@@ -323,6 +323,7 @@ export class LlamaCppProvider implements ModelProvider {
         context,
         loadedWith,
         slots: new Slots(this.options.sequencesPerModel),
+        idleSequences: [],
         lastUsedAt: Date.now(),
       };
     } catch (error) {

@@ -1,4 +1,10 @@
-import type { ChatWrapper, LlamaContext, LlamaEmbeddingContext, LlamaModel } from "node-llama-cpp";
+import type {
+  ChatWrapper,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaEmbeddingContext,
+  LlamaModel,
+} from "node-llama-cpp";
 import type { GgufFile } from "./list-gguf-models.ts";
 import type { Slots } from "./slots.ts";
 
@@ -17,6 +23,12 @@ export interface LoadedModel {
   /** What it was loaded with (see ModelLoadSettings), compared with the settings now to find it stale. */
   loadedWith: string;
   slots: Slots;
+  /**
+   * Sequences no reply uses now, each with the prompt it last evaluated (as JSON), the
+   * most recently used last. Kept rather than given back, so a reply whose prompt starts as one of
+   * theirs did (the next turn of a conversation, the same system prompt) evaluates only what differs.
+   */
+  idleSequences: { sequence: LlamaContextSequence; prompt: string }[];
   lastUsedAt: number;
   embeddingContext?: Promise<LlamaEmbeddingContext>;
 }

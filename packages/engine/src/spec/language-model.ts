@@ -100,6 +100,8 @@ export interface TokenLogprob {
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
+  /** Of `inputTokens`, those the model held already from an earlier call (a prompt's shared start). */
+  cachedInputTokens?: number;
 }
 
 /**
