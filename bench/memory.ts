@@ -343,11 +343,15 @@ async function profile(dataDir: string, modelsDir: string, questions: string[]):
           await embedding.doEmbed([question]);
           each.embedMs.push(performance.now() - started);
         }
-        const text = memory?.text ?? "";
-        each.memoryTextTokens.push(await window.countMessageTokens({ role: "system", content: text }));
+        const text = memory?.system ?? "";
+        const recalled = memory?.recalled === undefined ? "" : `${memory.recalled.text}\n\n`;
+        each.memoryTextTokens.push(
+          (await window.countMessageTokens({ role: "system", content: text })) + (memory?.recalled?.tokens ?? 0),
+        );
         const user = { role: "user" as const, content: [{ type: "text" as const, text: question }] };
+        const withRecalled = { role: "user" as const, content: [{ type: "text" as const, text: recalled + question }] };
         each.engineOffMs.push(await firstDeltaMs([user]));
-        each.engineOnMs.push(await firstDeltaMs([{ role: "system", content: text }, user]));
+        each.engineOnMs.push(await firstDeltaMs([{ role: "system", content: text }, withRecalled]));
       }
       profiles.push(each);
     }

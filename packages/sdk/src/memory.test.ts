@@ -173,6 +173,7 @@ describe("memory through the SDK, against a real server", { timeout: 60_000 }, (
       | "csrf-token-invalid"
       | "internal-error"
       | "malformed-json"
+      | "memory-exists"
       | "memory-not-found"
       | "node-draining"
       | "payload-too-large"

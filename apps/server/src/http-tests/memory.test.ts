@@ -51,7 +51,11 @@ describe("memory", { timeout: 180_000 }, () => {
     });
     if (call === undefined) throw new Error(`no model call asked ${JSON.stringify(question)}`);
     const system = call.prompt.find((message) => message.role === "system")?.content ?? "";
-    return { reply, system, tools: call.tools };
+    // The question's message as the model read it: recalled passages go before the question there.
+    const last = call.prompt.findLast((message) => message.role === "user");
+    const asked = last?.role === "user" ? last.content.map((part) => part.text).join("") : "";
+    expect(asked.endsWith(question)).toBe(true);
+    return { reply, system, asked, tools: call.tools };
   };
   /** Waits until the search sweep has indexed all of the client's messages. */
   const indexed = async (client: TestClient) => {
@@ -104,8 +108,9 @@ describe("memory", { timeout: 180_000 }, () => {
     expect(read.body).toEqual({ enabled: false, autoSave: true, recallHistory: true, saved: 0, proposed: 0 });
     expect((await ada.post("/api/memories", { content: "Prefers metric units." })).status).toBe(201);
     const conversation = await createConversation(ada, { title: "Off" });
-    const { reply, system, tools } = await ask(ada, conversation, "How far is the moon?");
+    const { reply, system, asked, tools } = await ask(ada, conversation, "How far is the moon?");
     expect(system).toBe("");
+    expect(asked).toBe("How far is the moon?");
     expect(tools).toEqual([]);
     expect(reply.memoryUsed).toBeNull();
   });
@@ -201,11 +206,14 @@ describe("memory", { timeout: 180_000 }, () => {
     await indexed(bob);
 
     const asking = await createConversation(ada, { title: "Asking" });
-    const { reply, system, tools } = await ask(ada, asking, "What name did I give my sourdough starter?");
+    const { reply, system, asked, tools } = await ask(ada, asking, "What name did I give my sourdough starter?");
     expect(system).toContain("- Prefers metric units.");
-    expect(system).toContain("sourdough starter is named Clint");
-    expect(system).not.toContain("bicycle");
-    expect(system).not.toContain("Doughboy");
+    expect(system).not.toContain("Clint");
+    expect(asked).toMatch(/^\[Memory: passages of my earlier conversations/);
+    expect(asked).toContain('From "Bread"');
+    expect(asked).toContain("sourdough starter is named Clint");
+    expect(system + asked).not.toContain("bicycle");
+    expect(system + asked).not.toContain("Doughboy");
     expect(tools).toEqual(["remember"]);
     expect(reply.memoryUsed).toEqual([
       { type: "memory", memoryId: expect.any(String), content: "Prefers metric units." },
@@ -218,9 +226,9 @@ describe("memory", { timeout: 180_000 }, () => {
     await settings(bob, { enabled: true });
     const bobAsks = await createConversation(bob, { title: "Asking" });
     const bobs2 = await ask(bob, bobAsks, "What name did I give my sourdough starter?");
-    expect(bobs2.system).toContain("Doughboy");
-    expect(bobs2.system).not.toContain("Clint");
-    expect(bobs2.system).not.toContain("metric");
+    expect(bobs2.asked).toContain("Doughboy");
+    expect(bobs2.system + bobs2.asked).not.toContain("Clint");
+    expect(bobs2.system + bobs2.asked).not.toContain("metric");
     expect(bobs2.reply.memoryUsed?.every((use) => use.type === "message" && use.conversationId === bobs)).toBe(true);
   });
 
@@ -230,13 +238,14 @@ describe("memory", { timeout: 180_000 }, () => {
     expect(created.body.temporary).toBe(true);
     const secret = await ask(ada, created.body.id, "My sourdough starter was secretly renamed Bubbles.");
     expect(secret.system).toBe("");
+    expect(secret.asked).toBe("My sourdough starter was secretly renamed Bubbles.");
     expect(secret.tools).toEqual([]);
     expect(secret.reply.memoryUsed).toBeNull();
     await indexed(ada);
     const later = await createConversation(ada, { title: "Later" });
-    const { system } = await ask(ada, later, "What is my sourdough starter called now?");
-    expect(system).toContain("Clint");
-    expect(system).not.toContain("Bubbles");
+    const { system, asked } = await ask(ada, later, "What is my sourdough starter called now?");
+    expect(asked).toContain("Clint");
+    expect(system + asked).not.toContain("Bubbles");
     expect((await ada.post("/api/conversations", { temporary: "yes" })).status).toBe(400);
   });
 
@@ -245,7 +254,7 @@ describe("memory", { timeout: 180_000 }, () => {
     const first = await createConversation(ada, { title: "No history" });
     const noHistory = await ask(ada, first, "What name did I give my sourdough starter?");
     expect(noHistory.system).toContain("Prefers metric units.");
-    expect(noHistory.system).not.toContain("Clint");
+    expect(noHistory.asked).toBe("What name did I give my sourdough starter?");
     expect(noHistory.reply.memoryUsed).toEqual([expect.objectContaining({ type: "memory" })]);
 
     await settings(ada, { recallHistory: true });
@@ -254,8 +263,8 @@ describe("memory", { timeout: 180_000 }, () => {
       if (title === "Bread") expect((await ada.delete(`/api/conversations/${id}`)).status).toBe(204);
     }
     const second = await createConversation(ada, { title: "After deleting" });
-    const { system } = await ask(ada, second, "What name did I give my sourdough starter?");
-    expect(system).not.toContain("named Clint and lives");
+    const { system, asked } = await ask(ada, second, "What name did I give my sourdough starter?");
+    expect(system + asked).not.toContain("named Clint and lives");
   });
 
   it("deletes every memory at once, and reads nothing once turned off", async () => {
@@ -264,8 +273,9 @@ describe("memory", { timeout: 180_000 }, () => {
     expect((await ada.get<MemorySettings>("/api/memory/settings")).body).toMatchObject({ saved: 0, proposed: 0 });
     await settings(ada, { enabled: false });
     const conversation = await createConversation(ada, { title: "Off again" });
-    const { system, tools, reply } = await ask(ada, conversation, "What name did I give my sourdough starter?");
+    const { system, asked, tools, reply } = await ask(ada, conversation, "What name did I give my sourdough starter?");
     expect(system).toBe("");
+    expect(asked).toBe("What name did I give my sourdough starter?");
     expect(tools).toEqual([]);
     expect(reply.memoryUsed).toBeNull();
   });

@@ -323,7 +323,7 @@ export class Generations {
         replyTools && toolOptionsFor(replyTools, 0),
         defaults.systemPrompt,
         conversation.contextStrategy === "summarize" ? this.#summarizer(db, job, model, signal) : undefined,
-        memory?.text,
+        memory,
       );
       signal.throwIfAborted();
       if (!prompt.ok) return { status: "error", error: prompt.reason };

@@ -59,12 +59,17 @@ export async function buildPrompt(
   /** The model's system prompt, for a conversation without one of its own. */
   defaultSystemPrompt?: string | null,
   summarizer?: PromptSummarizer,
-  /** What the user's memory adds after the system prompt (memory/recall.ts). */
-  memory?: string,
+  /**
+   * What the user's memory adds (memory/recall.ts): saved memories after the system prompt, and passages
+   * recalled for this question before it in its message, with what they cost.
+   */
+  memory?: { system: string | undefined; recalled: { text: string; tokens: number } | undefined },
 ): Promise<Prompt> {
   const replyTokens = Math.min(maxReplyTokens, Math.floor(window.contextTokens / 2));
-  const budget = window.contextTokens - replyTokens - RESERVE_TOKENS;
-  const head = await systemMessages(db, conversationId, defaultSystemPrompt ?? null, memory);
+  const recalled = memory?.recalled;
+  // The passages go into the question's message once the rest is chosen: room is kept for them.
+  const budget = window.contextTokens - replyTokens - RESERVE_TOKENS - (recalled?.tokens ?? 0);
+  const head = await systemMessages(db, conversationId, defaultSystemPrompt ?? null, memory?.system);
   const emptyPromptTokens = await window.countPromptTokens(head, undefined, tools);
   if (emptyPromptTokens > budget) {
     return {
@@ -120,7 +125,14 @@ export async function buildPrompt(
       emptyPromptTokens,
       summarizer,
     });
-    if (summarized !== undefined) return { ...summarized, maxTokens: roomForReply(summarized.promptTokens) };
+    if (summarized !== undefined) {
+      const { promptTokens, ...rest } = summarized;
+      return {
+        ...rest,
+        messages: withRecalled(summarized.messages, recalled?.text),
+        maxTokens: roomForReply(promptTokens),
+      };
+    }
   }
   const turns = newestFirst.map((turn) => turn.messages).reverse();
   // Templates join messages in ways a per-message count cannot see: drop the oldest until it fits. A
@@ -146,11 +158,31 @@ export async function buildPrompt(
         "Shorten it or use a model with a larger context.",
     };
   }
-  return { ok: true, messages, maxTokens: roomForReply(promptTokens), contextMessages: turns.length };
+  return {
+    ok: true,
+    messages: withRecalled(messages, recalled?.text),
+    maxTokens: roomForReply(promptTokens),
+    contextMessages: turns.length,
+  };
 
   function roomForReply(promptTokens: number): number {
-    return Math.max(1, Math.min(maxReplyTokens, window.contextTokens - promptTokens - RESERVE_TOKENS));
+    const used = promptTokens + (recalled?.tokens ?? 0);
+    return Math.max(1, Math.min(maxReplyTokens, window.contextTokens - used - RESERVE_TOKENS));
   }
+}
+
+/**
+ * The prompt with recalled passages before the text of its last user message (the question). There,
+ * rather than in the system message, they leave the start of the prompt as the previous reply's was,
+ * so the engine reads only the new turn; and the model reads them next to what they answer.
+ */
+function withRecalled(messages: PromptMessage[], recalled: string | undefined): PromptMessage[] {
+  if (recalled === undefined) return messages;
+  const at = messages.findLastIndex((message) => message.role === "user");
+  const question = messages[at];
+  if (question?.role !== "user") return messages;
+  const content = [{ type: "text" as const, text: `${recalled}\n\n` }, ...question.content];
+  return messages.with(at, { ...question, content });
 }
 
 /** Summaries for a reply: the model that writes them, and what to do with what they cost. */
