@@ -133,6 +133,23 @@ describe("a conversation's system prompt", { timeout: 60_000 }, () => {
     expect(second.prompt.at(-1)).toMatchObject({ role: "user" });
   });
 
+  it("titles a new conversation by going on from its first reply's prompt, which the engine holds", async () => {
+    const { id } = await create({ systemPrompt: "Answer like a pirate." });
+    const { reply } = await lastPromptOf(id, "Where is the treasure?");
+    const isTitlePrompt = (prompt: PromptMessage[]) => {
+      const last = prompt.at(-1);
+      return last?.role === "user" && last.content.some((part) => part.text.startsWith("Write a title"));
+    };
+    for (let attempt = 0; attempt < 200 && !prompts.some(isTitlePrompt); attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(prompts.findLast(isTitlePrompt)).toEqual([
+      { role: "system", content: "Answer like a pirate." },
+      { role: "user", content: [{ type: "text", text: "Where is the treasure?" }] },
+      { role: "assistant", content: [{ type: "text", text: reply.content }] },
+      { role: "user", content: [{ type: "text", text: expect.stringMatching(/^Write a title of at most six words/) }] },
+    ]);
+  });
+
   it("ends a reply as error, saying why, when the system prompt alone fills the model's context", async () => {
     const { id } = await create({ systemPrompt: "Follow these rules. ".repeat(700) });
     const exchange = await sendMessage(ada, id, "Hi");

@@ -1,5 +1,5 @@
 import type { Database } from "@hearth/db";
-import type { ContextWindow, LanguageModel, ToolSupport } from "@hearth/engine/spec";
+import type { ContextWindow, LanguageModel, PromptMessage, ToolSupport } from "@hearth/engine/spec";
 import { type Context, context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../logger.ts";
@@ -90,6 +90,8 @@ interface Running {
  */
 export class Generations {
   readonly #running = new Map<string, Running>();
+  /** A finished reply's prompt, for its conversation's title to go on from (see titleIfFirstExchange). */
+  readonly #titlePrompts = new Map<string, PromptMessage[]>();
   #renewal: NodeJS.Timeout | undefined;
 
   constructor(
@@ -154,7 +156,8 @@ export class Generations {
       finished: written
         .then(async (status) => {
           if (status !== "done") return;
-          await titleIfFirstExchange(db, job, this.deps, signal).catch((error: unknown) =>
+          const prompt = this.#titlePrompts.get(job.messageId);
+          await titleIfFirstExchange(db, job, this.deps, signal, prompt).catch((error: unknown) =>
             this.deps.logger.warn({ err: error, conversationId: job.conversationId }, "titling failed"),
           );
         })
@@ -163,6 +166,7 @@ export class Generations {
         )
         .finally(() => {
           this.#running.delete(job.messageId);
+          this.#titlePrompts.delete(job.messageId);
           if (this.#running.size === 0) {
             clearInterval(this.#renewal);
             this.#renewal = undefined;
@@ -342,6 +346,12 @@ export class Generations {
           signal,
           progress,
         });
+        // A reply of one call whose prompt and text leave room: its title can go on from that prompt,
+        // which the engine holds already, and leave the next turn's start held too.
+        const used = progress.usage === undefined ? window.contextTokens : progress.usage.promptTokens;
+        const written = progress.usage?.completionTokens ?? 0;
+        if (!writer.hasParts && window.contextTokens - used - written >= TITLE_ROOM_TOKENS)
+          this.#titlePrompts.set(job.messageId, prompt.messages);
         break;
       } catch (error) {
         // A remote model's context is a guess (most servers do not say it): one that refuses the prompt
@@ -389,6 +399,9 @@ export class Generations {
     };
   }
 }
+
+/** What a title going on from the reply's prompt needs beside it: the instruction and the title. */
+const TITLE_ROOM_TOKENS = 96;
 
 /** Times a reply's prompt is rebuilt for a smaller context after a remote model refused it as too long. */
 const MAX_CONTEXT_RETRIES = 3;

@@ -55,6 +55,7 @@ export class ReplyWriter {
   #failure: unknown;
   /** When the model's first output arrived; stored with the first write (and kept by later ones). */
   #firstTokenAt: Date | undefined;
+  #hasParts = false;
 
   constructor(
     private readonly db: Database,
@@ -63,6 +64,11 @@ export class ReplyWriter {
     private readonly clock: Clock,
     private readonly coalesceMs: number,
   ) {}
+
+  /** Whether the reply holds tool calls or results. */
+  get hasParts(): boolean {
+    return this.#hasParts;
+  }
 
   /** When the model's first output arrived, once it has. */
   get firstTokenAt(): Date | undefined {
@@ -142,6 +148,7 @@ export class ReplyWriter {
    * `message.tool-result` event, in one statement and in order with the text.
    */
   addPart(part: NewReplyPart): void {
+    this.#hasParts = true;
     // The text before the part is stored first, so the part's offset and the stored content agree.
     this.#flush();
     if (part.type === "tool-call") this.#firstTokenAt ??= this.clock.now();

@@ -1,4 +1,5 @@
 import type { Database } from "@hearth/db";
+import type { PromptMessage } from "@hearth/engine/spec";
 import type { Clock } from "../clock.ts";
 import type { EventBus } from "./events.ts";
 import type { GenerationJob, GenerationMetrics, ModelSource } from "./generations.ts";
@@ -16,6 +17,11 @@ export async function titleIfFirstExchange(
   job: GenerationJob,
   deps: { models: ModelSource; bus: EventBus; clock: Clock; metrics?: GenerationMetrics | undefined },
   signal: AbortSignal,
+  /**
+   * The reply's prompt, where the title may go on from it: the conversation so far, then a request for
+   * a title. The engine holds that start from the reply, and keeps it for the next turn.
+   */
+  replyPrompt?: PromptMessage[],
 ): Promise<void> {
   const { rows } = await db.query<{ content: string; parent_id: string | null; title_source: string }>(
     `SELECT u.content, u.parent_id, c.title_source FROM messages u JOIN conversations c ON c.id = u.conversation_id
@@ -27,12 +33,17 @@ export async function titleIfFirstExchange(
   const answer = await findMessage(db, job.messageId);
   if (answer?.status !== "done") return;
   const model = await deps.models.languageModel(job.model);
-  const instruction =
-    "Write a title of at most six words for the conversation below. Reply with the title only.\n\n" +
-    `User: ${question.content.slice(0, 2000)}\nAssistant: ${answer.content.slice(0, 2000)}`;
+  const prompt: PromptMessage[] =
+    replyPrompt === undefined
+      ? [{ role: "user", content: [{ type: "text", text: standaloneInstruction(question.content, answer.content) }] }]
+      : [
+          ...replyPrompt,
+          { role: "assistant", content: [{ type: "text", text: answer.content }] },
+          { role: "user", content: [{ type: "text", text: FOLLOW_ON_INSTRUCTION }] },
+        ];
   let text = "";
   for await (const part of model.doStream({
-    prompt: [{ role: "user", content: [{ type: "text", text: instruction }] }],
+    prompt,
     maxOutputTokens: TITLE_MAX_TOKENS,
     temperature: 0.2,
     abortSignal: signal,
@@ -53,6 +64,13 @@ export async function titleIfFirstExchange(
     await log.append(job.conversationId, [conversationUpdatedEvent(row)]);
   });
 }
+
+const FOLLOW_ON_INSTRUCTION =
+  "Write a title of at most six words for our conversation so far. Reply with the title only, in its language.";
+
+const standaloneInstruction = (question: string, answer: string) =>
+  "Write a title of at most six words for the conversation below. Reply with the title only.\n\n" +
+  `User: ${question.slice(0, 2000)}\nAssistant: ${answer.slice(0, 2000)}`;
 
 /** A model's title is untrusted text: one line, no control characters or wrapping quotes, short. */
 export function cleanTitle(text: string): string | undefined {
