@@ -4,7 +4,8 @@
  *
  * One user with a history of N messages (default 2,000) in 100 conversations, written into the database
  * and indexed by the server's own sweep, and 40 saved memories. The same questions are asked with
- * memory off and on, interleaved on the same server (off, on, on, off, …), each in a new conversation
+ * memory off and on, interleaved on the same server (off, on, on, off, …), then in two runs (all off, then
+ * all on: replies in a row, as a user makes them, find what the reply before left in the engine), each in a new conversation
  * deleted after its reply so the history stays as seeded. Two configurations, one server each on the
  * same data dir: keyword recall only, then with a bag-of-words embedding model as search.embeddingModel
  * (recall then also embeds the question). The model is the bench model's shape (512 × 8, F16) with a
@@ -103,6 +104,8 @@ interface Configuration {
   name: string;
   off: Send[];
   on: Send[];
+  /** The same questions in two runs, all off then all on: each reply follows one of the same setting. */
+  runs: { off: Send[]; on: Send[] };
 }
 
 /** The API as this bench uses it, by API key. */
@@ -224,7 +227,7 @@ async function measure(client: Client, name: string, questions: string[]): Promi
     await client.setMemory(enabled);
     await client.ask(sentence(QUESTION_WORDS, 2), "warm-up");
   }
-  const result: Configuration = { name, off: [], on: [] };
+  const result: Configuration = { name, off: [], on: [], runs: { off: [], on: [] } };
   for (const [index, question] of questions.entries()) {
     // Off first, then on first: whatever the order favours cancels out.
     const order = index % 2 === 0 ? [false, true] : [true, false];
@@ -239,6 +242,18 @@ async function measure(client: Client, name: string, questions: string[]): Promi
         `on ${on.ms.toFixed(0)} ms (${on.promptTokens}; ${on.memories} memories, ${on.passages} passages)`,
     );
   }
+  // As a user sees it: replies in a row with memory on find the saved memories held by the engine
+  // from the reply before (each reply keeps its sequence), where interleaving replaced them every time.
+  for (const enabled of [false, true]) {
+    await client.setMemory(enabled);
+    for (const [index, question] of questions.entries()) {
+      (enabled ? result.runs.on : result.runs.off).push(await client.ask(question, `run ${index + 1}`));
+    }
+  }
+  progress(
+    `  in runs: off ${median(result.runs.off.map((send) => send.ms)).toFixed(0)} ms, ` +
+      `on ${median(result.runs.on.map((send) => send.ms)).toFixed(0)} ms (p50)`,
+  );
   return result;
 }
 
@@ -454,6 +469,19 @@ try {
       `${each.name}: on ÷ off`,
       `${(median(on) / median(off)).toFixed(2)} / ${(percentile(on, 95) / percentile(off, 95)).toFixed(2)}`,
       `p50s / p95s (goal ≤ 1.2); median of pairs ${median(ratios).toFixed(2)}`,
+    ]);
+    const runOff = each.runs.off.map((send) => send.ms);
+    const runOn = each.runs.on.map((send) => send.ms);
+    rows.push([`${each.name}: in runs, memory off`, ms(runOff), "p50 / p95, the questions one after another"]);
+    rows.push([
+      `${each.name}: in runs, memory on`,
+      ms(runOn),
+      "p50 / p95, the saved memories held from the reply before",
+    ]);
+    rows.push([
+      `${each.name}: in runs, on ÷ off`,
+      `${(median(runOn) / median(runOff)).toFixed(2)} / ${(percentile(runOn, 95) / percentile(runOff, 95)).toFixed(2)}`,
+      "p50s / p95s (goal ≤ 1.2)",
     ]);
     rows.push([
       `${each.name}: prompt tokens`,
