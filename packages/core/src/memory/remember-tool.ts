@@ -54,9 +54,12 @@ export function rememberTool(db: Database, clock: Clock, target: RememberTarget)
       );
       if (!kept.ok) throw new Error("The user's memory is full: nothing was saved.");
       const { memory, outcome } = kept.value;
-      if (outcome === "unchanged" && memory.status === "saved") return JSON.stringify({ status: "known already" });
+      // The memory's id lets the app offer to save or dismiss it where the call is shown.
+      if (outcome === "unchanged" && memory.status === "saved")
+        return JSON.stringify({ status: "known already", memoryId: memory.id });
       return JSON.stringify({
         status: memory.status === "saved" ? "saved" : "proposed to the user, who decides whether to save it",
+        memoryId: memory.id,
       });
     },
   };
