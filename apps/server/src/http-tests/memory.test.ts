@@ -267,6 +267,18 @@ describe("memory", { timeout: 180_000 }, () => {
     expect(system + asked).not.toContain("named Clint and lives");
   });
 
+  it("lets a reply go on without memory when recalling fails", async () => {
+    await server.db.exec("ALTER TABLE memories RENAME TO memories_away");
+    try {
+      const conversation = await createConversation(ada, { title: "Recall fails" });
+      const { reply, system } = await ask(ada, conversation, "Does this still answer?");
+      expect(reply.memoryUsed).toBeNull();
+      expect(system).toBe("");
+    } finally {
+      await server.db.exec("ALTER TABLE memories_away RENAME TO memories");
+    }
+  });
+
   it("deletes every memory at once, and reads nothing once turned off", async () => {
     const deleted = await ada.delete<{ deleted: number }>("/api/memories");
     expect(deleted.body).toEqual({ deleted: 1 });

@@ -289,8 +289,7 @@ export class Generations {
     const model = await untilAborted(this.deps.models.languageModel(job.model), signal);
     // Loading a model can take many seconds: a stop does not wait for it (the load goes on for later replies).
     let window = await untilAborted(model.contextWindow(), signal);
-    const memory =
-      this.deps.memory === undefined ? undefined : await recallForReply(db, job, window, this.deps.memory, signal);
+    const memory = await this.#recall(db, job, window, signal);
     if (memory !== undefined && memory.used.length > 0) progress.memoryUsed = memory.used;
     const { tools } = this.deps;
     // With memory on, a model that calls tools natively may propose what to remember. One that was
@@ -369,6 +368,21 @@ export class Generations {
     if (failure !== undefined)
       return { status: "error", error: `The model failed: ${failure}`.slice(0, 1000), ...progress };
     return { status: "done", ...progress };
+  }
+
+  /** What the reply reads from its user's memory; a failure to recall leaves it out, not the reply. */
+  async #recall(db: Database, job: GenerationJob, window: ContextWindow, signal: AbortSignal) {
+    if (this.deps.memory === undefined) return undefined;
+    try {
+      return await recallForReply(db, job, window, this.deps.memory, signal);
+    } catch (error) {
+      signal.throwIfAborted();
+      this.deps.logger.warn(
+        { err: error, messageId: job.messageId },
+        "recalling memory failed: the reply goes on without",
+      );
+      return undefined;
+    }
   }
 
   /** A local model's loaded chat template says; a remote model's provider listing does. */
