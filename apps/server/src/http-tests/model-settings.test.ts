@@ -144,14 +144,19 @@ describe("per-model settings", { timeout: 60_000 }, () => {
     const sent = await sendMessage(admin, conversationId, "Bonjour");
     const reply = await settledReply(admin, conversationId, sent.assistantMessage.id);
     expect(reply.status).toBe("done");
-    const replyCall = calls.findLast((call) => call.prompt[0]?.role === "system");
+    // The reply's call, not the title's that goes on from its prompt.
+    const isReplyTo = (text: string) => (call: (typeof calls)[number]) => {
+      const last = call.prompt.at(-1);
+      return last?.role === "user" && last.content.some((part) => part.type === "text" && part.text === text);
+    };
+    const replyCall = calls.findLast(isReplyTo("Bonjour"));
     expect(replyCall).toMatchObject({ temperature: 0.3, topK: 7, maxOutputTokens: 3 });
     expect(replyCall?.prompt[0]).toEqual({ role: "system", content: systemPrompt });
     // A conversation's own system prompt wins.
     const own = await createConversation(admin, { model: "local/tiny", systemPrompt: "Be brief." });
     const ownSent = await sendMessage(admin, own, "Hi");
     await settledReply(admin, own, ownSent.assistantMessage.id);
-    const ownCall = calls.findLast((call) => call.prompt.some((message) => message.role === "system"));
+    const ownCall = calls.findLast(isReplyTo("Hi"));
     expect(ownCall?.prompt[0]).toEqual({ role: "system", content: "Be brief." });
 
     // /v1: the default system prompt takes room (more prompt tokens), the reply length is the default.
