@@ -7,6 +7,7 @@ import type { components } from "@hearth/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createConversation,
+  searchIndexed,
   sendMessage,
   settledReply,
   signedInAdmin,
@@ -57,15 +58,7 @@ describe("memory", { timeout: 180_000 }, () => {
     expect(asked.endsWith(question)).toBe(true);
     return { reply, system, asked, tools: call.tools };
   };
-  /** Waits until the search sweep has indexed all of the client's messages. */
-  const indexed = async (client: TestClient) => {
-    for (let attempt = 0; attempt < 400; attempt++) {
-      const { body } = await client.get<{ indexing: { messagesToIndex: number } }>("/api/search?q=x&mode=keyword");
-      if (body.indexing.messagesToIndex === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error("the messages were never indexed");
-  };
+  const indexed = searchIndexed;
   const settings = (client: TestClient, change: Record<string, unknown>) =>
     client.patch<MemorySettings>("/api/memory/settings", change);
 

@@ -6,6 +6,7 @@ import type { components } from "@hearth/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createConversation,
+  searchIndexed,
   sendMessage,
   settledReply,
   signedInAdmin,
@@ -38,15 +39,7 @@ describe("search by keyword", { timeout: 120_000 }, () => {
     await settledReply(client, conversation, exchange.assistantMessage.id);
     return exchange.userMessage.id;
   };
-  /** Waits until the sweep has indexed everything of the client's. */
-  const indexed = async (client: TestClient) => {
-    for (let attempt = 0; attempt < 400; attempt++) {
-      const { body } = await search(client, { q: "anything", mode: "keyword" });
-      if (body.indexing.messagesToIndex === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error("the messages were never indexed");
-  };
+  const indexed = searchIndexed;
 
   beforeAll(async () => {
     modelsDir = await mkdtemp(join(tmpdir(), "hearth-search-"));

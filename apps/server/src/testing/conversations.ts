@@ -48,3 +48,13 @@ export async function settledReply(client: TestClient, conversationId: string, m
   }
   throw new Error(`reply ${messageId} never finished`);
 }
+
+/** Waits until the search sweep has indexed every message of the client's. */
+export async function searchIndexed(client: TestClient) {
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const { body } = await client.get<{ indexing: { messagesToIndex: number } }>("/api/search?q=x&mode=keyword");
+    if (body.indexing.messagesToIndex === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error("the messages were never indexed");
+}

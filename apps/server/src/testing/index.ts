@@ -1,5 +1,5 @@
 export type { Exchange, Message, MessageNode } from "./conversations.ts";
-export { createConversation, sendMessage, settledReply, storedMessage } from "./conversations.ts";
+export { createConversation, searchIndexed, sendMessage, settledReply, storedMessage } from "./conversations.ts";
 export { EventRecorder } from "./event-recorder.ts";
 export type { ServerSentEvent } from "./event-stream-client.ts";
 export { EventStreamClient } from "./event-stream-client.ts";
