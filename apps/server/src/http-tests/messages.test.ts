@@ -178,19 +178,36 @@ describe("messages: the real engine writes replies into branching conversations"
 
   it("cancels a reply and keeps its partial text; one user's replies in progress are limited", async () => {
     await server.close();
-    // Long replies, so the cancel lands mid-reply.
-    server = await startTestServer({
-      modelsDir,
-      engine: { gpu: "off", contextSize: 2048 },
-      chat: { maxReplyTokens: 600, maxRepliesInProgress: 1 },
-    });
-    ada = await signedInAdmin(server);
+    // Replies of up to 8,000 tokens, so the cancel lands mid-reply even when the test's own requests are slow
+    // (CI's PostgreSQL pass once saw a 600-token reply finish first).
+    const longModelsDir = await mkdtemp(join(tmpdir(), "hearth-models-"));
+    await writeTestModel(join(longModelsDir, "tiny-chat.gguf"), { contextLength: 16384 });
+    try {
+      server = await startTestServer({
+        modelsDir: longModelsDir,
+        engine: { gpu: "off", contextSize: 16384 },
+        chat: { maxReplyTokens: 8000, maxRepliesInProgress: 1 },
+      });
+      ada = await signedInAdmin(server);
+      await cancelsMidReply();
+    } finally {
+      await server.close();
+      await rm(longModelsDir, { recursive: true, force: true });
+      server = await startTestServer({
+        modelsDir,
+        engine: { gpu: "off", contextSize: 512 },
+        chat: { maxReplyTokens: MAX_REPLY_TOKENS },
+      });
+    }
+  });
+
+  async function cancelsMidReply(): Promise<void> {
     const conversationId = await newConversation();
+    const elsewhere = await newConversation();
     const events = await EventRecorder.follow(ada, conversationId);
     const exchange = await send(conversationId, "Tell me a long story");
     const replyId = exchange.assistantMessage.id;
     await events.waitFor((received) => assembledText(received, replyId).length > 0);
-    const elsewhere = await newConversation();
     const refused = await ada.post(`/api/conversations/${elsewhere}/messages`, { content: "Me too" });
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ code: "too-many-replies", limit: 1 });
@@ -198,7 +215,7 @@ describe("messages: the real engine writes replies into branching conversations"
     expect(cancelled.status, cancelled.text).toBe(200);
     const reply = cancelled.body.assistantMessage;
     expect(reply.status).toBe("cancelled");
-    expect(reply.usage?.completionTokens).toBeLessThan(600);
+    expect(reply.usage?.completionTokens).toBeLessThan(8000);
     await events.waitFor((received) => endOf(received, replyId) !== undefined);
     await events.close();
     expect(endOf(events.events, replyId)).toMatchObject({ status: "cancelled" });
@@ -207,20 +224,16 @@ describe("messages: the real engine writes replies into branching conversations"
 
     const again = await ada.post(`/api/messages/${replyId}/cancel`);
     expect(again.status).toBe(200);
+    // The next reply may be written, and is short: this conversation's own reply length.
+    const shortened = await ada.patch(`/api/conversations/${conversationId}`, { sampling: { maxOutputTokens: 16 } });
+    expect(shortened.status, shortened.text).toBe(200);
     const other = await send(conversationId, "Short one");
     const done = await settled(ada, conversationId, other.assistantMessage.id);
     expect(done.status).toBe("done");
     const finished = await ada.post(`/api/messages/${other.assistantMessage.id}/cancel`);
     expect(finished.status).toBe(409);
     expect(finished.body).toMatchObject({ code: "reply-finished", status: "done" });
-
-    await server.close();
-    server = await startTestServer({
-      modelsDir,
-      engine: { gpu: "off", contextSize: 512 },
-      chat: { maxReplyTokens: MAX_REPLY_TOKENS },
-    });
-  });
+  }
 
   it("builds the prompt from the newest turns that fit the context, on a long history", async () => {
     const conversationId = await newConversation();
