@@ -53,6 +53,11 @@ export const ConfigSchema = z.strictObject({
        */
       housekeepingSeconds: z.number().int().min(1).default(3600),
       /**
+       * On the embedded database (PGlite, which has no autovacuum), how often tables are looked at and
+       * vacuumed or analyzed where autovacuum's thresholds say so. A PostgreSQL server does its own.
+       */
+      maintenanceSeconds: z.number().int().min(1).max(86_400).default(60),
+      /**
        * A background job's claim lasts this long unless its node renews it (every third of it): a node
        * killed mid-job frees it for another node this long after.
        */

@@ -48,6 +48,7 @@ import {
   type Database,
   type DataDirLock,
   lockDataDir,
+  maintainPglite,
   migrate,
   openDatabase,
   openPostgresBroadcast,
@@ -488,6 +489,29 @@ export async function startHearth({
   }, housekeepingMs);
   housekeeping.unref();
 
+  // The embedded database has no autovacuum: this process does its work (one process opens PGlite).
+  let maintaining: Promise<void> | undefined;
+  const maintenance = setInterval(() => {
+    const current = db;
+    if (current === undefined || current.kind !== "pglite" || maintaining !== undefined) return;
+    maintaining = maintainPglite(current)
+      .then(
+        (tables) => {
+          if (tables.length === 0) return;
+          metrics.jobRan("database-maintenance", "done", clock.now());
+          logger.info({ tables }, "embedded database vacuumed and analyzed");
+        },
+        (error: unknown) => {
+          metrics.jobRan("database-maintenance", "failed", clock.now());
+          logger.warn({ err: error }, "embedded database maintenance failed");
+        },
+      )
+      .finally(() => {
+        maintaining = undefined;
+      });
+  }, config.server.maintenanceSeconds * 1000);
+  maintenance.unref();
+
   // Among nodes, a node killed mid-reply (or mid-pull) leaves it to the others: whichever looks next after its lease ran out.
   let isSweeping = false;
   const orphanSweep = setInterval(() => {
@@ -551,6 +575,7 @@ export async function startHearth({
   };
   const closeOnce = async () => {
     clearInterval(housekeeping);
+    clearInterval(maintenance);
     search.close();
     clearInterval(streamCheck);
     clearInterval(orphanSweep);
@@ -561,6 +586,8 @@ export async function startHearth({
       if ("closeAllConnections" in server) server.closeAllConnections();
     });
     await ready.catch(() => {});
+    // A table being vacuumed is finished before the database closes.
+    await maintaining;
     await forgetModels();
     await modelPulls.close();
     // Jobs running here are queued again for another node (or the next start).

@@ -105,7 +105,7 @@ describe("reply and job metrics", () => {
       modelsDir,
       engine: { gpu: "off", contextSize: 512 },
       chat: { maxReplyTokens: 8 },
-      server: { housekeepingSeconds: 1 },
+      server: { housekeepingSeconds: 1, maintenanceSeconds: 1 },
     });
   });
   afterAll(async () => {
@@ -127,6 +127,33 @@ describe("reply and job metrics", () => {
     expect(text).toContain('hearth_reply_first_token_seconds_count{model="local/tiny-chat"} 1');
     expect(text).toMatch(/^hearth_job_runs_total\{name="housekeeping",outcome="done"\} [1-9]/m);
     expect(text).toMatch(/^hearth_job_last_success_timestamp_seconds\{name="housekeeping"\} \d+/m);
+  }, 30_000);
+
+  it("vacuums and analyzes the embedded database, which has no autovacuum; leaves a PostgreSQL server to its own", async () => {
+    await server.reset();
+    const admin = await signedInAdmin(server);
+    const conversationId = await createConversation(admin);
+    const sent = await sendMessage(admin, conversationId, "Hello");
+    await settledReply(admin, conversationId, sent.assistantMessage.id);
+    const analyzed = async () =>
+      (
+        await server.db.query<{ analyzed: boolean }>(
+          "SELECT last_analyze IS NOT NULL AS analyzed FROM pg_stat_user_tables WHERE relname = 'messages'",
+        )
+      ).rows[0]?.analyzed;
+    if (server.db.kind === "postgres") {
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(await analyzed()).toBe(false);
+      expect((await admin.get("/metrics")).text).not.toContain('name="database-maintenance"');
+      return;
+    }
+    for (let attempt = 0; attempt < 100 && !(await analyzed()); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await analyzed()).toBe(true);
+    expect((await admin.get("/metrics")).text).toMatch(
+      /^hearth_job_runs_total\{name="database-maintenance",outcome="done"\} [1-9]/m,
+    );
   }, 30_000);
 });
 

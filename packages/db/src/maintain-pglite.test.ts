@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Database } from "./database.ts";
+import { maintainPglite } from "./maintain-pglite.ts";
+import { openPglite } from "./open-pglite.ts";
+
+describe("maintainPglite: autovacuum's work for the embedded database, which has no autovacuum", () => {
+  let db: Database;
+  afterEach(() => db.close());
+
+  const statistics = async (table: string) =>
+    (
+      await db.query<{ reltuples: number; dead: number; vacuumed: boolean; analyzed: boolean }>(
+        `SELECT c.reltuples, s.n_dead_tup AS dead, s.last_vacuum IS NOT NULL AS vacuumed, s.last_analyze IS NOT NULL AS analyzed
+         FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = $1`,
+        [table],
+      )
+    ).rows[0];
+
+  it("vacuums a table whose dead rows passed the threshold, analyzes one that changed, and leaves the rest", async () => {
+    db = await openPglite(undefined);
+    await db.exec(`
+      CREATE TABLE churned (id int PRIMARY KEY, note text);
+      CREATE TABLE grown (id int PRIMARY KEY);
+      CREATE TABLE "quiet ""one""" (id int PRIMARY KEY);
+      INSERT INTO churned SELECT g, 'x' FROM generate_series(1, 10000) g;
+      INSERT INTO grown SELECT g FROM generate_series(1, 500) g;`);
+    // The first pass takes in what the tables are now: nothing was ever vacuumed or analyzed.
+    const first = await maintainPglite(db);
+    expect(first.map(({ table, action }) => ({ table, action }))).toEqual([
+      { table: "churned", action: "vacuum" },
+      { table: "grown", action: "analyze" },
+    ]);
+    expect(await statistics("churned")).toMatchObject({ reltuples: 10000, dead: 0, vacuumed: true, analyzed: true });
+    expect(await maintainPglite(db)).toEqual([]);
+
+    // A streamed reply's updates, a prune's deletes: a quarter of the rows dead is past 50 + 20 %.
+    await db.exec("UPDATE churned SET note = 'y' WHERE id <= 1500; DELETE FROM churned WHERE id > 9000");
+    await db.exec("INSERT INTO grown SELECT g FROM generate_series(501, 620) g");
+    const second = await maintainPglite(db);
+    expect(second).toEqual([
+      { table: "churned", action: "vacuum", deadRows: 2500, ms: expect.any(Number) },
+      { table: "grown", action: "analyze", deadRows: 0, ms: expect.any(Number) },
+    ]);
+    expect(await statistics("churned")).toMatchObject({ reltuples: 9000, dead: 0 });
+    expect((await statistics("grown"))?.reltuples).toBe(620);
+
+    // Under the thresholds: 100 dead of 9,000, 60 changes of 620.
+    await db.exec("UPDATE churned SET note = 'z' WHERE id <= 100; DELETE FROM grown WHERE id > 560");
+    expect(await maintainPglite(db)).toEqual([]);
+    expect((await statistics("churned"))?.dead).toBe(100);
+  });
+});
