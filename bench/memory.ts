@@ -52,6 +52,8 @@ const MEMORY_WORDS = 10;
 /** Short replies: only the first delta is timed. */
 const REPLY_TOKENS = 4;
 const REPLY_TIMEOUT_MS = 120_000;
+const MAINTENANCE_SECONDS = 3;
+
 /** The server's recall settings (config memory.*), their defaults, for the profile in this process. */
 const RECALL = { maxTokens: 1000, maxPassages: 5, minSimilarity: 0.3, embedTimeoutMs: 2000 };
 
@@ -406,6 +408,9 @@ try {
     HEARTH_ENGINE_GPU: "off",
     HEARTH_CHAT_MAX_REPLY_TOKENS: String(REPLY_TOKENS),
     HEARTH_SEARCH_INDEX_CHECK_MS: "200",
+    // The embedded database's vacuum and analyze pass (every minute by default) runs soon after the
+    // sweep, before the questions, rather than in the middle of them.
+    HEARTH_SERVER_MAINTENANCE_SECONDS: String(MAINTENANCE_SECONDS),
     HEARTH_LIMITS_MESSAGES_PER_MINUTE: "1000000",
     HEARTH_LIMITS_CONVERSATIONS_PER_MINUTE: "1000000",
     ...(embeddingModel === undefined ? {} : { HEARTH_SEARCH_EMBEDDING_MODEL: embeddingModel }),
@@ -437,6 +442,7 @@ try {
       progress(`${name}: waiting for the search index`);
       indexSeconds.push(await client.indexed(name));
       progress(`  indexed in ${(indexSeconds.at(-1) as number).toFixed(1)} s`);
+      await new Promise((resolve) => setTimeout(resolve, 2 * MAINTENANCE_SECONDS * 1000));
       if (embeddingModel === undefined) {
         for (let index = 0; index < MEMORIES; index++) {
           await client.request("POST", "/api/memories", { content: `I ${sentence(MEMORY_WORDS)}` }, 201);
