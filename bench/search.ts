@@ -198,10 +198,9 @@ async function measure(db: Database, name: string): Promise<Figures> {
     phase(`${queries} queries a mode, ${state}`);
     let page = 0;
     const baseline = await time(() =>
-      db.query(
-        "SELECT id, content FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 50",
-        [conversationIds[page++ % CONVERSATIONS]],
-      ),
+      db.query("SELECT id, content FROM messages WHERE conversation_id = $1 ORDER BY seq DESC LIMIT 50", [
+        conversationIds[page++ % CONVERSATIONS],
+      ]),
     );
     const modes = [{ mode: "keyword", ...(await time((text) => search(text, true, false))) }];
     if (hasVectors) {
