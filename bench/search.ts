@@ -16,7 +16,7 @@
  * 2. Indexing with embeddings (the sweep) against the engine's own embedding throughput on the same
  *    passages, in the same run (the bench model, through the engine process as the server runs it).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -50,7 +50,7 @@ const { values } = parseArgs({
     "keyword-only": { type: "boolean", default: false },
     // Skip the engine's embedding comparison.
     "no-embedding": { type: "boolean", default: false },
-    // Write PGlite's database into this (empty) folder and keep it, to look into its plans after.
+    // Write PGlite's database into this folder (made if missing) and keep it, to look into its plans after.
     keep: { type: "string" },
   },
 });
@@ -171,9 +171,9 @@ async function measure(db: Database, name: string): Promise<Figures> {
       );
     }
     phase("their HNSW index");
-    // Built at once over every vector, as a backfill on a server would not (the server makes the
-    // index empty, at its first vector, and adds each after): with the default 64 MB the graph of
-    // 50,000 vectors outgrew the memory and the build went on on disk, 274 s instead of 52.
+    // Built at once over every vector (the server instead makes the index empty, at its first vector,
+    // and adds each after): with the default 64 MB the graph of 50,000 vectors outgrew the memory and
+    // the build went on on disk, 274 s instead of 52.
     await db.exec("SET maintenance_work_mem = '1GB'");
     await ensureVectorIndex(db, DIMS);
     await db.exec("RESET maintenance_work_mem");
@@ -301,6 +301,7 @@ async function measureEmbedding(): Promise<{ engine: number; sweep: number }> {
 }
 
 const figures: Figures[] = [];
+if (values.keep !== undefined) await mkdir(values.keep, { recursive: true });
 const dataDir = values.keep ?? (await mkdtemp(join(tmpdir(), "hearth-bench-search-")));
 try {
   const pglite = await openDatabase({ kind: "pglite", dataDir });
