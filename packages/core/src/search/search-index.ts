@@ -81,44 +81,61 @@ export async function indexPendingMessages(db: Database, now: Date, batch = 200)
   });
 }
 
+/** A chunk that waits for its vector. */
+export interface ChunkToEmbed {
+  message_id: string;
+  chunk: number;
+  user_id: string;
+  text: string;
+}
+
 /**
- * Gives up to `batch` chunks without a vector from `embedder` one, newest first (recent history is
- * what people look for); how many it gave.
+ * Up to `batch` chunks without a vector, newest first (recent history is what people look for),
+ * leaving out `skip` (a batch being embedded now, whose vectors are not stored yet).
  */
-export async function embedPendingChunks(
-  db: Database,
-  embedder: Embedder,
-  signal: AbortSignal,
-  batch = 32,
-): Promise<number> {
-  const { rows } = await db.query<{ message_id: string; chunk: number; user_id: string; text: string }>(
-    `SELECT message_id, chunk, user_id, text FROM search_chunks WHERE embedded_with IS NULL
+export async function chunksToEmbed(
+  db: Queryable,
+  batch: number,
+  skip: readonly ChunkToEmbed[] = [],
+): Promise<ChunkToEmbed[]> {
+  const { rows } = await db.query<ChunkToEmbed>(
+    `SELECT message_id, chunk, user_id, text FROM search_chunks
+     WHERE embedded_with IS NULL
+       AND (message_id, chunk) NOT IN (SELECT * FROM unnest($2::uuid[], $3::int[]))
      ORDER BY created_at DESC LIMIT $1`,
-    [batch],
+    [batch, skip.map((row) => row.message_id), skip.map((row) => row.chunk)],
   );
-  if (rows.length === 0) return 0;
-  const vectors = await embedder.embed(
-    rows.map((row) => row.text),
-    signal,
-  );
+  return rows;
+}
+
+/**
+ * Stores the vectors `modelId` made for `rows` (one each, all of one width) and marks the chunks done.
+ * A chunk deleted meanwhile (its message, conversation or account deleted while the engine worked) is
+ * left out.
+ */
+export async function storeVectors(
+  db: Database,
+  modelId: string,
+  rows: readonly ChunkToEmbed[],
+  vectors: readonly (readonly number[])[],
+): Promise<void> {
   const dims = vectors[0]?.length ?? 0;
   if (vectors.length !== rows.length || dims === 0 || vectors.some((vector) => vector.length !== dims)) {
-    throw new Error(
-      `${embedder.modelId} answered ${vectors.length} vectors of mixed or no width for ${rows.length} texts`,
-    );
+    throw new Error(`${modelId} answered ${vectors.length} vectors of mixed or no width for ${rows.length} texts`);
   }
   await ensureVectorIndex(db, dims);
   await db.transaction(async (tx) => {
     await tx.query(
       `INSERT INTO search_vectors (message_id, chunk, user_id, model, dims, embedding)
-       SELECT message_id, chunk, user_id, $4, $5, embedding::vector
+       SELECT v.message_id, v.chunk, v.user_id, $4, $5, v.embedding::vector
        FROM unnest($1::uuid[], $2::int[], $3::uuid[], $6::text[]) AS v (message_id, chunk, user_id, embedding)
+         JOIN search_chunks s ON s.message_id = v.message_id AND s.chunk = v.chunk
        ON CONFLICT (message_id, chunk) DO UPDATE SET model = $4, dims = $5, embedding = excluded.embedding`,
       [
         rows.map((row) => row.message_id),
         rows.map((row) => row.chunk),
         rows.map((row) => row.user_id),
-        embedder.modelId,
+        modelId,
         dims,
         vectors.map(toVectorLiteral),
       ],
@@ -127,10 +144,9 @@ export async function embedPendingChunks(
       `UPDATE search_chunks SET embedded_with = $3
        FROM unnest($1::uuid[], $2::int[]) AS done (message_id, chunk)
        WHERE search_chunks.message_id = done.message_id AND search_chunks.chunk = done.chunk`,
-      [rows.map((row) => row.message_id), rows.map((row) => row.chunk), embedder.modelId],
+      [rows.map((row) => row.message_id), rows.map((row) => row.chunk), modelId],
     );
   });
-  return rows.length;
 }
 
 /** pgvector's text form of a vector. */

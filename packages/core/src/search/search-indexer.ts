@@ -10,11 +10,13 @@ import type { JobHandler, JobRuntime } from "../jobs/job-worker.ts";
 import type { Logger } from "../logger.ts";
 import type { ModelRegistry } from "../models/model-registry.ts";
 import {
+  type ChunkToEmbed,
+  chunksToEmbed,
   type Embedder,
-  embedPendingChunks,
   followEmbeddingModel,
   hasIndexWork,
   indexPendingMessages,
+  storeVectors,
 } from "./search-index.ts";
 import { prepareVectorStore } from "./vector-store.ts";
 
@@ -22,17 +24,78 @@ export const SEARCH_INDEX_QUEUE = "search-index";
 
 /** Messages a transaction of the sweep indexes: ≈ 40 ms on the embedded database. */
 const INDEX_BATCH = 50;
+/** Chunks the embedding model is given at once. */
+const EMBED_BATCH = 32;
 
 /**
  * Lets requests in between two batches. The embedded database runs its queries on this thread, and a
  * sweep whose batches follow each other through promises alone would keep every request waiting
  * until the backfill ends (seen: 17 s for 20,000 messages). So the sweep waits as long as its batch
- * took there (half the time for requests at worst); a PostgreSQL server works in its own processes,
- * and the sweep only yields to the event loop.
+ * kept the database busy (half the time for requests at worst); a PostgreSQL server works in its
+ * own processes, and the sweep only yields to the event loop.
  */
 async function breathe(db: Database, started: number): Promise<void> {
   const pause = db.kind === "postgres" ? 0 : performance.now() - started;
   await new Promise((resolve) => setTimeout(resolve, pause));
+}
+
+/** What the sweep has done so far. */
+export interface SweepProgress {
+  indexed: number;
+  embedded: number;
+}
+
+/**
+ * The sweep: indexes every message that waits, then embeds every chunk that waits, in batches, until
+ * nothing waits or `signal` stops it. The engine embeds the next batch while this one's vectors are
+ * written and the sweep pauses for requests, so the database's share (a vector into a large HNSW
+ * index costs milliseconds) and the pause are hidden behind the engine's work instead of added to it.
+ */
+export async function sweepSearchIndex(
+  db: Database,
+  options: {
+    now: () => Date;
+    embedder: Embedder | undefined;
+    signal: AbortSignal;
+    progress: (done: SweepProgress) => Promise<void>;
+  },
+): Promise<SweepProgress> {
+  const { embedder, signal } = options;
+  const done: SweepProgress = { indexed: 0, embedded: 0 };
+  while (!signal.aborted) {
+    const started = performance.now();
+    const taken = await indexPendingMessages(db, options.now(), INDEX_BATCH);
+    if (taken === 0) break;
+    done.indexed += taken;
+    await options.progress(done);
+    await breathe(db, started);
+  }
+  if (embedder === undefined || signal.aborted) return done;
+  let batch = await chunksToEmbed(db, EMBED_BATCH);
+  let vectors = embedLater(embedder, batch, signal);
+  while (batch.length > 0 && !signal.aborted) {
+    const made = await vectors;
+    const next = await chunksToEmbed(db, EMBED_BATCH, batch);
+    vectors = embedLater(embedder, next, signal);
+    const started = performance.now();
+    await storeVectors(db, embedder.modelId, batch, made);
+    done.embedded += batch.length;
+    await options.progress(done);
+    await breathe(db, started);
+    batch = next;
+  }
+  return done;
+}
+
+/** Starts embedding `rows`; a failure is seen where the vectors are awaited (or not at all, once the sweep ended). */
+function embedLater(embedder: Embedder, rows: readonly ChunkToEmbed[], signal: AbortSignal): Promise<number[][]> {
+  if (rows.length === 0) return Promise.resolve([]);
+  const vectors = embedder.embed(
+    rows.map((row) => row.text),
+    signal,
+  );
+  vectors.catch(() => {});
+  return vectors;
 }
 
 export interface SearchSettings {
@@ -114,25 +177,12 @@ export class SearchIndexer {
       run: async (_payload, { signal, progress }) => {
         const current = db();
         if (current === undefined) throw new Error("the database is not ready");
-        let indexed = 0;
-        let embedded = 0;
-        while (!signal.aborted) {
-          const started = performance.now();
-          const taken = await indexPendingMessages(current, this.deps.now(), INDEX_BATCH);
-          if (taken === 0) break;
-          indexed += taken;
-          await progress({ indexed, embedded });
-          await breathe(current, started);
-        }
-        const embedder = this.embedder;
-        while (embedder !== undefined && !signal.aborted) {
-          const started = performance.now();
-          const taken = await embedPendingChunks(current, embedder, signal);
-          if (taken === 0) break;
-          embedded += taken;
-          await progress({ indexed, embedded });
-          await breathe(current, started);
-        }
+        await sweepSearchIndex(current, {
+          now: () => this.deps.now(),
+          embedder: this.embedder,
+          signal,
+          progress: (done) => progress({ ...done }),
+        });
       },
     };
   }
