@@ -98,6 +98,8 @@ describe.runIf(canRunBrowser)("the web app in Chromium: pulling and removing mod
     expect(await bar.count()).toBe(0);
     expect(await item.getByRole("button", { name: /^Cancel/ }).count()).toBe(0);
     await item.getByText(/^Done · [\d.]+ MB · local\/tiny\.Q4_K_M$/).waitFor();
+    // The sha256 the hub publishes for the file, which the download matched.
+    await item.getByText(/^sha256 checked: [0-9a-f]{64}$/).waitFor();
     await localItem("tiny.Q4_K_M")
       .getByText(/^[\d.]+ MB · not loaded$/)
       .waitFor();

@@ -55,8 +55,9 @@ export function registerModelPull(models: Command): void {
       if (output.isJson) output.json(end.pull);
       if (end.pull.status !== "done") throw new CliError(describeUnfinished(end.pull, end.wasInterrupted));
       if (output.isJson) return;
+      const verified = end.pull.sha256 === null ? "" : `, sha256 ${end.pull.sha256}`;
       output.info(
-        `Pulled ${printable(source)}: ${formatBytes(end.pull.totalBytes)} in ${printable(end.pull.fileName)}.`,
+        `Pulled ${printable(source)}: ${formatBytes(end.pull.totalBytes)} in ${printable(end.pull.fileName)}${verified}.`,
       );
       output.line(end.pull.modelId);
     });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -71,6 +72,8 @@ describe("hearth models pull, pulls, cancel and rm, run as an admin would agains
     expect(lines.length).toBeLessThanOrEqual(11);
     expect(lines.at(-1)).toMatch(/^tiny\.Q4_K_M\.gguf: 100% {2}\d+\.\d KB \/ \d+\.\d KB/);
     expect(pulled.stderr).toMatch(/ [KM]?B\/s {2}ETA \d/);
+    // The sha256 the hub publishes for the file, which the download matched.
+    expect(pulled.stderr).toContain(`, sha256 ${createHash("sha256").update(model).digest("hex")}.`);
     expect(await listedModels()).toMatch(/^local\/tiny\.Q4_K_M\s+yes\s/m);
   }, 30_000);
 

@@ -190,6 +190,65 @@ describe("model pulls", () => {
     expect(await staged()).toBe(0);
   }, 60_000);
 
+  it("checks every file against the sha256 the hub publishes, and shows the one it verified", async () => {
+    const tagged = await admin.post<Pull & { sha256: string | null }>(PULLS, {
+      source: "hf:hearth/tiny-GGUF:Q4_K_M",
+      fileName: "tagged.gguf",
+    });
+    const { end } = await follow(tagged.body.id);
+    expect(end).toMatchObject({ status: "done", sha256: sha256(model) });
+    // The hub was asked for the file's sha256 without following its redirect to the storage.
+    expect(hub.requests).toContain("HEAD /hearth/tiny-GGUF/resolve/main/tiny-Q4_K_M.gguf");
+
+    // The storage's bytes are not those the hub vouches for (a corrupted or tampered store).
+    hub.repos.set("hearth/tampered-GGUF", {
+      files: new Map([["t.gguf", small]]),
+      tags: new Map(),
+      published: new Map([["t.gguf", sha256(model)]]),
+    });
+    for (const source of ["hf:hearth/tampered-GGUF/t.gguf", `${hub.url}hearth/tampered-GGUF/resolve/main/t.gguf`]) {
+      const tampered = await admin.post<Pull>(PULLS, { source });
+      expect(tampered.status).toBe(202);
+      const failed = (await follow(tampered.body.id)).end;
+      expect(failed.status).toBe("failed");
+      expect(failed.error).toContain(
+        `t.gguf's sha256 is ${sha256(small)}, not ${sha256(model)} as its source publishes`,
+      );
+    }
+    expect((await readdir(modelsDir)).sort()).toEqual(["tagged.gguf"]);
+    expect(await staged()).toBe(0);
+  }, 60_000);
+
+  it("checks each part of a split model against the sha256 the hub publishes for it", async () => {
+    const half = Math.floor(model.length / 2);
+    const parts = new Map([
+      ["s-00001-of-00002.gguf", model.subarray(0, half)],
+      ["s-00002-of-00002.gguf", model.subarray(half)],
+    ]);
+    hub.repos.set("hearth/split-GGUF", { files: parts, tags: new Map() });
+    const whole = await admin.post<Pull>(PULLS, { source: "hf:hearth/split-GGUF/s-00001-of-00002.gguf" });
+    expect((await follow(whole.body.id)).end.status).toBe("done");
+    expect(hub.requests).toContain("HEAD /hearth/split-GGUF/resolve/main/s-00002-of-00002.gguf");
+    // Stored under node-llama-cpp's names for parts (the repo's name before each).
+    const stored = (await readdir(modelsDir)).sort();
+    expect(stored).toEqual([...parts.keys()].map((name) => `split-GGUF_${name}`));
+    for (const [name, bytes] of parts) {
+      expect(sha256(await readFile(join(modelsDir, `split-GGUF_${name}`)))).toBe(sha256(bytes));
+    }
+
+    for (const name of stored) await rm(join(modelsDir, name));
+    hub.repos.set("hearth/split-GGUF", {
+      files: parts,
+      tags: new Map(),
+      published: new Map([["s-00002-of-00002.gguf", "0".repeat(64)]]),
+    });
+    const tampered = await admin.post<Pull>(PULLS, { source: "hf:hearth/split-GGUF/s-00001-of-00002.gguf" });
+    const { end } = await follow(tampered.body.id);
+    expect(end.status).toBe("failed");
+    expect(end.error).toContain("s-00002-of-00002.gguf's sha256");
+    expect(await readdir(modelsDir)).toEqual([]);
+  }, 60_000);
+
   it("goes on after a cut connection", async () => {
     hub.cutNextAfter = 1_000_000;
     const started = await admin.post<Pull>(PULLS, {
@@ -271,6 +330,46 @@ describe("model pulls", () => {
 });
 
 describe("model pulls within a size limit", () => {
+  it("sends the Hugging Face token to the Hugging Face endpoint only, not to another server a URL names", async () => {
+    const hub = await startHuggingFaceStandIn();
+    const elsewhere = await startHuggingFaceStandIn();
+    const scratch = await mkdtemp(join(tmpdir(), "hearth-pull-token-"));
+    await writeTestModel(join(scratch, "source.gguf"));
+    const bytes = await readFile(join(scratch, "source.gguf"));
+    await rm(join(scratch, "source.gguf"));
+    for (const each of [hub, elsewhere]) {
+      each.repos.set("hearth/gated-GGUF", { files: new Map([["g.gguf", bytes]]), tags: new Map() });
+    }
+    const server = await startTestServer({
+      modelsDir: scratch,
+      models: { huggingFaceEndpoint: hub.url, huggingFaceToken: "hf_secret_token" },
+    });
+    try {
+      const admin = await signedInAdmin(server);
+      for (const [source, fileName] of [
+        ["hf:hearth/gated-GGUF/g.gguf", "from-hub.gguf"],
+        [`${elsewhere.url}hearth/gated-GGUF/resolve/main/g.gguf`, "from-elsewhere.gguf"],
+      ] as const) {
+        const started = await admin.post<Pull>(PULLS, { source, fileName });
+        expect(started.status).toBe(202);
+        let pull = started.body;
+        while (pull.status !== "done" && pull.status !== "failed") {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          pull = (await admin.get<Pull>(`${PULLS}/${started.body.id}`)).body;
+        }
+        expect(pull.status).toBe("done");
+      }
+      expect(hub.authorized).toContain("HEAD /hearth/gated-GGUF/resolve/main/g.gguf");
+      expect(elsewhere.requests.length).toBeGreaterThan(0);
+      expect(elsewhere.authorized).toEqual([]);
+    } finally {
+      await server.close();
+      await hub.close();
+      await elsewhere.close();
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it("refuses a pull that would take the models dir past models.maxTotalBytes, before downloading", async () => {
     const hub = await startHuggingFaceStandIn();
     const scratch = await mkdtemp(join(tmpdir(), "hearth-pull-limit-"));

@@ -12,8 +12,11 @@ export interface PullProgress {
 export interface PreparedPull {
   /** What the model is stored as: its only file, or the first part of a split model. */
   fileName: string;
-  /** Every file the download writes, with its size (the parts of a split model). */
-  files: { name: string; sizeBytes: number }[];
+  /**
+   * Every file the download writes, with its size (the parts of a split model) and the sha256 its
+   * source publishes for it, where it publishes one (Hugging Face does for every GGUF).
+   */
+  files: { name: string; sizeBytes: number; sha256: string | undefined }[];
   totalBytes: number;
   /** Downloads into the staging dir, resuming what an earlier pull of the same files left there. Rejects with the signal's reason on abort. */
   download(options: { signal: AbortSignal; onProgress: (progress: PullProgress) => void }): Promise<void>;

@@ -53,6 +53,11 @@ export function ModelPullItem({ pull }: { pull: ModelPull }) {
           className="h-2 w-full appearance-none overflow-hidden rounded-full bg-muted [&::-moz-progress-bar]:bg-primary [&::-webkit-progress-bar]:bg-muted [&::-webkit-progress-value]:bg-primary"
         />
       )}
+      {pull.status === "done" && pull.sha256 !== null && (
+        <p className="font-mono text-xs break-all text-muted-foreground">
+          {t("models.verified", { sha256: pull.sha256 })}
+        </p>
+      )}
       {pull.error !== null && <p className="text-sm break-words text-destructive">{pull.error}</p>}
       {cancel.isError && (
         <p role="alert" className="text-sm text-destructive">

@@ -304,10 +304,23 @@ export class ModelPulls {
         throw new Error(`${file.name} has ${size} bytes where the source said ${file.sizeBytes}`);
       }
     }
-    if (row.sha256 !== null) {
-      if (prepared.files.length !== 1) throw new Error("a sha256 can only be checked for a model of one file");
-      const actual = await sha256File(join(stagingDir, prepared.fileName));
-      if (actual !== row.sha256) throw new Error(`the file's sha256 is ${actual}, not ${row.sha256} as expected`);
+    if (row.sha256 !== null && prepared.files.length !== 1) {
+      throw new Error("a sha256 can only be checked for a model of one file");
+    }
+    // Each file against the sha256 its source publishes, and the one given against the only file.
+    let verified: string | undefined;
+    for (const file of prepared.files) {
+      const expected = prepared.files.length === 1 ? (row.sha256 ?? file.sha256) : file.sha256;
+      if (expected === undefined) continue;
+      const actual = await sha256File(join(stagingDir, file.name));
+      if (file.sha256 !== undefined && actual !== file.sha256) {
+        throw new Error(`${file.name}'s sha256 is ${actual}, not ${file.sha256} as its source publishes`);
+      }
+      if (actual !== expected) throw new Error(`the file's sha256 is ${actual}, not ${expected} as expected`);
+      verified = actual;
+    }
+    if (row.sha256 === null && prepared.files.length === 1 && verified !== undefined) {
+      await db.query("UPDATE model_pulls SET sha256 = $2 WHERE id = $1", [row.id, verified]);
     }
     const linked: string[] = [];
     try {

@@ -34,7 +34,10 @@ const ModelPullSchema = z
     downloadedBytes: z.number().int(),
     bytesPerSecond: z.number().int(),
     etaSeconds: z.number().int().nullable(),
-    sha256: z.string().nullable(),
+    sha256: z.string().nullable().openapi({
+      description:
+        "The sha256 given with the pull; once done without one, the sha256 its source published (Hugging Face does for every GGUF) and the file matched.",
+    }),
     error: z.string().nullable(),
     createdAt: z.iso.datetime(),
     finishedAt: z.iso.datetime().nullable(),
@@ -60,7 +63,10 @@ const StartPull = z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hexadecimal digits")
       .optional()
-      .openapi({ description: "Checked once downloaded; a mismatch fails the pull and keeps nothing." }),
+      .openapi({
+        description:
+          "Checked once downloaded, as is the sha256 the source publishes for each file; a mismatch fails the pull and keeps nothing.",
+      }),
   })
   .openapi("StartModelPull");
 
