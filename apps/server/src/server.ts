@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import {
@@ -120,6 +121,12 @@ const DONE_JOB_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 const DEAD_JOB_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 const RATE_LIMIT_RETENTION_MS = 24 * 60 * 60 * 1000;
 /** How often a node tells the others which local models it holds, and when its word stops counting. */
+/** The embedded database's maintenance rebuilds a search index once no one has asked anything for this long… */
+const REBUILD_AFTER_IDLE_MS = 10 * 60 * 1000;
+/** …or once a rebuild has waited this long. */
+const REBUILD_AT_THE_LATEST_MS = 24 * 60 * 60 * 1000;
+/** Requests that say nothing of anyone using the server: probes and scrapes. */
+const PROBE_PATHS = new Set(["/healthz", "/readyz", "/metrics"]);
 const NODE_MODELS_REFRESH_MS = 10_000;
 const NODE_MODELS_STALE_MS = 3 * NODE_MODELS_REFRESH_MS;
 /** A handed-off reply nobody claimed for this long (its hand-off was lost) is taken by a sweep. */
@@ -490,14 +497,28 @@ export async function startHearth({
   housekeeping.unref();
 
   // The embedded database has no autovacuum: this process does its work (one process opens PGlite).
+  // Building a search index's graph again stalls it (≈ 1.2 ms a vector): that waits until no one has
+  // asked anything but health and metrics for a while, or, on a server never left alone, a day.
+  let lastRequestAt = performance.now();
+  let rebuildWaitsSince: number | undefined;
+  server.on("request", (request: IncomingMessage) => {
+    if (!PROBE_PATHS.has(new URL(request.url ?? "/", "http://x").pathname)) lastRequestAt = performance.now();
+  });
   let maintaining: Promise<void> | undefined;
   const maintenance = setInterval(() => {
     const current = db;
     if (current === undefined || current.kind !== "pglite" || maintaining !== undefined) return;
-    maintaining = maintainPglite(current)
+    const now = performance.now();
+    const mayRebuild =
+      now - lastRequestAt >= REBUILD_AFTER_IDLE_MS ||
+      (rebuildWaitsSince !== undefined && now - rebuildWaitsSince >= REBUILD_AT_THE_LATEST_MS);
+    maintaining = maintainPglite(current, { mayRebuild })
       .then(
         (tables) => {
-          if (tables.length === 0) return;
+          const isDeferred = tables.some((table) => table.action === "deferred");
+          if (!isDeferred) rebuildWaitsSince = undefined;
+          else rebuildWaitsSince ??= now;
+          if (tables.every((table) => table.action === "deferred")) return;
           metrics.jobRan("database-maintenance", "done", clock.now());
           logger.info({ tables }, "embedded database vacuumed and analyzed");
         },

@@ -49,4 +49,40 @@ describe("maintainPglite: autovacuum's work for the embedded database, which has
     expect(await maintainPglite(db)).toEqual([]);
     expect((await statistics("churned"))?.dead).toBe(100);
   });
+
+  it("vacuums a table with an HNSW index without its graph for inserts, and builds the graph again once rows died", async () => {
+    db = await openPglite(undefined);
+    // Points on a circle (less than once round), each its own nearest: vector i is at angle i / 800.
+    const point = (i: number) => `'[${Math.cos(i / 800).toFixed(6)},${Math.sin(i / 800).toFixed(6)},0,0]'`;
+    const insert = (from: number, to: number) =>
+      db.exec(`INSERT INTO v SELECT i, format('[%s,%s,0,0]', round(cos(i / 800.0)::numeric, 6), round(sin(i / 800.0)::numeric, 6))::vector
+               FROM generate_series(${from}, ${to}) AS i`);
+    await db.exec("CREATE TABLE v (id int PRIMARY KEY, e vector(4) NOT NULL)");
+    await insert(1, 3000);
+    await db.exec("CREATE INDEX v_graph ON v USING hnsw (e vector_cosine_ops)");
+    const nearest = async (i: number) =>
+      (await db.query<{ id: number }>(`SELECT id FROM v ORDER BY e <=> ${point(i)} LIMIT 1`)).rows[0]?.id;
+    const actions = async () => (await maintainPglite(db)).map(({ table, action }) => ({ table, action }));
+    expect(await actions()).toEqual([{ table: "v", action: "vacuum" }]);
+
+    // Deletions under the threshold, then inserts past theirs: the heap is vacuumed, the graph left as it is.
+    await db.exec("DELETE FROM v WHERE id % 15 = 0");
+    await insert(3001, 5000);
+    expect(await actions()).toEqual([{ table: "v", action: "vacuum" }]);
+    expect(await statistics("v")).toMatchObject({ dead: 200 });
+    expect(await nearest(1501)).toBe(1501);
+    expect([1499, 1501]).toContain(await nearest(1500));
+
+    // Past the threshold: the graph is built again from the live rows (where the pass may: else it
+    // waits), and nothing dead is left.
+    await db.exec("DELETE FROM v WHERE id % 4 = 0");
+    expect((await maintainPglite(db, { mayRebuild: false })).map(({ action }) => action)).toEqual(["deferred"]);
+    expect(await statistics("v")).toMatchObject({ dead: 1400 });
+    expect(await actions()).toEqual([{ table: "v", action: "rebuild" }]);
+    expect(await statistics("v")).toMatchObject({ dead: 0 });
+    expect(await nearest(1501)).toBe(1501);
+    expect(await nearest(4001)).toBe(4001);
+    expect([1499, 1501]).toContain(await nearest(1500));
+    expect((await db.query("SELECT count(*) AS n FROM v")).rows).toEqual([{ n: 5000 - 200 - 1200 }]);
+  });
 });
