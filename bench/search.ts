@@ -120,8 +120,8 @@ interface Figures {
 }
 
 /**
- * Measures on the database `open` gives (closing it at the end); `restart`, where given (PGlite),
- * closes it and opens it again as a server restart would, which sizes its buffers to the index.
+ * Measures on the database `open` gives (closing it at the end). With `canRestart` (PGlite) it is
+ * closed midway and opened again, as a server restart would, which sizes its buffers to the index.
  */
 async function measure(name: string, open: () => Promise<Database>, canRestart: boolean): Promise<Figures> {
   let db = await open();
