@@ -24,6 +24,8 @@ type Part = NonNullable<MessageNode["parts"]>[number];
 
 /** What the slow tool saw: set once the reply's stop reached it. */
 let slowToolAborted = false;
+/** Called once the slow tool runs (the tool-call event comes before: the stop must come after this). */
+let slowToolStarted: () => void = () => {};
 
 /** Waits until it is aborted, as a tool stuck on a slow service would (for a stop during a tool). */
 const waitForStop: Tool = {
@@ -31,12 +33,15 @@ const waitForStop: Tool = {
   description: "Waits until stopped.",
   inputSchema: { type: "object", properties: {} },
   run: (_, { abortSignal }) =>
-    new Promise((_resolve, reject) =>
-      abortSignal.addEventListener("abort", () => {
+    new Promise((_resolve, reject) => {
+      const stop = () => {
         slowToolAborted = true;
         reject(new Error("stopped"));
-      }),
-    ),
+      };
+      if (abortSignal.aborted) return stop();
+      abortSignal.addEventListener("abort", stop, { once: true });
+      slowToolStarted();
+    }),
 };
 
 const alwaysFails: Tool = {
@@ -165,11 +170,16 @@ describe("tool calls in conversations", { timeout: 120_000 }, () => {
 
   it("ends a reply cancelled when Stop comes while a tool runs, and the stop reaches the tool", async () => {
     slowToolAborted = false;
+    const running = new Promise<void>((resolve) => {
+      slowToolStarted = resolve;
+    });
     const { id } = await conversationWith({ tools: ["wait_for_stop"], toolChoice: "required" });
     const events = await EventRecorder.follow(ada, id);
     const exchange = await sendMessage(ada, id, "Wait for it");
     const replyId = exchange.assistantMessage.id;
     await events.waitFor((received) => eventsOf(received, "message.tool-call", replyId).length > 0, 60_000);
+    // The call is announced before the tool runs (seen on a loaded CI machine: a stop in between).
+    await running;
 
     const cancelled = await ada.post<{ assistantMessage: MessageNode }>(`/api/messages/${replyId}/cancel`);
     expect(cancelled.status, cancelled.text).toBe(200);
