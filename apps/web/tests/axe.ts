@@ -14,6 +14,17 @@ const OPTIONS: RunOptions = {
  * which the page's CSP does not govern.
  */
 export async function seriousViolations(page: Page): Promise<string[]> {
+  // Colours still in a transition (a theme just switched) measure as neither theme's (seen in CI).
+  await page.evaluate(() => {
+    type Running = { finished: Promise<unknown>; effect: { getTiming(): { iterations?: number } } | null };
+    const scope = globalThis as unknown as { document: { getAnimations(): Running[] } };
+    // Transitions end; a spinner's animation never does.
+    const ending = scope.document
+      .getAnimations()
+      .filter((animation) => Number.isFinite(animation.effect?.getTiming().iterations ?? 1));
+    const atMost = new Promise((resolve) => setTimeout(resolve, 2_000));
+    return Promise.race([Promise.all(ending.map((animation) => animation.finished.catch(() => {}))), atMost]);
+  });
   await page.evaluate(axeSource);
   const result = await page.evaluate(async (options) => {
     const scope = globalThis as unknown as {
