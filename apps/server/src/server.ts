@@ -502,7 +502,7 @@ export async function startHearth({
   let lastRequestAt = performance.now();
   let rebuildWaitsSince: number | undefined;
   server.on("request", (request: IncomingMessage) => {
-    if (!PROBE_PATHS.has(new URL(request.url ?? "/", "http://x").pathname)) lastRequestAt = performance.now();
+    if (!PROBE_PATHS.has(request.url?.split("?", 1)[0] ?? "/")) lastRequestAt = performance.now();
   });
   let maintaining: Promise<void> | undefined;
   const maintenance = setInterval(() => {

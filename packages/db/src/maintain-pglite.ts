@@ -17,6 +17,7 @@
  * a stall of about 1.2 ms a live vector, once for every fifth of the vectors deleted or changed.
  */
 import type { Database } from "./database.ts";
+import { type HnswIndex, hnswIndexes } from "./hnsw-indexes.ts";
 
 /** PostgreSQL's autovacuum defaults (base threshold + scale factor × rows), which PGlite's server would use. */
 const VACUUM_BASE = 50;
@@ -97,30 +98,13 @@ export async function maintainPglite(
   return done;
 }
 
-interface HnswIndex {
-  table: string;
-  name: string;
-  bytes: number;
-}
-
-/** The HNSW indexes of the public schema's tables (none before pgvector is loaded). */
-async function hnswIndexes(db: Database): Promise<HnswIndex[]> {
-  const { rows } = await db.query<HnswIndex>(
-    `SELECT t.relname AS table, i.relname AS name, pg_relation_size(i.oid) AS bytes
-     FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-       JOIN pg_am a ON a.oid = i.relam JOIN pg_namespace n ON n.oid = t.relnamespace
-     WHERE a.amname = 'hnsw' AND n.nspname = 'public'`,
-  );
-  return rows;
-}
-
 /**
  * Builds an HNSW index again from its table's live rows, with room for its graph in memory (the
  * index's size and a quarter more, 64 MB to 1 GB): with PostgreSQL's default 64 MB a larger graph
  * goes on being built on disk, five times slower (bench/search.ts).
  */
 async function rebuild(db: Database, index: HnswIndex): Promise<void> {
-  const memoryMb = Math.min(1024, Math.max(64, Math.ceil((Number(index.bytes) * 1.25) / 2 ** 20)));
+  const memoryMb = Math.min(1024, Math.max(64, Math.ceil((index.bytes * 1.25) / 2 ** 20)));
   await db.transaction(async (tx) => {
     await tx.query(`SET LOCAL maintenance_work_mem = '${memoryMb}MB'`);
     await tx.query(`REINDEX INDEX public.${quoteIdentifier(index.name)}`);

@@ -1,6 +1,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import type { Database, Queryable, QueryResult } from "./database.ts";
+import { hnswIndexes } from "./hnsw-indexes.ts";
 
 const INT8_OID = 20;
 
@@ -30,7 +31,8 @@ const POSTGRESQL_CONF = [
 export async function openPglite(dataDir: string | undefined): Promise<Database> {
   let pglite = await startPglite(dataDir, MIN_SHARED_BUFFERS_MB);
   if (dataDir !== undefined) {
-    const wanted = sharedBuffersMb(await vectorIndexBytes(pglite));
+    const indexes = await hnswIndexes(pglite);
+    const wanted = sharedBuffersMb(indexes.reduce((sum, index) => sum + index.bytes, 0));
     // The setting only takes at start: the engine starts again, before anyone has used it.
     if (wanted > MIN_SHARED_BUFFERS_MB) {
       await pglite.close();
@@ -81,13 +83,4 @@ function startPglite(dataDir: string | undefined, sharedBuffers: number): Promis
     // node-postgres returns int8 as a string; both engines return numbers so callers see one shape.
     parsers: { [INT8_OID]: (value: string) => Number(value) },
   });
-}
-
-/** The size of the database's HNSW indexes (none before pgvector is loaded). */
-async function vectorIndexBytes(pglite: PGlite): Promise<number> {
-  const { rows } = await pglite.query<{ bytes: number }>(
-    `SELECT coalesce(sum(pg_relation_size(c.oid)), 0)::int8 AS bytes
-     FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'hnsw'`,
-  );
-  return rows[0]?.bytes ?? 0;
 }
